@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c -- startup order, the main event_base, signals and shutdown. The
+ * main thread owns process lifetime: it opens the database (taking the
+ * one-daemon lock and migrating), starts the API thread, tells systemd, and
+ * on SIGTERM/SIGINT tears everything down in reverse order.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "config.h"
+#include "loadd.h"
+
+struct loadd {
+	struct event_base	*base;
+	struct config		*config;
+	struct store		*store;
+	struct api		*api;
+	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
+};
+
+/* libevent's messages go through our log. */
+static void
+main_event_log(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	case EVENT_LOG_WARN:
+		log_warn("libevent: %s", msg);
+		break;
+	default:
+		log_error("libevent: %s", msg);
+		break;
+	}
+}
+
+static void
+main_event_fatal(int err)
+{
+	fatalx("libevent fatal error %d", err);
+}
+
+/* SIGTERM or SIGINT: leave the loop; teardown happens in main(). */
+static void
+main_signal_stop(evutil_socket_t sig, short events, void *arg)
+{
+	struct loadd	*ld = arg;
+
+	log_info("received %s, shutting down", strsignal((int)sig));
+	notify_stopping();
+	event_base_loopbreak(ld->base);
+}
+
+static void
+main_signal_hup(evutil_socket_t sig, short events, void *arg)
+{
+	log_info("received SIGHUP: configuration reload is not supported yet; "
+	    "restart loadd to apply changes");
+}
+
+static void
+main_watchdog(evutil_socket_t fd, short events, void *arg)
+{
+	notify_watchdog();
+}
+
+/* Add a persistent signal or timer event, or die. */
+static struct event *
+main_add_event(struct event_base *base, int sig, event_callback_fn cb,
+    void *arg, const struct timeval *tv)
+{
+	struct event	*ev;
+
+	if (sig >= 0)
+		ev = evsignal_new(base, sig, cb, arg);
+	else
+		ev = event_new(base, -1, EV_PERSIST, cb, arg);
+	if (ev == NULL || event_add(ev, tv) != 0)
+		fatalx("cannot add event");
+	return (ev);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct loadd	 ld;
+	struct timeval	 tv;
+	uint64_t	 wd_usec;
+	char		*cause, status[256];
+
+	memset(&ld, 0, sizeof ld);
+	log_init(LOG_INFO, 0);
+	if ((ld.config = config_load(argc, argv, &cause)) == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		return (2);
+	}
+	log_init(ld.config->log_level, 0);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal");
+
+	event_set_log_callback(main_event_log);
+	event_set_fatal_callback(main_event_fatal);
+	if (evthread_use_pthreads() != 0)
+		fatalx("evthread_use_pthreads failed");
+	if ((ld.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+
+	store_init();
+	ld.store = store_open(ld.config->db, STORE_LOCK | STORE_MIGRATE,
+	    &cause);
+	if (ld.store == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		config_free(ld.config);
+		event_base_free(ld.base);
+		return (1);
+	}
+	log_info("database %s (schema version %d)", ld.config->db,
+	    store_user_version(ld.store));
+
+	if ((ld.api = api_start(ld.config, &cause)) == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		store_close(ld.store);
+		config_free(ld.config);
+		event_base_free(ld.base);
+		return (1);
+	}
+
+	ld.ev_term = main_add_event(ld.base, SIGTERM, main_signal_stop, &ld,
+	    NULL);
+	ld.ev_int = main_add_event(ld.base, SIGINT, main_signal_stop, &ld,
+	    NULL);
+	ld.ev_hup = main_add_event(ld.base, SIGHUP, main_signal_hup, &ld,
+	    NULL);
+	if ((wd_usec = notify_watchdog_usec()) != 0) {
+		tv.tv_sec = (time_t)(wd_usec / 2 / 1000000);
+		tv.tv_usec = (suseconds_t)(wd_usec / 2 % 1000000);
+		ld.ev_watchdog = main_add_event(ld.base, -1, main_watchdog,
+		    NULL, &tv);
+		notify_watchdog();
+	}
+
+	log_info("loadd %s listening on %s%s", PACKAGE_VERSION,
+	    api_address(ld.api), ld.config->token != NULL ?
+	    " (token required)" : "");
+	snprintf(status, sizeof status, "listening on %s",
+	    api_address(ld.api));
+	notify_ready(status);
+
+	if (event_base_dispatch(ld.base) == -1)
+		log_error("event loop failed");
+
+	api_stop(ld.api);
+	if (ld.ev_watchdog != NULL)
+		event_free(ld.ev_watchdog);
+	event_free(ld.ev_hup);
+	event_free(ld.ev_int);
+	event_free(ld.ev_term);
+	store_close(ld.store);
+	event_base_free(ld.base);
+	config_free(ld.config);
+	libevent_global_shutdown();
+	log_info("stopped");
+	return (0);
+}

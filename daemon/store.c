@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c -- the SQLite system of record: opening, locking, migrations and
+ * the control-plane queries. A struct store is one connection and belongs to
+ * one thread (the main thread, the API thread, the sample writer); WAL mode
+ * lets them read while one writes. Never called from a load worker.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "loadd.h"
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	int		 lockfd;	/* flock held by the daemon, or -1 */
+};
+
+/* Route SQLite's own error log into ours. */
+static void
+store_sqlite_log(void *arg, int code, const char *msg)
+{
+	(void)arg;
+	/* Busy and schema-change retries are routine, not worth a line. */
+	if ((code & 0xff) == SQLITE_SCHEMA || (code & 0xff) == SQLITE_BUSY)
+		return;
+	if ((code & 0xff) == SQLITE_NOTICE)
+		log_info("sqlite: %s", msg);
+	else
+		log_warn("sqlite: %s (code %d)", msg, code);
+}
+
+/* Once, before any connection: SQLite's log goes through ours. */
+void
+store_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_LOG, store_sqlite_log, NULL);
+}
+
+static int
+store_exec(struct store *st, const char *sql, char **cause)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s", err != NULL ? err :
+		    sqlite3_errmsg(st->db));
+		sqlite3_free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+static sqlite3_stmt *
+store_prepare(struct store *st, const char *sql, char **cause)
+{
+	sqlite3_stmt	*stmt;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		return (NULL);
+	}
+	return (stmt);
+}
+
+/* Take the daemon's exclusive lock on the database file itself. */
+static int
+store_lock(struct store *st, char **cause)
+{
+	int	saved;
+
+	st->lockfd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (st->lockfd == -1) {
+		xasprintf(cause, "%s: %s", st->path, strerror(errno));
+		return (-1);
+	}
+	/*
+	 * flock() and SQLite's fcntl() locks are independent on Linux, so
+	 * holding this one does not disturb SQLite's own locking.
+	 */
+	if (flock(st->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		saved = errno;
+		if (saved == EWOULDBLOCK)
+			xasprintf(cause, "%s: database in use by another loadd "
+			    "process (one daemon per database)", st->path);
+		else
+			xasprintf(cause, "%s: flock: %s", st->path,
+			    strerror(saved));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+store_user_version(struct store *st)
+{
+	sqlite3_stmt	*stmt;
+	char		*cause;
+	int		 v = -1;
+
+	if ((stmt = store_prepare(st, "PRAGMA user_version", &cause)) == NULL) {
+		free(cause);
+		return (-1);
+	}
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return (v);
+}
+
+/* Apply every embedded migration newer than the file, each in a transaction. */
+static int
+store_migrate(struct store *st, char **cause)
+{
+	const struct migration	*m;
+	char			*sql, *why;
+	int			 current, latest;
+	size_t			 i;
+
+	if ((current = store_user_version(st)) < 0) {
+		xasprintf(cause, "cannot read user_version: %s",
+		    sqlite3_errmsg(st->db));
+		return (-1);
+	}
+	latest = migrations[nmigrations - 1].version;
+	if (current > latest) {
+		xasprintf(cause, "%s: schema version %d is newer than this "
+		    "loadd knows (%d): upgrade loadd", st->path, current,
+		    latest);
+		return (-1);
+	}
+	for (i = 0; i < nmigrations; i++) {
+		m = &migrations[i];
+		if (m->version <= current)
+			continue;
+		if (store_exec(st, "BEGIN IMMEDIATE", cause) != 0)
+			return (-1);
+		if (store_exec(st, m->sql, &why) != 0) {
+			xasprintf(cause, "migration %s: %s", m->name, why);
+			free(why);
+			store_exec(st, "ROLLBACK", &why);
+			free(why);
+			return (-1);
+		}
+		/* PRAGMA takes no bound parameters; version is ours. */
+		xasprintf(&sql, "PRAGMA user_version = %d", m->version);
+		if (store_exec(st, sql, cause) != 0 ||
+		    store_exec(st, "COMMIT", cause) != 0) {
+			free(sql);
+			store_exec(st, "ROLLBACK", &why);
+			free(why);
+			return (-1);
+		}
+		free(sql);
+		log_info("database %s: applied migration %s", st->path,
+		    m->name);
+	}
+	return (0);
+}
+
+/*
+ * Open a connection for the calling thread. STORE_LOCK takes the one-daemon
+ * lock; STORE_MIGRATE brings the schema up to date.
+ */
+struct store *
+store_open(const char *path, int flags, char **cause)
+{
+	struct store	*st;
+	char		*why;
+	int		 rc;
+
+	st = xcalloc(1, sizeof *st);
+	st->path = xstrdup(path);
+	st->lockfd = -1;
+	if ((flags & STORE_LOCK) && store_lock(st, cause) != 0)
+		goto fail;
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (store_exec(st, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
+	    &why) != 0) {
+		xasprintf(cause, "%s: %s", path, why);
+		free(why);
+		goto fail;
+	}
+	if ((flags & STORE_MIGRATE) && store_migrate(st, cause) != 0)
+		goto fail;
+	return (st);
+
+fail:
+	store_close(st);
+	return (NULL);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_warn("database %s: close: %s", st->path,
+		    sqlite3_errmsg(st->db));
+	/* Closing the fd drops the flock, after SQLite is done with the file. */
+	if (st->lockfd != -1)
+		close(st->lockfd);
+	free(st->path);
+	free(st);
+}
+
+/* Column i as a JSON string, or null. */
+static json_t *
+store_column_string(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*s;
+
+	if ((s = sqlite3_column_text(stmt, i)) == NULL)
+		return (json_null());
+	return (json_string((const char *)s));
+}
+
+/* Column i holding JSON text, parsed; null when NULL or unparsable. */
+static json_t *
+store_column_json(sqlite3_stmt *stmt, int i)
+{
+	const char	*s;
+	json_t		*v;
+
+	if ((s = (const char *)sqlite3_column_text(stmt, i)) == NULL)
+		return (json_null());
+	if ((v = json_loads(s, JSON_DECODE_ANY, NULL)) == NULL)
+		return (json_null());
+	return (v);
+}
+
+/*
+ * Insert or replace the scenario called name with the normalised spec;
+ * *created says which. Returns 0, or -1 with *cause.
+ */
+int
+store_scenario_put(struct store *st, const char *name, json_t *spec,
+    int *created, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	char		*text = NULL, *why;
+	int		 rc = -1;
+
+	if (store_exec(st, "BEGIN IMMEDIATE", cause) != 0)
+		return (-1);
+	stmt = store_prepare(st, "SELECT 1 FROM scenarios WHERE name = ?",
+	    cause);
+	if (stmt == NULL)
+		goto out;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	*created = sqlite3_step(stmt) != SQLITE_ROW;
+	sqlite3_finalize(stmt);
+
+	stmt = store_prepare(st, "INSERT INTO scenarios (name, spec, "
+	    "created_at, updated_at) VALUES (?1, ?2, "
+	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
+	    "ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, "
+	    "updated_at = excluded.updated_at", cause);
+	if (stmt == NULL)
+		goto out;
+	text = json_dumps(spec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		goto out;
+	}
+	rc = store_exec(st, "COMMIT", cause);
+out:
+	sqlite3_finalize(stmt);
+	free(text);
+	if (rc != 0) {
+		store_exec(st, "ROLLBACK", &why);
+		free(why);
+	}
+	return (rc);
+}
+
+/* Fetch one scenario: 1 found (*out set), 0 not found, -1 error. */
+int
+store_scenario_get(struct store *st, const char *name, json_t **out,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT name, created_at, updated_at, spec "
+	    "FROM scenarios WHERE name = ?", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		*out = json_pack("{s:o, s:o, s:o, s:o}",
+		    "name", store_column_string(stmt, 0),
+		    "created_at", store_column_string(stmt, 1),
+		    "updated_at", store_column_string(stmt, 2),
+		    "spec", store_column_json(stmt, 3));
+		rc = 1;
+		break;
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	default:
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		rc = -1;
+		break;
+	}
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/* All scenarios, by name, with the fields a listing shows. */
+json_t *
+store_scenario_list(struct store *st, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*list;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT name, "
+	    "json_extract(spec, '$.description'), "
+	    "json_extract(spec, '$.load.executor'), "
+	    "json_array_length(spec, '$.requests'), created_at, updated_at "
+	    "FROM scenarios ORDER BY name", cause);
+	if (stmt == NULL)
+		return (NULL);
+	list = json_array();
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:I, "
+		    "s:o, s:o}",
+		    "name", store_column_string(stmt, 0),
+		    "description", store_column_string(stmt, 1),
+		    "executor", store_column_string(stmt, 2),
+		    "requests", (json_int_t)sqlite3_column_int64(stmt, 3),
+		    "created_at", store_column_string(stmt, 4),
+		    "updated_at", store_column_string(stmt, 5)));
+	}
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		json_decref(list);
+		list = NULL;
+	}
+	sqlite3_finalize(stmt);
+	return (list);
+}
+
+/* Delete a scenario: 1 deleted, 0 not found, -1 error. Runs keep a copy. */
+int
+store_scenario_delete(struct store *st, const char *name, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	stmt = store_prepare(st, "DELETE FROM scenarios WHERE name = ?",
+	    cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		rc = -1;
+	} else
+		rc = sqlite3_changes(st->db) > 0;
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/* Runs, newest first, optionally filtered by scenario and status. */
+json_t *
+store_run_list(struct store *st, const char *scenario, const char *status,
+    int limit, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*list, *passed;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT id, scenario, status, passed, "
+	    "created_at, started_at, ended_at, labels FROM runs "
+	    "WHERE (?1 IS NULL OR scenario = ?1) "
+	    "AND (?2 IS NULL OR status = ?2) ORDER BY id DESC LIMIT ?3",
+	    cause);
+	if (stmt == NULL)
+		return (NULL);
+	if (scenario != NULL)
+		sqlite3_bind_text(stmt, 1, scenario, -1, SQLITE_STATIC);
+	if (status != NULL)
+		sqlite3_bind_text(stmt, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 3, limit);
+	list = json_array();
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (sqlite3_column_type(stmt, 3) == SQLITE_NULL)
+			passed = json_null();
+		else
+			passed = json_boolean(sqlite3_column_int(stmt, 3));
+		json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:o, "
+		    "s:o, s:o, s:o, s:o}",
+		    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
+		    "scenario", store_column_string(stmt, 1),
+		    "status", store_column_string(stmt, 2),
+		    "passed", passed,
+		    "created_at", store_column_string(stmt, 4),
+		    "started_at", store_column_string(stmt, 5),
+		    "ended_at", store_column_string(stmt, 6),
+		    "labels", store_column_json(stmt, 7)));
+	}
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		json_decref(list);
+		list = NULL;
+	}
+	sqlite3_finalize(stmt);
+	return (list);
+}
+
+/* Baselines by name, with the scenario of the run each names. */
+json_t *
+store_baseline_list(struct store *st, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*list;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT b.name, b.run_id, b.created_at, "
+	    "r.scenario FROM baselines b LEFT JOIN runs r ON r.id = b.run_id "
+	    "ORDER BY b.name", cause);
+	if (stmt == NULL)
+		return (NULL);
+	list = json_array();
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		json_array_append_new(list, json_pack("{s:o, s:I, s:o, s:o}",
+		    "name", store_column_string(stmt, 0),
+		    "run_id", (json_int_t)sqlite3_column_int64(stmt, 1),
+		    "created_at", store_column_string(stmt, 2),
+		    "scenario", store_column_string(stmt, 3)));
+	}
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		json_decref(list);
+		list = NULL;
+	}
+	sqlite3_finalize(stmt);
+	return (list);
+}

@@ -1,0 +1,147 @@
+# lib.sh -- shared by the integration tests: TAP output, a temporary
+# directory, a hard timeout, and a loadd started on a free port with its own
+# database. Logs are kept when a test fails. Sourced, not run.
+
+set -u
+: "${LOADD:=./loadd}" "${LOADCTL:=./loadctl}" "${TARGET:=./loadd-target}"
+: "${top_srcdir:=.}" "${TEST_TIMEOUT:=180}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/loadd-test.XXXXXX")
+tap_n=0
+tap_failed=0
+DAEMON_PID=
+URL=
+
+# Kill this test if it runs past its hard timeout. The watchdog holds no
+# copy of stdout, so the TAP driver never waits for it.
+trap 'echo "not ok - hard timeout of ${TEST_TIMEOUT}s"; exit 1' TERM
+(
+	trap 'kill "$s" 2>/dev/null; exit 0' TERM
+	sleep "$TEST_TIMEOUT" &
+	s=$!
+	wait "$s" && kill -TERM $$
+) >/dev/null 2>&1 &
+WATCHDOG_PID=$!
+
+# ok STATUS DESCRIPTION: one TAP line from an exit status.
+ok() {
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+# check DESCRIPTION COMMAND...: ok if the command succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@" >>"$T/check.log" 2>&1; then
+		ok 0 "$desc"
+	else
+		ok 1 "$desc"
+		echo "#   failed: $*"
+	fi
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   got '$1', want '$2'"
+	fi
+}
+
+# like GOT REGEX DESCRIPTION
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   '$1' does not match /$2/"
+	fi
+}
+
+# start_daemon [ARGS...]: loadd on a free port with $T/loadd.db; sets URL.
+start_daemon() {
+	local i addr
+	: >"$T/loadd.log"
+	"$LOADD" --listen 127.0.0.1:0 --db "$T/loadd.db" "$@" \
+	    >>"$T/loadd.log" 2>&1 &
+	DAEMON_PID=$!
+	for i in $(seq 1 100); do
+		addr=$(sed -n 's/.* listening on \([^ ]*\).*/\1/p' \
+		    "$T/loadd.log" | tail -n 1)
+		if [ -n "$addr" ]; then
+			case "$addr" in
+			unix:*)	URL=$addr ;;
+			*)	URL="http://$addr" ;;
+			esac
+			export LOADD_URL=$URL
+			return 0
+		fi
+		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+			echo "# loadd exited early:"
+			sed 's/^/#   /' "$T/loadd.log"
+			DAEMON_PID=
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "# loadd did not start listening in 10 s"
+	return 1
+}
+
+# stop_daemon: SIGTERM, then wait; returns loadd's exit status.
+stop_daemon() {
+	local rc=0
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" || rc=$?
+	DAEMON_PID=
+	return $rc
+}
+
+# api METHOD PATH [BODY [CONTENT-TYPE]]: prints the status; body in $T/body.
+api() {
+	local method=$1 path=$2
+	shift 2
+	local args=(-s -o "$T/body" -w '%{http_code}' -X "$method"
+	    --max-time 10)
+	if [ -n "${TOKEN:-}" ]; then
+		args+=(-H "Authorization: Bearer $TOKEN")
+	fi
+	if [ $# -ge 1 ]; then
+		args+=(-H "Content-Type: ${2:-application/json}"
+		    --data-binary "$1")
+	fi
+	case "$URL" in
+	unix:*)	curl "${args[@]}" --unix-socket "${URL#unix:}" \
+		    "http://localhost$path" ;;
+	*)	curl "${args[@]}" "$URL$path" ;;
+	esac
+}
+
+# jbody FILTER: a jq filter over the last response body.
+jbody() {
+	jq -r "$1" "$T/body"
+}
+
+# done_testing: the plan, cleanup, and logs kept on failure.
+done_testing() {
+	stop_daemon || true
+	kill "$WATCHDOG_PID" 2>/dev/null
+	echo "1..$tap_n"
+	if [ "$tap_failed" -gt 0 ]; then
+		echo "# $tap_failed failed; logs kept in $T"
+		[ -f "$T/loadd.log" ] && tail -n 20 "$T/loadd.log" | sed 's/^/#   /'
+		exit 1
+	fi
+	rm -rf "$T"
+	exit 0
+}
+trap 'kill "$WATCHDOG_PID" 2>/dev/null; [ -n "$DAEMON_PID" ] && kill -KILL "$DAEMON_PID" 2>/dev/null' EXIT
