@@ -62,3 +62,275 @@ api_runs_list(struct api_request *req)
 	}
 	api_reply_json(req, 200, json_pack("{s:o}", "runs", list));
 }
+
+/* The {id} of the path as a run id; answers 404 when it is not one. */
+static int
+api_run_id(struct api_request *req, int64_t *id)
+{
+	char		*end;
+	long long	 v;
+
+	v = strtoll(req->param, &end, 10);
+	if (*req->param == '\0' || *end != '\0' || v <= 0) {
+		api_reply_error(req, 404, "run_not_found", "", "no run with id "
+		    "\"%s\"", req->param);
+		return (-1);
+	}
+	*id = v;
+	return (0);
+}
+
+/* Check a labels object: names to strings. */
+static int
+api_check_labels(struct api_request *req, json_t *labels, const char *path)
+{
+	const char	*key;
+	json_t		*v;
+
+	if (!json_is_object(labels)) {
+		api_reply_error(req, 400, "invalid_scenario", path,
+		    "labels: expected an object of strings");
+		return (-1);
+	}
+	json_object_foreach(labels, key, v) {
+		if (!parse_name(key) || !json_is_string(v) ||
+		    json_string_length(v) > 256) {
+			api_reply_error(req, 400, "invalid_scenario", path,
+			    "labels: \"%s\": expected a name (A-Z a-z 0-9 . _ "
+			    "-) mapped to a string of at most 256 bytes", key);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * POST /v1/runs: a whole scenario, or {"scenario": NAME, "labels": {...}}
+ * naming a stored one. Validates, refuses forbidden targets, queues.
+ */
+void
+api_run_create(struct api_request *req)
+{
+	struct verror	 err;
+	json_t		*doc = NULL, *spec, *labels, *extra, *stored;
+	const char	*name;
+	char		*cause;
+	int64_t		 id;
+	int		 status, found;
+
+	if (api_need_body(req) != 0)
+		return;
+	if (!json_is_object(req->json)) {
+		api_reply_error(req, 400, "invalid_scenario", "", "expected a "
+		    "scenario object, or {\"scenario\": NAME}");
+		return;
+	}
+	if (json_is_string(json_object_get(req->json, "scenario")) &&
+	    json_object_get(req->json, "requests") == NULL) {
+		name = json_string_value(json_object_get(req->json,
+		    "scenario"));
+		extra = json_object_get(req->json, "labels");	/* borrowed */
+		if (json_object_size(req->json) > (extra != NULL ? 2U : 1U)) {
+			api_reply_error(req, 400, "invalid_scenario", "",
+			    "a run of a stored scenario takes only \"scenario\" "
+			    "and \"labels\"");
+			return;
+		}
+		if (extra != NULL && api_check_labels(req, extra,
+		    "/labels") != 0)
+			return;
+		found = store_scenario_get(req->store, name, &stored, &cause);
+		if (found < 0) {
+			api_reply_store_error(req, cause);
+			return;
+		}
+		if (found == 0) {
+			api_reply_error(req, 404, "scenario_not_found",
+			    "/scenario", "no scenario named \"%s\"", name);
+			return;
+		}
+		doc = json_deep_copy(json_object_get(stored, "spec"));
+		json_decref(stored);
+		if (extra != NULL)
+			json_object_update(json_object_get(doc, "labels"),
+			    extra);
+	} else
+		doc = json_incref(req->json);
+
+	spec = scenario_validate(doc, &req->config->limits, &err);
+	json_decref(doc);
+	if (spec == NULL) {
+		api_reply_error(req, 400, err.code, err.path, "%s",
+		    err.message);
+		return;
+	}
+	labels = json_object_get(spec, "labels");	/* borrowed */
+	if (run_submit(req->runs, req->store, spec, labels, &id, &status,
+	    &cause) != 0) {
+		json_decref(spec);
+		if (status == 403)
+			api_reply_error(req, 403, "forbidden_target", "",
+			    "%s", cause);
+		else if (status == 429)
+			api_reply_error(req, 429, "queue_full", "", "%s",
+			    cause);
+		else {
+			api_reply_store_error(req, cause);
+			return;
+		}
+		free(cause);
+		return;
+	}
+	json_decref(spec);
+	xasprintf(&req->location, "/v1/runs/%lld", (long long)id);
+	api_reply_json(req, 201, json_pack("{s:I, s:s}", "id", (json_int_t)id,
+	    "status", "queued"));
+}
+
+/* GET /v1/runs/{id}: the run, with live progress while it runs. */
+void
+api_run_get(struct api_request *req)
+{
+	json_t	*run, *progress;
+	char	*cause;
+	int64_t	 id;
+
+	if (api_run_id(req, &id) != 0)
+		return;
+	switch (store_run_get(req->store, id, &run, &cause)) {
+	case 1:
+		if ((progress = run_progress(req->runs, id)) != NULL)
+			json_object_set_new(run, "progress", progress);
+		api_reply_json(req, 200, run);
+		break;
+	case 0:
+		api_reply_error(req, 404, "run_not_found", "",
+		    "no run with id %lld", (long long)id);
+		break;
+	default:
+		api_reply_store_error(req, cause);
+		break;
+	}
+}
+
+/* POST /v1/runs/{id}/stop: 202, the run ends as stopped. */
+void
+api_run_stop(struct api_request *req)
+{
+	json_t	*run;
+	char	*cause;
+	int64_t	 id;
+	int	 found;
+
+	if (api_run_id(req, &id) != 0)
+		return;
+	found = store_run_get(req->store, id, &run, &cause);
+	if (found <= 0) {
+		if (found < 0)
+			api_reply_store_error(req, cause);
+		else
+			api_reply_error(req, 404, "run_not_found", "",
+			    "no run with id %lld", (long long)id);
+		return;
+	}
+	json_decref(run);
+	switch (run_stop(req->runs, id)) {
+	case 1:
+		break;
+	case 2:
+		if (store_run_set_status(req->store, id, "stopped",
+		    &cause) != 0) {
+			api_reply_store_error(req, cause);
+			return;
+		}
+		break;
+	default:
+		api_reply_error(req, 409, "run_not_active", "", "run %lld "
+		    "is not queued or running", (long long)id);
+		return;
+	}
+	api_reply_json(req, 202, json_pack("{s:I, s:s}", "id", (json_int_t)id,
+	    "status", "stopping"));
+}
+
+/* PATCH /v1/runs/{id}: pause, resume, VUs or rate of the running run. */
+void
+api_run_patch(struct api_request *req)
+{
+	char	*cause, *path;
+	int64_t	 id;
+
+	if (api_run_id(req, &id) != 0 || api_need_body(req) != 0)
+		return;
+	if (run_patch(req->runs, id, req->json, &path, &cause) != 0) {
+		if (path == NULL)
+			api_reply_error(req, 409, "run_not_active", "", "%s",
+			    cause);
+		else
+			api_reply_error(req, 400, "invalid_patch", path, "%s",
+			    cause);
+		free(path);
+		free(cause);
+		return;
+	}
+	api_run_get(req);
+}
+
+/* DELETE /v1/runs/{id}: 204; 409 while active or named by a baseline. */
+void
+api_run_delete(struct api_request *req)
+{
+	json_t	*run, *list, *b;
+	char	*cause;
+	int64_t	 id;
+	size_t	 i;
+	int	 found;
+
+	if (api_run_id(req, &id) != 0)
+		return;
+	found = store_run_get(req->store, id, &run, &cause);
+	if (found <= 0) {
+		if (found < 0)
+			api_reply_store_error(req, cause);
+		else
+			api_reply_error(req, 404, "run_not_found", "",
+			    "no run with id %lld", (long long)id);
+		return;
+	}
+	if (strcmp(json_string_value(json_object_get(run, "status")),
+	    "running") == 0 || strcmp(json_string_value(json_object_get(run,
+	    "status")), "queued") == 0) {
+		json_decref(run);
+		api_reply_error(req, 409, "run_active", "", "run %lld is %s: "
+		    "stop it first", (long long)id, "active");
+		return;
+	}
+	json_decref(run);
+	if ((list = store_baseline_list(req->store, &cause)) == NULL) {
+		api_reply_store_error(req, cause);
+		return;
+	}
+	json_array_foreach(list, i, b) {
+		if (json_integer_value(json_object_get(b, "run_id")) != id)
+			continue;
+		api_reply_error(req, 409, "run_is_baseline", "", "run %lld is "
+		    "baseline \"%s\": remove the baseline first",
+		    (long long)id, json_string_value(json_object_get(b,
+		    "name")));
+		json_decref(list);
+		return;
+	}
+	json_decref(list);
+	switch (store_run_delete(req->store, id, &cause)) {
+	case 1:
+		api_reply_empty(req, 204);
+		break;
+	case 0:
+		api_reply_error(req, 404, "run_not_found", "",
+		    "no run with id %lld", (long long)id);
+		break;
+	default:
+		api_reply_store_error(req, cause);
+		break;
+	}
+}

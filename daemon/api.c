@@ -31,6 +31,7 @@ struct api {
 	struct MHD_Daemon	*mhd;
 	const struct config	*config;
 	struct store		*store;
+	struct runs		*runs;
 	int			 fd;
 	char			*address;	/* what we listen on, resolved */
 	char			*unix_path;	/* to unlink at stop */
@@ -48,7 +49,10 @@ static const struct api_route api_routes[] = {
 	{ "/v1/scenarios", api_scenarios_list, NULL, NULL, NULL, NULL },
 	{ "/v1/scenarios/{}", api_scenario_get, api_scenario_put, NULL, NULL,
 	    api_scenario_delete },
-	{ "/v1/runs", api_runs_list, NULL, NULL, NULL, NULL },
+	{ "/v1/runs", api_runs_list, NULL, api_run_create, NULL, NULL },
+	{ "/v1/runs/{}", api_run_get, NULL, NULL, api_run_patch,
+	    api_run_delete },
+	{ "/v1/runs/{}/stop", NULL, NULL, api_run_stop, NULL, NULL },
 	{ "/v1/baselines", api_baselines_list, NULL, NULL, NULL, NULL },
 };
 
@@ -364,6 +368,7 @@ api_access(void *arg, struct MHD_Connection *conn, const char *url,
 		req->url = xstrdup(url);
 		req->store = api->store;
 		req->config = api->config;
+		req->runs = api->runs;
 		req->start_ns = api_now_ns();
 		*ctx = req;
 		api_prepare(req);
@@ -434,10 +439,12 @@ api_mhd_log(void *arg, const char *fmt, va_list ap)
 static void
 api_health(struct api_request *req)
 {
-	api_reply_json(req, 200, json_pack("{s:s, s:s, s:I, s:n}",
+	int64_t	active = run_active(req->runs);
+
+	api_reply_json(req, 200, json_pack("{s:s, s:s, s:I, s:o}",
 	    "status", "ok", "version", PACKAGE_VERSION,
 	    "uptime_s", (json_int_t)(time(NULL) - req->api->started),
-	    "active_run"));
+	    "active_run", active != 0 ? json_integer(active) : json_null()));
 }
 
 /* Bind a unix socket, replacing a stale socket file but nothing else. */
@@ -554,12 +561,13 @@ fail:
  * libmicrohttpd, so TCP and unix sockets work alike.
  */
 struct api *
-api_start(const struct config *c, char **cause)
+api_start(const struct config *c, struct runs *runs, char **cause)
 {
 	struct api	*api;
 
 	api = xcalloc(1, sizeof *api);
 	api->config = c;
+	api->runs = runs;
 	api->started = time(NULL);
 	api->fd = -1;
 	if ((api->store = store_open(c->db, 0, cause)) == NULL)

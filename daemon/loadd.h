@@ -15,7 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
+#include <event2/event_struct.h>
+#include <http_parser.h>
 #include <jansson.h>
+#include <openssl/ssl.h>
+
+#include "hist.h"
 
 #define LOADD_NAME_MAX		64
 #define LOADD_BODY_MAX		(1024 * 1024)	/* API request bodies */
@@ -140,6 +147,16 @@ int		 store_scenario_delete(struct store *, const char *, char **);
 json_t		*store_run_list(struct store *, const char *, const char *,
 		     int, char **);
 json_t		*store_baseline_list(struct store *, char **);
+struct sqlite3	*store_db(struct store *);
+json_t		*store_run_spec(struct store *, int64_t, char **);
+int64_t		*store_run_ids(struct store *, const char *, size_t *);
+int		 store_run_insert(struct store *, json_t *, json_t *,
+		     int64_t *, char **);
+int		 store_run_get(struct store *, int64_t, json_t **, char **);
+int		 store_run_delete(struct store *, int64_t, char **);
+int		 store_run_set_status(struct store *, int64_t, const char *,
+		     char **);
+void		 store_run_rebuild(struct store *, int64_t);
 
 /* schema.c (generated from schema/NNNN-*.sql at build time) */
 struct migration {
@@ -149,6 +166,289 @@ struct migration {
 };
 extern const struct migration	 migrations[];
 extern const size_t		 nmigrations;
+
+/* Error kinds of SPEC section 7; ERR_NONE is success. */
+enum err_kind {
+	ERR_NONE,
+	ERR_CONNECT,
+	ERR_TIMEOUT,
+	ERR_RESET,
+	ERR_STATUS,
+	ERR_PROTOCOL,
+	ERR_TLS,
+	ERR_DNS,
+	ERR_NKINDS
+};
+
+/* plan.c -- a validated scenario compiled for the engine */
+struct plan_endpoint {
+	char			*host;		/* Host header and SNI */
+	int			 port;
+	int			 tls;
+	struct sockaddr_storage	 addr;		/* resolved once, at start */
+	socklen_t		 addrlen;
+};
+struct plan_req {
+	char		 name[LOADD_NAME_MAX + 1];
+	int		 stat;		/* index into the per-name stats */
+	int		 endpoint;	/* index into plan->endpoints */
+	int		 head;		/* HEAD: the response has no body */
+	char		*wire;		/* request line + headers + CRLF */
+	size_t		 wirelen;
+	const char	*body;		/* own text, or the shared body */
+	size_t		 bodylen;
+	uint64_t	 timeout_ns;
+	uint64_t	 expect[10];	/* bit per status 0..639: success */
+};
+enum plan_group {
+	GROUP_NONE,
+	GROUP_PARALLEL,
+	GROUP_RACE,
+	GROUP_SEQUENTIAL,
+	GROUP_FALLBACK
+};
+#define PLAN_GROUP_MAX	32
+/* One entry of the weighted mix: a request, or a group of them. */
+struct plan_entry {
+	enum plan_group	 group;
+	int		 stat;		/* the group's, or the request's */
+	int		 reqs[PLAN_GROUP_MAX];
+	int		 nreqs;
+	double		 cumweight;	/* for picking by weight */
+};
+
+enum executor {
+	EXEC_CONSTANT_VUS,
+	EXEC_RAMPING_VUS,
+	EXEC_CONSTANT_RATE,
+	EXEC_RAMPING_RATE,
+	EXEC_SWEEP
+};
+enum samples_mode {
+	SAMPLES_ALL,
+	SAMPLES_ERRORS,
+	SAMPLES_NONE
+};
+struct plan_stage {
+	uint64_t	 duration_ns;
+	double		 target;	/* VUs or iterations/s */
+};
+/* A threshold of the scenario or of one request, parsed. */
+struct plan_threshold {
+	char		*rule;
+	struct threshold t;
+	int		 abort_on_fail;
+};
+struct plan {
+	json_t			*spec;		/* normalised scenario */
+	char			*scenario;
+	struct plan_endpoint	*endpoints;
+	size_t			 nendpoints;
+	struct plan_req		*reqs;		/* every request, members too */
+	size_t			 nreqs;
+	struct plan_entry	*entries;	/* the weighted mix */
+	size_t			 nentries;
+	char			**stat_names;	/* requests, then groups */
+	size_t			 nstats;
+	char			*bodybuf;	/* the shared generated body */
+	SSL_CTX			*ssl_ctx;
+	struct plan_threshold	*thresholds;
+	size_t			 nthresholds;
+
+	enum executor		 executor;
+	double			 start;		/* start_vus or start_rate */
+	int64_t			 vus;
+	int64_t			 iterations;	/* 0: no limit */
+	double			 rate;
+	int64_t			 max_vus;	/* open models */
+	struct plan_stage	*stages;	/* ramping; sweep levels too */
+	size_t			 nstages;
+	uint64_t		 warmup_ns;
+	uint64_t		 duration_ns;	/* after the warmup */
+	uint64_t		 think_min_ns, think_max_ns;
+	int			 keepalive;
+	int			 maxconns;	/* per VU: largest group */
+	enum samples_mode	 samples;
+	int			 monitor_pid;	/* 0: none */
+	char			*monitor_pidfile;
+};
+#define PLAN_FORBIDDEN	1	/* plan_compile: a target is not allowed */
+#define PLAN_DNS	2	/* plan_compile: a name did not resolve */
+struct plan	*plan_compile(json_t *, const struct config *, int *, char **);
+void		 plan_free(struct plan *);
+int		 plan_is_open(const struct plan *);
+double		 plan_target_at(const struct plan *, uint64_t);
+int		 plan_level_at(const struct plan *, uint64_t);
+
+/* allow.c */
+int		 allow_check(const char *, const char *,
+		     const struct sockaddr *, char **);
+
+/* conn.c -- one HTTP/1.1 client connection on a worker's event_base */
+struct conn_result {
+	enum err_kind	 kind;
+	int		 status;	/* HTTP status, 0 when none */
+	uint64_t	 sent_ns;	/* first byte of the request written */
+	uint64_t	 done_ns;	/* response complete, or failure */
+	uint64_t	 bytes_sent;
+	uint64_t	 bytes_recv;
+	const char	*example;	/* static text: what went wrong */
+};
+struct conn;
+typedef void	(*conn_done_cb)(struct conn *, const struct conn_result *,
+		     void *);
+/* What the connections of one worker share; owned by the worker. */
+struct conn_ctx {
+	struct event_base	*base;
+	unsigned char		*rbuf;		/* shared read buffer */
+	size_t			 rbufsize;
+	SSL_CTX			*ssl_ctx;	/* NULL when no https target */
+	const struct plan_endpoint *endpoints;
+	int			 keepalive;
+	const struct timeval	**timeouts;	/* per plan_req, common */
+	uint64_t		 (*now)(void);
+};
+struct conn {
+	const struct conn_ctx	*ctx;
+	int			 fd;		/* -1: not connected */
+	int			 state;
+	int			 endpoint;	/* what fd is connected to */
+	struct event		 ev;		/* read/write readiness */
+	struct event		 tmo;		/* the request's timeout */
+	http_parser		 parser;
+	SSL			*ssl;
+	const struct plan_req	*req;		/* in flight, or NULL */
+	size_t			 woff;		/* bytes of wire+body written */
+	int			 reused;	/* fd served a request before */
+	int			 retried;
+	int			 close_after;	/* server said close */
+	int			 in_headers;
+	struct conn_result	 res;
+	conn_done_cb		 cb;
+	void			*arg;
+	short			 armed;		/* conn.c: events ev waits for */
+	short			 want;		/* conn.c: EV_WRITE/TLS needs */
+	size_t			 hdrbytes;	/* conn.c: header bytes so far */
+};
+void		 conn_init(struct conn *, const struct conn_ctx *);
+void		 conn_request(struct conn *, const struct plan_req *,
+		     conn_done_cb, void *);
+void		 conn_cancel(struct conn *);
+void		 conn_close(struct conn *);
+const char	*err_kind_name(enum err_kind);
+
+/* writer.c -- the sample writer thread and the rings that feed it */
+/* One raw sample, as a worker hands it to the writer (SPEC: samples). */
+struct sample {
+	uint64_t	 t_us;		/* request start, since run start */
+	int64_t		 latency_us;	/* -1: no response */
+	uint32_t	 bytes;
+	uint16_t	 status;
+	uint16_t	 req;		/* stat index */
+	uint8_t		 error;		/* enum err_kind */
+	uint8_t		 warmup;
+};
+/* Single producer (a worker), single consumer (the writer). */
+struct ring {
+	struct sample	*slots;
+	size_t		 mask;
+	_Atomic size_t	 head;		/* written by the producer */
+	_Atomic size_t	 tail;		/* written by the consumer */
+	uint64_t	 shed;		/* producer only: full ring */
+};
+/* A row of intervals or system_metrics, queued for the writer. */
+struct writer_row {
+	int		 kind;		/* WRITER_INTERVAL, WRITER_SYSTEM */
+	int64_t		 second;
+	char		 request[LOADD_NAME_MAX + 1];
+	uint64_t	 requests, errors;
+	double		 p50, p95, p99, max;	/* ms */
+	unsigned char	*hist;
+	size_t		 histlen;
+	double		 cpu_pct, target_cpu_pct;
+	int64_t		 rss, target_rss;	/* -1: unknown */
+	struct writer_row *next;
+};
+#define WRITER_INTERVAL	1
+#define WRITER_SYSTEM	2
+struct writer;
+struct ring	*ring_create(size_t);
+void		 ring_free(struct ring *);
+int		 ring_push(struct ring *, const struct sample *);
+struct writer	*writer_start(const char *, int64_t, char **, size_t,
+		     struct ring **, size_t, char **);
+void		 writer_queue(struct writer *, struct writer_row *);
+void		 writer_stop(struct writer *, uint64_t *, uint64_t *);
+
+/* worker.c -- load worker threads */
+/* Per-name statistics of one worker for one second. */
+struct wstat {
+	struct hist	 lat;		/* complete responses, ns */
+	uint64_t	 ok, failed;
+	uint64_t	 errors[ERR_NKINDS];
+	uint64_t	 bytes_sent, bytes_recv;
+	uint16_t	 status[8];	/* failing statuses seen ... */
+	uint64_t	 status_n[8];	/* ... and how often */
+	const char	*example[ERR_NKINDS];
+};
+/* What a worker hands the main thread each second. */
+struct wblock {
+	int64_t		 second;	/* since run start */
+	uint64_t	 warmup_requests;
+	uint64_t	 iterations;
+	uint64_t	 late;		/* open: waited for a free VU */
+	uint64_t	 dropped;	/* open: backlog full */
+	int64_t		 vus;		/* active at the end of it */
+	struct hist	 svc;		/* open: service time, ns */
+	struct wstat	 overall;	/* every request, no groups */
+	size_t		 nstats;
+	struct wblock	*next;
+	struct wstat	 stats[];
+};
+enum worker_cmd {
+	WORKER_VUS,
+	WORKER_RATE,
+	WORKER_PAUSE,
+	WORKER_RESUME,
+	WORKER_STOP
+};
+struct worker;
+typedef void	(*worker_done_cb)(void *);
+struct worker	*worker_create(int, int, const struct plan *, uint64_t,
+		     worker_done_cb, void *);
+int		 worker_start(struct worker *, char **);
+void		 worker_command(struct worker *, enum worker_cmd, double);
+struct wblock	*worker_take(struct worker *);
+int		 worker_finished(struct worker *);
+void		 worker_join(struct worker *);
+void		 worker_free(struct worker *);
+struct ring	*worker_ring(struct worker *);
+struct wblock	*wblock_create(size_t);
+void		 wblock_merge(struct wblock *, const struct wblock *);
+void		 wstat_merge(struct wstat *, const struct wstat *);
+uint64_t	 clock_ns(void);
+
+/* stats.c -- statistics from merged worker blocks */
+json_t		*stats_json(const struct wstat *, double);
+int		 stats_metric(const struct wstat *, double, enum metric,
+		     double *);
+json_t		*stats_errors(const struct plan *, const struct wblock *);
+json_t		*stats_thresholds(const struct plan *, const struct wblock *,
+		     double, int, int *);
+double		 stats_ms(uint64_t);
+
+/* run.c -- the run queue and the active run; state owned by the main thread */
+struct runs;
+struct runs	*runs_create(struct event_base *, const struct config *,
+		     struct store *);
+void		 runs_shutdown(struct runs *);
+void		 runs_free(struct runs *);
+int		 run_submit(struct runs *, struct store *, json_t *, json_t *,
+		     int64_t *, int *, char **);
+int		 run_stop(struct runs *, int64_t);
+int		 run_patch(struct runs *, int64_t, json_t *, char **, char **);
+json_t		*run_progress(struct runs *, int64_t);
+int64_t		 run_active(struct runs *);
 
 /* api.c */
 struct api;
@@ -167,6 +467,7 @@ struct api_request {
 	json_t			*json;		/* parsed body, or NULL */
 	struct store		*store;		/* the API thread's connection */
 	const struct config	*config;
+	struct runs		*runs;
 
 	int			 status;	/* response */
 	char			*resp;
@@ -183,7 +484,7 @@ struct api_route {
 	const char	*pattern;
 	api_handler_cb	 get, put, post, patch, delete;
 };
-struct api	*api_start(const struct config *, char **);
+struct api	*api_start(const struct config *, struct runs *, char **);
 void		 api_stop(struct api *);
 const char	*api_address(struct api *);
 void		 api_reply_json(struct api_request *, int, json_t *);
@@ -204,6 +505,11 @@ void		 api_scenario_delete(struct api_request *);
 
 /* api-runs.c */
 void		 api_runs_list(struct api_request *);
+void		 api_run_create(struct api_request *);
+void		 api_run_get(struct api_request *);
+void		 api_run_patch(struct api_request *);
+void		 api_run_delete(struct api_request *);
+void		 api_run_stop(struct api_request *);
 
 /* api-baselines.c */
 void		 api_baselines_list(struct api_request *);

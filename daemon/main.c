@@ -22,6 +22,7 @@ struct loadd {
 	struct config		*config;
 	struct store		*store;
 	struct api		*api;
+	struct runs		*runs;
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 };
 
@@ -130,9 +131,11 @@ main(int argc, char **argv)
 	log_info("database %s (schema version %d)", ld.config->db,
 	    store_user_version(ld.store));
 
-	if ((ld.api = api_start(ld.config, &cause)) == NULL) {
+	ld.runs = runs_create(ld.base, ld.config, ld.store);
+	if ((ld.api = api_start(ld.config, ld.runs, &cause)) == NULL) {
 		log_error("%s", cause);
 		free(cause);
+		runs_free(ld.runs);
 		store_close(ld.store);
 		config_free(ld.config);
 		event_base_free(ld.base);
@@ -164,6 +167,8 @@ main(int argc, char **argv)
 		log_error("event loop failed");
 
 	api_stop(ld.api);
+	runs_shutdown(ld.runs);
+	runs_free(ld.runs);
 	if (ld.ev_watchdog != NULL)
 		event_free(ld.ev_watchdog);
 	event_free(ld.ev_hup);

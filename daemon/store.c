@@ -462,3 +462,340 @@ store_baseline_list(struct store *st, char **cause)
 	sqlite3_finalize(stmt);
 	return (list);
 }
+
+/* The raw connection, for the run code's own statements (same thread). */
+sqlite3 *
+store_db(struct store *st)
+{
+	return (st->db);
+}
+
+/* The scenario a run was created with. */
+json_t *
+store_run_spec(struct store *st, int64_t id, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*spec = NULL;
+
+	stmt = store_prepare(st, "SELECT spec FROM runs WHERE id = ?", cause);
+	if (stmt == NULL)
+		return (NULL);
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		spec = store_column_json(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (spec == NULL || json_is_null(spec)) {
+		json_decref(spec);
+		xasprintf(cause, "run %lld has no scenario", (long long)id);
+		return (NULL);
+	}
+	return (spec);
+}
+
+/* Ids of the runs with a status, oldest first (*n of them). */
+int64_t *
+store_run_ids(struct store *st, const char *status, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		*ids = NULL;
+	char		*cause;
+
+	*n = 0;
+	stmt = store_prepare(st, "SELECT id FROM runs WHERE status = ? "
+	    "ORDER BY id", &cause);
+	if (stmt == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		return (NULL);
+	}
+	sqlite3_bind_text(stmt, 1, status, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ids = xreallocarray(ids, *n + 1, sizeof *ids);
+		ids[(*n)++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	return (ids);
+}
+
+/* Insert a queued run of a normalised scenario; *id is its id. */
+int
+store_run_insert(struct store *st, json_t *spec, json_t *labels, int64_t *id,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	char		*text, *ltext;
+	int		 rc = -1;
+
+	stmt = store_prepare(st, "INSERT INTO runs (scenario, spec, status, "
+	    "created_at, labels) VALUES (?, ?, 'queued', "
+	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)", cause);
+	if (stmt == NULL)
+		return (-1);
+	text = json_dumps(spec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	ltext = json_dumps(labels, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	sqlite3_bind_text(stmt, 1, json_string_value(json_object_get(spec,
+	    "name")), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, ltext, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+	else {
+		*id = sqlite3_last_insert_rowid(st->db);
+		rc = 0;
+	}
+	sqlite3_finalize(stmt);
+	free(text);
+	free(ltext);
+	return (rc);
+}
+
+/* One run as the API shows it: 1 found, 0 not found, -1 error. */
+int
+store_run_get(struct store *st, int64_t id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*run, *summary, *passed, *th;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT id, scenario, status, passed, "
+	    "created_at, started_at, ended_at, labels, reason, env, summary "
+	    "FROM runs WHERE id = ?", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		sqlite3_finalize(stmt);
+		return (rc == SQLITE_DONE ? 0 : -1);
+	}
+	if (sqlite3_column_type(stmt, 3) == SQLITE_NULL)
+		passed = json_null();
+	else
+		passed = json_boolean(sqlite3_column_int(stmt, 3));
+	run = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
+	    "scenario", store_column_string(stmt, 1),
+	    "status", store_column_string(stmt, 2),
+	    "passed", passed,
+	    "created_at", store_column_string(stmt, 4),
+	    "started_at", store_column_string(stmt, 5),
+	    "ended_at", store_column_string(stmt, 6),
+	    "labels", store_column_json(stmt, 7),
+	    "reason", store_column_string(stmt, 8),
+	    "env", store_column_json(stmt, 9));
+	summary = store_column_json(stmt, 10);
+	if (!json_is_null(summary)) {
+		if ((th = json_object_get(summary, "thresholds")) != NULL)
+			json_object_set(run, "thresholds", th);
+		json_object_set_new(run, "summary", summary);
+	} else
+		json_decref(summary);
+	sqlite3_finalize(stmt);
+	*out = run;
+	return (1);
+}
+
+/* Delete a run and everything of it: 1 done, 0 not found, -1 error. */
+int
+store_run_delete(struct store *st, int64_t id, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	stmt = store_prepare(st, "DELETE FROM runs WHERE id = ?", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		rc = -1;
+	} else
+		rc = sqlite3_changes(st->db) > 0;
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/* Set an ended status on a run that never started (a cancelled queue entry). */
+int
+store_run_set_status(struct store *st, int64_t id, const char *status,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = 0;
+
+	stmt = store_prepare(st, "UPDATE runs SET status = ?, passed = 0, "
+	    "ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), reason = "
+	    "'stopped before it started' WHERE id = ?", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_text(stmt, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		rc = -1;
+	}
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/*
+ * Rebuild run_stats, errors and the summary of a run cut short, from what
+ * reached the disk: the histograms of its intervals and its samples.
+ */
+void
+store_run_rebuild(struct store *st, int64_t id)
+{
+	sqlite3_stmt	*stmt, *ins;
+	struct wstat	*s;
+	struct hist	*h;
+	json_t		*reqs, *overall = NULL, *errors, *summary, *row;
+	const char	*name;
+	char		*cause, *text, *prev = NULL;
+	double		 secs;
+
+	stmt = store_prepare(st, "SELECT request, requests, errors, hist, "
+	    "(SELECT max(second) - min(second) + 1 FROM intervals WHERE "
+	    "run_id = ?1) FROM intervals WHERE run_id = ?1 ORDER BY request, "
+	    "second", &cause);
+	if (stmt == NULL) {
+		log_error("rebuild run %lld: %s", (long long)id, cause);
+		free(cause);
+		return;
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	reqs = json_array();
+	s = xcalloc(1, sizeof *s);
+	hist_reset(&s->lat);
+	secs = 0;
+	for (;;) {
+		int rc = sqlite3_step(stmt);
+
+		name = rc == SQLITE_ROW ?
+		    (const char *)sqlite3_column_text(stmt, 0) : NULL;
+		if (prev != NULL && (name == NULL || strcmp(name, prev) != 0)) {
+			row = stats_json(s, secs);
+			if (strcmp(prev, "*") == 0)
+				overall = row;
+			else {
+				json_object_set_new(row, "name",
+				    json_string(prev));
+				json_array_append_new(reqs, row);
+			}
+			memset(s, 0, sizeof *s);
+			hist_reset(&s->lat);
+			free(prev);
+			prev = NULL;
+		}
+		if (name == NULL)
+			break;
+		if (prev == NULL)
+			prev = xstrdup(name);
+		secs = (double)sqlite3_column_int64(stmt, 4);
+		s->failed += (uint64_t)sqlite3_column_int64(stmt, 2);
+		s->ok += (uint64_t)(sqlite3_column_int64(stmt, 1) -
+		    sqlite3_column_int64(stmt, 2));
+		h = hist_decode(sqlite3_column_blob(stmt, 3),
+		    (size_t)sqlite3_column_bytes(stmt, 3), &cause);
+		if (h == NULL)
+			free(cause);
+		else {
+			hist_merge(&s->lat, h);
+			hist_free(h);
+		}
+	}
+	sqlite3_finalize(stmt);
+	free(s);
+	if (overall == NULL) {
+		s = xcalloc(1, sizeof *s);
+		hist_reset(&s->lat);
+		overall = stats_json(s, 0);
+		free(s);
+	}
+
+	/* Errors by kind come from the samples, when they were kept. */
+	stmt = store_prepare(st, "INSERT INTO errors (run_id, request, kind, "
+	    "status, count, example) SELECT ?1, request, error, "
+	    "CASE error WHEN 'status' THEN status END, count(*), "
+	    "'rebuilt from samples' FROM samples WHERE run_id = ?1 AND "
+	    "error IS NOT NULL AND warmup = 0 GROUP BY request, error, "
+	    "CASE error WHEN 'status' THEN status END", &cause);
+	if (stmt != NULL) {
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+	} else
+		free(cause);
+	errors = json_array();
+	stmt = store_prepare(st, "SELECT request, kind, status, count, example "
+	    "FROM errors WHERE run_id = ?", &cause);
+	if (stmt != NULL) {
+		sqlite3_bind_int64(stmt, 1, id);
+		while (sqlite3_step(stmt) == SQLITE_ROW)
+			json_array_append_new(errors, json_pack("{s:o, s:o, "
+			    "s:o, s:I, s:o}", "request",
+			    store_column_string(stmt, 0), "kind",
+			    store_column_string(stmt, 1), "status",
+			    sqlite3_column_type(stmt, 2) == SQLITE_NULL ?
+			    json_null() : json_integer(sqlite3_column_int(stmt,
+			    2)), "count", (json_int_t)sqlite3_column_int64(stmt,
+			    3), "example", store_column_string(stmt, 4)));
+		sqlite3_finalize(stmt);
+	} else
+		free(cause);
+
+	summary = json_pack("{s:O, s:o, s:o, s:[], s:f, s:b}", "overall",
+	    overall, "requests", reqs, "errors", errors, "thresholds",
+	    "duration_s", secs, "rebuilt", 1);
+	/* run_stats rows, '*' and each request. */
+	ins = store_prepare(st, "INSERT OR REPLACE INTO run_stats (run_id, "
+	    "request, total_requests, successful_requests, failed_requests, "
+	    "throughput_rps, avg_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, "
+	    "min_ms, max_ms, stddev_ms, bytes_sent, bytes_received) SELECT "
+	    "?1, ?2, j->>'total_requests', j->>'successful_requests', "
+	    "j->>'failed_requests', j->>'throughput_rps', "
+	    "j->>'avg_latency_ms', j->>'median_latency_ms', "
+	    "j->>'p90_latency_ms', j->>'p95_latency_ms', "
+	    "j->>'p99_latency_ms', j->>'p999_latency_ms', "
+	    "j->>'min_latency_ms', j->>'max_latency_ms', j->>'std_dev_ms', "
+	    "j->>'bytes_sent', j->>'bytes_received' FROM (SELECT json(?3) "
+	    "AS j)", &cause);
+	if (ins != NULL) {
+		size_t	 i;
+		json_t	*r;
+
+		text = json_dumps(overall, JSON_COMPACT);
+		sqlite3_bind_int64(ins, 1, id);
+		sqlite3_bind_text(ins, 2, "*", -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, text, -1, SQLITE_TRANSIENT);
+		sqlite3_step(ins);
+		sqlite3_reset(ins);
+		free(text);
+		json_array_foreach(reqs, i, r) {
+			text = json_dumps(r, JSON_COMPACT);
+			sqlite3_bind_text(ins, 2, json_string_value(
+			    json_object_get(r, "name")), -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ins, 3, text, -1, SQLITE_TRANSIENT);
+			sqlite3_step(ins);
+			sqlite3_reset(ins);
+			free(text);
+		}
+		sqlite3_finalize(ins);
+	} else
+		free(cause);
+	json_decref(overall);
+
+	text = json_dumps(summary, JSON_COMPACT);
+	stmt = store_prepare(st, "UPDATE runs SET summary = ? WHERE id = ?",
+	    &cause);
+	if (stmt != NULL) {
+		sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, id);
+		sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+	} else
+		free(cause);
+	free(text);
+	json_decref(summary);
+}

@@ -16,6 +16,7 @@ while IFS=$'\t' read -r status code pointer doc; do
 	name=$(printf '%s' "$doc" | jq -r 'if (.name | type) == "string"
 	    then .name else "" end' 2>/dev/null)
 	printf '%s' "$name" | grep -Eq '^[A-Za-z0-9._-]{1,64}$' || continue
+	[ "$pointer" = '""' ] && pointer=
 	got=$(api PUT "/v1/scenarios/$name" "$doc")
 	gcode=$(jbody '.error.code')
 	gpath=$(jbody '.error.path')
@@ -47,7 +48,7 @@ is "$(jbody '.scenarios | length')" "$valid" "every valid scenario listed"
 doc='{"name":"mini","target":"http://127.0.0.1:9","requests":[{"name":"home","path":"/"}],"load":{"executor":"constant-vus","vus":2,"duration":"5s"}}'
 is "$(api PUT /v1/scenarios/mini "$doc")" 201 "PUT creates: 201"
 loc=$(curl -s -o /dev/null -D - -X PUT -H 'Content-Type: application/json' \
-    --data-binary "$doc" "$URL/v1/scenarios/mini2" | tr -d '\r' |
+    --data-binary "${doc/\"mini\"/\"mini2\"}" "$URL/v1/scenarios/mini2" | tr -d '\r' |
     sed -n 's/^Location: //Ip')
 is "$loc" /v1/scenarios/mini2 "201 carries Location"
 is "$(api PUT /v1/scenarios/mini "$doc")" 200 "PUT again replaces: 200"

@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan.c -- compile a validated, normalised scenario into what the engine
+ * runs: endpoints resolved once and checked against allow_targets, each
+ * request rendered to its bytes on the wire, the weighted mix, the load
+ * model's numbers in nanoseconds. Runs on the API thread (to refuse a
+ * forbidden target with 403) and on the main thread at run start.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+
+#include "loadd.h"
+
+/* Look up a key of a normalised document; the validator guarantees types. */
+#define J(o, k)		json_object_get((o), (k))
+#define JS(o, k)	json_string_value(json_object_get((o), (k)))
+#define JI(o, k)	json_integer_value(json_object_get((o), (k)))
+#define JN(o, k)	json_number_value(json_object_get((o), (k)))
+
+/* A duration string of the normalised spec, in ns (0 when absent). */
+static uint64_t
+plan_ns(json_t *o, const char *key)
+{
+	const char	*s = JS(o, key);
+	int64_t		 us;
+	char		*cause;
+
+	if (s == NULL)
+		return (0);
+	if (parse_duration(s, &us, &cause) != 0) {
+		free(cause);
+		return (0);
+	}
+	return ((uint64_t)us * 1000);
+}
+
+/* Find or add the endpoint of scheme://host:port; returns its index. */
+static int
+plan_endpoint(struct plan *p, const char *url, char *path, size_t pathlen,
+    char **cause)
+{
+	struct http_parser_url	 u;
+	struct plan_endpoint	*ep;
+	char			 host[256];
+	int			 tls, port;
+	size_t			 i, n;
+
+	http_parser_url_init(&u);
+	if (http_parser_parse_url(url, strlen(url), 0, &u) != 0 ||
+	    !(u.field_set & (1 << UF_HOST))) {
+		xasprintf(cause, "cannot parse URL \"%s\"", url);
+		return (-1);
+	}
+	tls = strncasecmp(url, "https", 5) == 0;
+	n = u.field_data[UF_HOST].len;
+	if (n >= sizeof host)
+		n = sizeof host - 1;
+	memcpy(host, url + u.field_data[UF_HOST].off, n);
+	host[n] = '\0';
+	port = (u.field_set & (1 << UF_PORT)) ? u.port : (tls ? 443 : 80);
+	if (path != NULL) {
+		n = 0;
+		if (u.field_set & (1 << UF_PATH)) {
+			n = u.field_data[UF_PATH].len;
+			if (n >= pathlen)
+				n = pathlen - 1;
+			memcpy(path, url + u.field_data[UF_PATH].off, n);
+		}
+		path[n] = '\0';
+		if (u.field_set & (1 << UF_QUERY)) {
+			snprintf(path + n, pathlen - n, "?%.*s",
+			    (int)u.field_data[UF_QUERY].len,
+			    url + u.field_data[UF_QUERY].off);
+		}
+	}
+	for (i = 0; i < p->nendpoints; i++) {
+		ep = &p->endpoints[i];
+		if (ep->tls == tls && ep->port == port &&
+		    strcasecmp(ep->host, host) == 0)
+			return ((int)i);
+	}
+	p->endpoints = xreallocarray(p->endpoints, p->nendpoints + 1,
+	    sizeof *p->endpoints);
+	ep = &p->endpoints[p->nendpoints];
+	memset(ep, 0, sizeof *ep);
+	ep->host = xstrdup(host);
+	ep->port = port;
+	ep->tls = tls;
+	return ((int)p->nendpoints++);
+}
+
+/* Resolve every endpoint once and check it against the allowlist. */
+static int
+plan_resolve(struct plan *p, const struct config *c, int *why, char **cause)
+{
+	struct plan_endpoint	*ep;
+	struct addrinfo		 hints, *res;
+	char			 port[16], *h;
+	size_t			 i, n;
+	int			 error;
+
+	for (i = 0; i < p->nendpoints; i++) {
+		ep = &p->endpoints[i];
+		/* [::1] in a URL is ::1 to the resolver. */
+		h = xstrdup(ep->host);
+		n = strlen(h);
+		if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
+			memmove(h, h + 1, n - 2);
+			h[n - 2] = '\0';
+		}
+		memset(&hints, 0, sizeof hints);
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		snprintf(port, sizeof port, "%d", ep->port);
+		error = getaddrinfo(h, port, &hints, &res);
+		free(h);
+		if (error != 0) {
+			*why = PLAN_DNS;
+			xasprintf(cause, "cannot resolve %s: %s", ep->host,
+			    gai_strerror(error));
+			return (-1);
+		}
+		memcpy(&ep->addr, res->ai_addr, res->ai_addrlen);
+		ep->addrlen = res->ai_addrlen;
+		freeaddrinfo(res);
+		if (!allow_check(c->allow_targets, ep->host,
+		    (struct sockaddr *)&ep->addr, cause)) {
+			*why = PLAN_FORBIDDEN;
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Does the header list (an object) have this name, in any case? */
+static int
+plan_has_header(json_t *headers, const char *name)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach(headers, key, v) {
+		if (strcasecmp(key, name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Append one line and its CRLF to the wire buffer. */
+static void
+plan_add_line(char **wire, size_t *len, const char *line)
+{
+	size_t	n = strlen(line);
+
+	*wire = xreallocarray(*wire, *len + n + 3, 1);
+	memcpy(*wire + *len, line, n);
+	memcpy(*wire + *len + n, "\r\n", 3);
+	*len += n + 2;
+}
+
+/* Append "Name: value\r\n" for each header to the wire buffer. */
+static void
+plan_add_headers(char **wire, size_t *len, json_t *headers, json_t *over)
+{
+	const char	*key;
+	json_t		*v;
+	char		*line;
+	int		 n;
+
+	json_object_foreach(headers, key, v) {
+		/* The request's own headers win over the scenario's. */
+		if (over != NULL && plan_has_header(over, key))
+			continue;
+		n = xasprintf(&line, "%s: %s\r\n", key, json_string_value(v));
+		*wire = xreallocarray(*wire, *len + (size_t)n + 1, 1);
+		memcpy(*wire + *len, line, (size_t)n + 1);
+		*len += (size_t)n;
+		free(line);
+	}
+}
+
+/* Render one request entry's bytes on the wire. */
+static int
+plan_request(struct plan *p, json_t *spec, json_t *r, struct plan_req *pr,
+    char **cause)
+{
+	const char		*method = JS(r, "method"), *target;
+	struct plan_endpoint	*ep;
+	json_t			*expect, *v, *rh, *sh;
+	char			 path[4096], base[4096], hosthdr[300];
+	char			*head, *wire = NULL;
+	size_t			 len = 0, i;
+	int			 code;
+	uint64_t		 bodylen = 0;
+
+	snprintf(pr->name, sizeof pr->name, "%s", JS(r, "name"));
+	pr->head = strcmp(method, "HEAD") == 0;
+	if (JS(r, "url") != NULL) {
+		pr->endpoint = plan_endpoint(p, JS(r, "url"), path,
+		    sizeof path, cause);
+		if (pr->endpoint == -1)
+			return (-1);
+		if (path[0] == '\0')
+			snprintf(path, sizeof path, "/");
+	} else {
+		target = JS(spec, "target");
+		pr->endpoint = plan_endpoint(p, target, base, sizeof base,
+		    cause);
+		if (pr->endpoint == -1)
+			return (-1);
+		/* The target's base path, without its trailing slash. */
+		if (base[0] != '\0' && base[strlen(base) - 1] == '/')
+			base[strlen(base) - 1] = '\0';
+		snprintf(path, sizeof path, "%s%s", base, JS(r, "path"));
+	}
+	ep = &p->endpoints[pr->endpoint];
+	if ((ep->tls && ep->port == 443) || (!ep->tls && ep->port == 80))
+		snprintf(hosthdr, sizeof hosthdr, "%s", ep->host);
+	else
+		snprintf(hosthdr, sizeof hosthdr, "%s:%d", ep->host, ep->port);
+
+	if ((v = J(r, "body")) != NULL) {
+		pr->body = json_string_value(v);
+		pr->bodylen = json_string_length(v);
+		bodylen = pr->bodylen;
+	} else if ((v = J(r, "body_bytes")) != NULL) {
+		pr->body = NULL;	/* the shared body, set by the caller */
+		pr->bodylen = (size_t)json_integer_value(v);
+		bodylen = pr->bodylen;
+	}
+
+	rh = J(r, "headers");
+	sh = J(spec, "headers");
+	xasprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path,
+	    hosthdr);
+	wire = head;
+	len = strlen(head);
+	plan_add_headers(&wire, &len, sh, rh);
+	plan_add_headers(&wire, &len, rh, NULL);
+	if (!plan_has_header(sh, "User-Agent") &&
+	    !plan_has_header(rh, "User-Agent"))
+		plan_add_line(&wire, &len, "User-Agent: loadd/" PACKAGE_VERSION);
+	if (bodylen > 0 || strcmp(method, "POST") == 0 ||
+	    strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
+		xasprintf(&head, "Content-Length: %llu",
+		    (unsigned long long)bodylen);
+		plan_add_line(&wire, &len, head);
+		free(head);
+	}
+	if (!p->keepalive)
+		plan_add_line(&wire, &len, "Connection: close");
+	plan_add_line(&wire, &len, "");
+	pr->wire = wire;
+	pr->wirelen = len;
+
+	pr->timeout_ns = plan_ns(r, "timeout");
+	if (pr->timeout_ns == 0)
+		pr->timeout_ns = plan_ns(spec, "timeout");
+
+	/* Success: the listed statuses, a class, or anything below 400. */
+	memset(pr->expect, 0, sizeof pr->expect);
+	expect = J(r, "expect");
+	if (expect == NULL) {
+		for (code = 0; code < 400; code++)
+			pr->expect[code / 64] |= 1ULL << (code % 64);
+	} else if (json_is_string(expect)) {
+		code = (json_string_value(expect)[0] - '0') * 100;
+		for (i = 0; i < 100; i++)
+			pr->expect[(code + i) / 64] |= 1ULL << ((code + i) % 64);
+	} else {
+		json_array_foreach(expect, i, v) {
+			code = (int)json_integer_value(v);
+			if (code >= 0 && code < 640)
+				pr->expect[code / 64] |= 1ULL << (code % 64);
+		}
+	}
+	return (0);
+}
+
+/* Add one request to the plan; returns its index. */
+static int
+plan_add_request(struct plan *p, json_t *spec, json_t *r, char **cause)
+{
+	struct plan_req	*pr;
+
+	p->reqs = xreallocarray(p->reqs, p->nreqs + 1, sizeof *p->reqs);
+	pr = &p->reqs[p->nreqs];
+	memset(pr, 0, sizeof *pr);
+	pr->stat = (int)p->nreqs;
+	if (plan_request(p, spec, r, pr, cause) != 0) {
+		free(pr->wire);
+		return (-1);
+	}
+	return ((int)p->nreqs++);
+}
+
+/* The load model's numbers. */
+static void
+plan_load(struct plan *p, json_t *load)
+{
+	const char	*ex = JS(load, "executor");
+	json_t		*stages, *st, *think, *v;
+	size_t		 i;
+
+	p->warmup_ns = plan_ns(load, "warmup");
+	p->keepalive = json_is_true(J(load, "keepalive")) ||
+	    J(load, "keepalive") == NULL;
+	think = J(load, "think_time");
+	if (json_is_string(think))
+		p->think_min_ns = p->think_max_ns = plan_ns(load, "think_time");
+	else if (json_is_object(think)) {
+		p->think_min_ns = plan_ns(think, "min");
+		p->think_max_ns = plan_ns(think, "max");
+	}
+	p->max_vus = JI(load, "max_vus");
+
+	if (strcmp(ex, "constant-vus") == 0) {
+		p->executor = EXEC_CONSTANT_VUS;
+		p->vus = JI(load, "vus");
+		p->iterations = JI(load, "iterations");
+		p->duration_ns = plan_ns(load, "duration");
+	} else if (strcmp(ex, "constant-rate") == 0) {
+		p->executor = EXEC_CONSTANT_RATE;
+		p->rate = JN(load, "rate");
+		p->duration_ns = plan_ns(load, "duration");
+	} else if (strcmp(ex, "sweep") == 0) {
+		p->executor = EXEC_SWEEP;
+		v = J(load, "levels");
+		p->nstages = json_array_size(v);
+		p->stages = xcalloc(p->nstages, sizeof *p->stages);
+		json_array_foreach(v, i, st) {
+			p->stages[i].duration_ns = plan_ns(load,
+			    "level_duration");
+			p->stages[i].target = (double)json_integer_value(st);
+			p->duration_ns += p->stages[i].duration_ns;
+		}
+	} else {
+		p->executor = strcmp(ex, "ramping-vus") == 0 ?
+		    EXEC_RAMPING_VUS : EXEC_RAMPING_RATE;
+		p->start = p->executor == EXEC_RAMPING_VUS ?
+		    (double)JI(load, "start_vus") : JN(load, "start_rate");
+		stages = J(load, "stages");
+		p->nstages = json_array_size(stages);
+		p->stages = xcalloc(p->nstages, sizeof *p->stages);
+		json_array_foreach(stages, i, st) {
+			p->stages[i].duration_ns = plan_ns(st, "duration");
+			p->stages[i].target = JN(st, "target");
+			p->duration_ns += p->stages[i].duration_ns;
+		}
+	}
+}
+
+/* Parse the thresholds of the scenario and of each request. */
+static void
+plan_thresholds(struct plan *p, json_t *list, const char *owner)
+{
+	struct plan_threshold	*pt;
+	json_t			*t;
+	char			*cause;
+	size_t			 i;
+
+	json_array_foreach(list, i, t) {
+		p->thresholds = xreallocarray(p->thresholds,
+		    p->nthresholds + 1, sizeof *p->thresholds);
+		pt = &p->thresholds[p->nthresholds];
+		memset(pt, 0, sizeof *pt);
+		pt->rule = xstrdup(JS(t, "rule"));
+		pt->abort_on_fail = json_is_true(J(t, "abort_on_fail"));
+		if (threshold_parse(pt->rule, &pt->t, &cause) != 0) {
+			/* The validator parsed it already: impossible. */
+			free(cause);
+			free(pt->rule);
+			continue;
+		}
+		if (owner != NULL && pt->t.request[0] == '\0')
+			snprintf(pt->t.request, sizeof pt->t.request, "%s",
+			    owner);
+		p->nthresholds++;
+	}
+}
+
+/*
+ * Compile a normalised scenario. On failure returns NULL with *cause and
+ * *why set to PLAN_FORBIDDEN (403), PLAN_DNS (the run fails, kind dns), or 0.
+ */
+struct plan *
+plan_compile(json_t *spec, const struct config *c, int *why, char **cause)
+{
+	struct plan		*p;
+	struct plan_entry	*e;
+	json_t			*entries, *r, *m;
+	const char		*g;
+	size_t			 i, j, maxbody = 0;
+	double			 cum = 0;
+	int			 idx, ngroups = 0;
+	const unsigned char	*name;
+
+	*why = 0;
+	p = xcalloc(1, sizeof *p);
+	p->spec = json_incref(spec);
+	p->scenario = xstrdup(JS(spec, "name"));
+	plan_load(p, J(spec, "load"));
+	/* Iterations alone still stop at the daemon's longest run. */
+	if (p->duration_ns == 0)
+		p->duration_ns = (uint64_t)c->limits.max_duration_us * 1000;
+	g = JS(spec, "samples");
+	p->samples = g == NULL || strcmp(g, "all") == 0 ? SAMPLES_ALL :
+	    strcmp(g, "errors") == 0 ? SAMPLES_ERRORS : SAMPLES_NONE;
+	if ((r = J(spec, "monitor")) != NULL) {
+		p->monitor_pid = (int)JI(r, "pid");
+		if (JS(r, "pidfile") != NULL)
+			p->monitor_pidfile = xstrdup(JS(r, "pidfile"));
+	}
+	plan_thresholds(p, J(spec, "thresholds"), NULL);
+
+	entries = J(spec, "requests");
+	p->nentries = json_array_size(entries);
+	p->entries = xcalloc(p->nentries, sizeof *p->entries);
+	p->maxconns = 1;
+	json_array_foreach(entries, i, r) {
+		e = &p->entries[i];
+		if ((g = JS(r, "group")) == NULL) {
+			if ((idx = plan_add_request(p, spec, r, cause)) == -1)
+				goto fail;
+			e->group = GROUP_NONE;
+			e->reqs[0] = idx;
+			e->nreqs = 1;
+			plan_thresholds(p, J(r, "thresholds"), JS(r, "name"));
+		} else {
+			e->group = strcmp(g, "parallel") == 0 ? GROUP_PARALLEL :
+			    strcmp(g, "race") == 0 ? GROUP_RACE :
+			    strcmp(g, "sequential") == 0 ? GROUP_SEQUENTIAL :
+			    GROUP_FALLBACK;
+			json_array_foreach(J(r, "requests"), j, m) {
+				if (j >= PLAN_GROUP_MAX)
+					break;
+				idx = plan_add_request(p, spec, m, cause);
+				if (idx == -1)
+					goto fail;
+				e->reqs[e->nreqs++] = idx;
+				plan_thresholds(p, J(m, "thresholds"),
+				    JS(m, "name"));
+			}
+			if (e->nreqs > p->maxconns)
+				p->maxconns = e->nreqs;
+			ngroups++;
+		}
+		cum += JN(r, "weight") > 0 ? JN(r, "weight") : 1;
+		e->cumweight = cum;
+	}
+
+	/* Stats: one per request, then one per group. */
+	p->nstats = p->nreqs + (size_t)ngroups;
+	p->stat_names = xcalloc(p->nstats, sizeof *p->stat_names);
+	for (i = 0; i < p->nreqs; i++)
+		p->stat_names[i] = xstrdup(p->reqs[i].name);
+	idx = (int)p->nreqs;
+	json_array_foreach(entries, i, r) {
+		e = &p->entries[i];
+		if (e->group == GROUP_NONE)
+			e->stat = e->reqs[0];
+		else {
+			e->stat = idx;
+			p->stat_names[idx++] = xstrdup(JS(r, "name"));
+		}
+	}
+
+	/* One generated body, as large as the largest, shared by all. */
+	for (i = 0; i < p->nreqs; i++)
+		if (p->reqs[i].body == NULL && p->reqs[i].bodylen > maxbody)
+			maxbody = p->reqs[i].bodylen;
+	if (maxbody > 0) {
+		p->bodybuf = xmalloc(maxbody);
+		name = (const unsigned char *)"loadd-generated-body.";
+		for (i = 0; i < maxbody; i++)
+			p->bodybuf[i] = (char)name[i % 21];
+		for (i = 0; i < p->nreqs; i++)
+			if (p->reqs[i].body == NULL)
+				p->reqs[i].body = p->bodybuf;
+	}
+
+	if (plan_resolve(p, c, why, cause) != 0)
+		goto fail;
+	for (i = 0; i < p->nendpoints; i++) {
+		if (!p->endpoints[i].tls || p->ssl_ctx != NULL)
+			continue;
+		if ((p->ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+			xasprintf(cause, "SSL_CTX_new failed");
+			goto fail;
+		}
+		SSL_CTX_set_min_proto_version(p->ssl_ctx, TLS1_2_VERSION);
+		if (json_is_true(J(spec, "insecure")))
+			SSL_CTX_set_verify(p->ssl_ctx, SSL_VERIFY_NONE, NULL);
+		else {
+			SSL_CTX_set_verify(p->ssl_ctx, SSL_VERIFY_PEER, NULL);
+			SSL_CTX_set_default_verify_paths(p->ssl_ctx);
+		}
+	}
+	return (p);
+
+fail:
+	plan_free(p);
+	return (NULL);
+}
+
+void
+plan_free(struct plan *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nendpoints; i++)
+		free(p->endpoints[i].host);
+	free(p->endpoints);
+	for (i = 0; i < p->nreqs; i++)
+		free(p->reqs[i].wire);
+	free(p->reqs);
+	free(p->entries);
+	for (i = 0; i < p->nstats; i++)
+		free(p->stat_names[i]);
+	free(p->stat_names);
+	for (i = 0; i < p->nthresholds; i++)
+		free(p->thresholds[i].rule);
+	free(p->thresholds);
+	free(p->stages);
+	free(p->bodybuf);
+	free(p->monitor_pidfile);
+	free(p->scenario);
+	if (p->ssl_ctx != NULL)
+		SSL_CTX_free(p->ssl_ctx);
+	json_decref(p->spec);
+	free(p);
+}
+
+/* Is this an open model (arrival rate) rather than closed (VUs)? */
+int
+plan_is_open(const struct plan *p)
+{
+	return (p->executor == EXEC_CONSTANT_RATE ||
+	    p->executor == EXEC_RAMPING_RATE);
+}
+
+/*
+ * Which stage or sweep level holds time t (ns since the run started, the
+ * warmup included)? -1 in the warmup, nstages after the end.
+ */
+int
+plan_level_at(const struct plan *p, uint64_t t)
+{
+	uint64_t	end;
+	size_t		i;
+
+	if (t < p->warmup_ns)
+		return (-1);
+	t -= p->warmup_ns;
+	for (i = 0, end = 0; i < p->nstages; i++) {
+		end += p->stages[i].duration_ns;
+		if (t < end)
+			return ((int)i);
+	}
+	return ((int)p->nstages);
+}
+
+/*
+ * The load the model asks for at time t: VUs for closed models,
+ * iterations per second for open ones. The warmup runs at the value the
+ * measured phase starts with.
+ */
+double
+plan_target_at(const struct plan *p, uint64_t t)
+{
+	uint64_t	start;
+	double		from, frac;
+	size_t		i;
+
+	if (t >= p->warmup_ns + p->duration_ns)
+		return (0);
+	switch (p->executor) {
+	case EXEC_CONSTANT_VUS:
+		return ((double)p->vus);
+	case EXEC_CONSTANT_RATE:
+		return (p->rate);
+	case EXEC_SWEEP:
+		i = t < p->warmup_ns ? 0 : (size_t)plan_level_at(p, t);
+		return (p->stages[i < p->nstages ? i : p->nstages - 1].target);
+	default:
+		break;
+	}
+	if (t < p->warmup_ns)
+		return (p->start);
+	t -= p->warmup_ns;
+	from = p->start;
+	for (i = 0, start = 0; i < p->nstages; i++) {
+		if (t < start + p->stages[i].duration_ns) {
+			frac = (double)(t - start) /
+			    (double)p->stages[i].duration_ns;
+			return (from + (p->stages[i].target - from) * frac);
+		}
+		start += p->stages[i].duration_ns;
+		from = p->stages[i].target;
+	}
+	return (from);
+}

@@ -1,0 +1,986 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.c -- the run queue and the active run. The main thread owns both: it
+ * starts runs one at a time, merges the workers' per-second blocks into
+ * intervals and totals, watches abort thresholds, and writes the results.
+ * The API thread calls in through run_submit/stop/patch/progress, which
+ * take the lock and wake the main thread; they never block on a run.
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/utsname.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sqlite3.h>
+
+#include "loadd.h"
+
+#define RUN_PENDING_MAX	64	/* seconds waiting for every worker */
+
+enum run_end {
+	END_NONE,
+	END_COMPLETED,
+	END_STOPPED,
+	END_ABORTED,
+	END_INTERRUPTED,
+	END_FAILED
+};
+
+/* One second being merged: it is final when every worker sent its part. */
+struct run_second {
+	int64_t		 second;
+	int		 parts;
+	struct wblock	*b;
+};
+
+/* The active run. */
+struct run {
+	int64_t			 id;
+	struct plan		*plan;
+	struct worker		**workers;
+	int			 nworkers;
+	int			 nfinished;
+	struct writer		*writer;
+	uint64_t		 t0;		/* monotonic ns */
+	uint64_t		 t_end;		/* when the workers stopped */
+	struct wblock		*total;		/* after the warmup */
+	struct wblock		**levels;	/* sweep: one per level */
+	struct run_second	 pending[RUN_PENDING_MAX];
+	size_t			 npending;
+	int64_t			 last_second;	/* newest merged */
+	uint64_t		 last_requests;	/* in it */
+	enum run_end		 end;
+	char			*reason;
+	struct event		*tick;
+	struct event		*done;
+};
+
+struct runs {
+	struct event_base	*base;
+	const struct config	*config;
+	struct store		*store;		/* the main thread's */
+	struct event		*wake;
+
+	pthread_mutex_t		 lock;		/* guards what follows */
+	int64_t			*queue;
+	size_t			 nqueue;
+	int64_t			 active;	/* 0: none */
+	int			 active_open;	/* its model is open */
+	enum run_end		 request;	/* stop asked by the API */
+	int			 patch_set[WORKER_STOP + 1];
+	double			 patch[WORKER_STOP + 1];
+	json_t			*progress;
+	struct run		*run;		/* main thread only */
+	int			 shutting_down;
+};
+
+static void	runs_next(struct runs *);
+static void	run_finish(struct runs *, struct run *);
+
+/* Execute SQL with bound parameters: "i" int64, "s" text, "d" double. */
+static int
+run_sql(struct runs *rs, const char *sql, const char *types, ...)
+{
+	sqlite3		*db = store_db(rs->store);
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	const char	*s;
+	int		 i, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("run: %s", sqlite3_errmsg(db));
+		return (-1);
+	}
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		switch (types[i]) {
+		case 'i':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+			break;
+		case 's':
+			s = va_arg(ap, const char *);
+			if (s == NULL)
+				sqlite3_bind_null(st, i + 1);
+			else
+				sqlite3_bind_text(st, i + 1, s, -1,
+				    SQLITE_TRANSIENT);
+			break;
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_error("run: %s", sqlite3_errmsg(db));
+		return (-1);
+	}
+	return (0);
+}
+
+static const char *
+run_end_status(enum run_end e)
+{
+	switch (e) {
+	case END_COMPLETED:
+		return ("completed");
+	case END_STOPPED:
+		return ("stopped");
+	case END_ABORTED:
+		return ("aborted");
+	case END_INTERRUPTED:
+		return ("interrupted");
+	case END_FAILED:
+		return ("failed");
+	default:
+		return ("running");
+	}
+}
+
+/* The environment a run ran in, for comparing like with like. */
+static json_t *
+run_env(const struct config *c)
+{
+	struct utsname	u;
+	char		host[256];
+
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "?");
+	host[sizeof host - 1] = '\0';
+	if (uname(&u) != 0)
+		snprintf(u.release, sizeof u.release, "?");
+	return (json_pack("{s:s, s:I, s:s, s:s, s:I}", "host", host,
+	    "cores", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
+	    "kernel", u.release, "version", PACKAGE_VERSION,
+	    "threads", (json_int_t)c->threads));
+}
+
+/* Seconds of measured time: after the warmup, until the workers stopped. */
+static double
+run_elapsed(const struct run *r, uint64_t now)
+{
+	uint64_t	start = r->t0 + r->plan->warmup_ns;
+
+	if (r->t_end != 0)
+		now = r->t_end;
+	return (now > start ? (double)(now - start) / 1e9 : 0);
+}
+
+/* Queue the intervals rows of one finished second. */
+static void
+run_interval_rows(struct run *r, const struct wblock *b)
+{
+	struct writer_row	*row;
+	const struct wstat	*s;
+	size_t			 i;
+
+	for (i = 0; i <= b->nstats; i++) {
+		s = i < b->nstats ? &b->stats[i] : &b->overall;
+		if (s->ok + s->failed == 0)
+			continue;
+		row = xcalloc(1, sizeof *row);
+		row->kind = WRITER_INTERVAL;
+		row->second = b->second;
+		snprintf(row->request, sizeof row->request, "%s",
+		    i < b->nstats ? r->plan->stat_names[i] : "*");
+		row->requests = s->ok + s->failed;
+		row->errors = s->failed;
+		row->p50 = stats_ms(hist_percentile(&s->lat, 50));
+		row->p95 = stats_ms(hist_percentile(&s->lat, 95));
+		row->p99 = stats_ms(hist_percentile(&s->lat, 99));
+		row->max = stats_ms(hist_max(&s->lat));
+		row->histlen = hist_encode(&s->lat, &row->hist);
+		writer_queue(r->writer, row);
+	}
+}
+
+/* A second is complete: write it, add it to the totals, show progress. */
+static void
+run_second_done(struct runs *rs, struct run *r, struct wblock *b)
+{
+	int	level;
+	json_t	*p;
+	uint64_t now = clock_ns();
+
+	run_interval_rows(r, b);
+	wblock_merge(r->total, b);
+	if (r->levels != NULL) {
+		level = plan_level_at(r->plan, (uint64_t)b->second * 1000000000ULL);
+		if (level >= 0 && (size_t)level < r->plan->nstages)
+			wblock_merge(r->levels[level], b);
+	}
+	if (b->second >= r->last_second) {
+		r->last_second = b->second;
+		r->last_requests = b->overall.ok + b->overall.failed +
+		    b->warmup_requests;
+	}
+	p = json_pack("{s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:b}",
+	    "elapsed_s", (double)(now - r->t0) / 1e9,
+	    "duration_s", (double)(r->plan->warmup_ns + r->plan->duration_ns) /
+		1e9,
+	    "requests", (json_int_t)(r->total->overall.ok +
+		r->total->overall.failed + r->total->warmup_requests),
+	    "errors", (json_int_t)r->total->overall.failed,
+	    "rps", (json_int_t)r->last_requests,
+	    "vus", (json_int_t)b->vus,
+	    "p95_ms", stats_ms(hist_percentile(&r->total->overall.lat, 95)),
+	    "warmup", (uint64_t)b->second * 1000000000ULL <
+		r->plan->warmup_ns);
+	pthread_mutex_lock(&rs->lock);
+	json_decref(rs->progress);
+	rs->progress = p;
+	pthread_mutex_unlock(&rs->lock);
+	free(b);
+}
+
+/* Merge the workers' new blocks; finalise complete seconds (all: at end). */
+static void
+run_collect(struct runs *rs, struct run *r, int all)
+{
+	struct wblock	*b, *next;
+	size_t		 i, j, oldest;
+	int		 w;
+
+	for (w = 0; w < r->nworkers; w++) {
+		for (b = worker_take(r->workers[w]); b != NULL; b = next) {
+			next = b->next;
+			for (i = 0; i < r->npending; i++)
+				if (r->pending[i].second == b->second)
+					break;
+			if (i == r->npending) {
+				if (r->npending == RUN_PENDING_MAX) {
+					/* A stuck worker: give up waiting. */
+					for (oldest = 0, j = 1; j < r->npending;
+					    j++)
+						if (r->pending[j].second <
+						    r->pending[oldest].second)
+							oldest = j;
+					run_second_done(rs, r,
+					    r->pending[oldest].b);
+					r->pending[oldest] =
+					    r->pending[--r->npending];
+					i = r->npending;
+				}
+				r->pending[i].second = b->second;
+				r->pending[i].parts = 0;
+				r->pending[i].b = wblock_create(r->plan->nstats);
+				r->pending[i].b->second = b->second;
+				r->npending++;
+			}
+			wblock_merge(r->pending[i].b, b);
+			r->pending[i].parts++;
+			free(b);
+		}
+	}
+	/* Oldest first, so progress moves forward. */
+	for (;;) {
+		for (oldest = r->npending, i = 0; i < r->npending; i++) {
+			if (!all && r->pending[i].parts < r->nworkers)
+				continue;
+			if (oldest == r->npending ||
+			    r->pending[i].second < r->pending[oldest].second)
+				oldest = i;
+		}
+		if (oldest == r->npending)
+			break;
+		run_second_done(rs, r, r->pending[oldest].b);
+		r->pending[oldest] = r->pending[--r->npending];
+	}
+}
+
+/* Ask every worker to stop; the run ends with why (first reason wins). */
+static void
+run_stop_workers(struct run *r, enum run_end why, const char *reason)
+{
+	int	w;
+
+	if (r->end == END_NONE) {
+		r->end = why;
+		if (reason != NULL)
+			r->reason = xstrdup(reason);
+	}
+	for (w = 0; w < r->nworkers; w++)
+		worker_command(r->workers[w], WORKER_STOP, 0);
+}
+
+/* Each second: merge, check abort thresholds, apply the API's requests. */
+static void
+run_tick(evutil_socket_t fd, short events, void *arg)
+{
+	struct runs	*rs = arg;
+	struct run	*r = rs->run;
+	enum run_end	 request;
+	json_t		*verdicts, *v;
+	size_t		 i;
+	int		 passed, w;
+	char		*why;
+
+	if (r == NULL)
+		return;
+	run_collect(rs, r, 0);
+
+	pthread_mutex_lock(&rs->lock);
+	request = rs->request;
+	rs->request = END_NONE;
+	for (i = 0; i <= WORKER_STOP; i++) {
+		if (!rs->patch_set[i])
+			continue;
+		rs->patch_set[i] = 0;
+		for (w = 0; w < r->nworkers; w++)
+			worker_command(r->workers[w], (enum worker_cmd)i,
+			    rs->patch[i]);
+	}
+	pthread_mutex_unlock(&rs->lock);
+	if (request != END_NONE)
+		run_stop_workers(r, request, request == END_STOPPED ?
+		    "stopped by a user" : NULL);
+
+	if (r->end == END_NONE && r->total->overall.ok +
+	    r->total->overall.failed > 0) {
+		verdicts = stats_thresholds(r->plan, r->total,
+		    run_elapsed(r, clock_ns()), 1, &passed);
+		if (!passed) {
+			json_array_foreach(verdicts, i, v) {
+				if (json_is_true(json_object_get(v, "passed")))
+					continue;
+				xasprintf(&why, "threshold \"%s\" failed "
+				    "(actual %g)", json_string_value(
+				    json_object_get(v, "rule")),
+				    json_real_value(json_object_get(v,
+				    "actual")));
+				log_info("run %lld: aborting: %s",
+				    (long long)r->id, why);
+				run_stop_workers(r, END_ABORTED, why);
+				free(why);
+				break;
+			}
+		}
+		json_decref(verdicts);
+	}
+}
+
+/* A worker finished (called on its thread): wake the main thread. */
+static void
+run_worker_done(void *arg)
+{
+	struct run	*r = arg;
+
+	event_active(r->done, EV_READ, 0);
+}
+
+/* On the main thread: when every worker has finished, end the run. */
+static void
+run_done(evutil_socket_t fd, short events, void *arg)
+{
+	struct runs	*rs = arg;
+	struct run	*r = rs->run;
+	int		 w;
+
+	if (r == NULL)
+		return;
+	for (w = 0; w < r->nworkers; w++)
+		if (!worker_finished(r->workers[w]))
+			return;
+	run_finish(rs, r);
+	runs_next(rs);
+}
+
+/* Mark a run failed before it started, with an errors row when it is DNS. */
+static void
+run_fail(struct runs *rs, int64_t id, const char *reason, int dns)
+{
+	json_t	*summary;
+	char	*text;
+
+	log_warn("run %lld failed: %s", (long long)id, reason);
+	summary = json_pack("{s:[], s:[], s:[]}", "requests", "errors",
+	    "thresholds");
+	if (dns) {
+		json_array_append_new(json_object_get(summary, "errors"),
+		    json_pack("{s:s, s:s, s:n, s:i, s:s}", "request", "*",
+		    "kind", "dns", "status", "count", 1, "example", reason));
+		run_sql(rs, "INSERT INTO errors (run_id, request, kind, count, "
+		    "example) VALUES (?, '*', 'dns', 1, ?)", "is", id, reason);
+	}
+	text = json_dumps(summary, JSON_COMPACT);
+	run_sql(rs, "UPDATE runs SET status = 'failed', passed = 0, "
+	    "ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), reason = ?, "
+	    "summary = ? WHERE id = ?", "ssi", reason, text, id);
+	free(text);
+	json_decref(summary);
+}
+
+/* Start run id: compile, spawn the writer and the workers. */
+static int
+run_start(struct runs *rs, int64_t id)
+{
+	struct run	*r;
+	struct ring	**rings;
+	json_t		*spec, *env;
+	char		*cause = NULL, *text;
+	int		 why, w;
+	struct timeval	 tv;
+
+	if ((spec = store_run_spec(rs->store, id, &cause)) == NULL) {
+		log_error("run %lld: %s", (long long)id, cause);
+		free(cause);
+		return (-1);
+	}
+	r = xcalloc(1, sizeof *r);
+	r->id = id;
+	r->last_second = -1;
+	r->plan = plan_compile(spec, rs->config, &why, &cause);
+	json_decref(spec);
+	if (r->plan == NULL) {
+		run_fail(rs, id, cause, why == PLAN_DNS);
+		free(cause);
+		free(r);
+		return (-1);
+	}
+	r->nworkers = rs->config->threads;
+	r->total = wblock_create(r->plan->nstats);
+	if (r->plan->executor == EXEC_SWEEP) {
+		r->levels = xcalloc(r->plan->nstages, sizeof *r->levels);
+		for (size_t i = 0; i < r->plan->nstages; i++)
+			r->levels[i] = wblock_create(r->plan->nstats);
+	}
+	r->done = event_new(rs->base, -1, EV_PERSIST, run_done, rs);
+	r->tick = event_new(rs->base, -1, EV_PERSIST, run_tick, rs);
+	if (r->done == NULL || r->tick == NULL)
+		fatalx("event_new");
+	event_add(r->done, NULL);
+
+	/* A little ahead, so every worker starts on the same clock. */
+	r->t0 = clock_ns() + 20000000ULL;
+	r->workers = xcalloc((size_t)r->nworkers, sizeof *r->workers);
+	rings = xcalloc((size_t)r->nworkers, sizeof *rings);
+	for (w = 0; w < r->nworkers; w++) {
+		r->workers[w] = worker_create(w, r->nworkers, r->plan, r->t0,
+		    run_worker_done, r);
+		rings[w] = worker_ring(r->workers[w]);
+	}
+	r->writer = writer_start(rs->config->db, id, r->plan->stat_names,
+	    r->plan->nstats, rings, (size_t)r->nworkers, &cause);
+	if (r->writer == NULL) {
+		run_fail(rs, id, cause, 0);
+		free(cause);
+		free(rings);
+		rs->run = r;
+		r->end = END_FAILED;
+		run_finish(rs, r);
+		return (-1);
+	}
+	free(rings);	/* the writer keeps its own copy of the pointers */
+
+	env = run_env(rs->config);
+	text = json_dumps(env, JSON_COMPACT);
+	run_sql(rs, "UPDATE runs SET status = 'running', started_at = "
+	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), env = ? WHERE id = ?",
+	    "si", text, id);
+	free(text);
+	json_decref(env);
+
+	rs->run = r;
+	pthread_mutex_lock(&rs->lock);
+	rs->active = id;
+	rs->active_open = plan_is_open(r->plan);
+	rs->request = END_NONE;
+	memset(rs->patch_set, 0, sizeof rs->patch_set);
+	json_decref(rs->progress);
+	rs->progress = NULL;
+	pthread_mutex_unlock(&rs->lock);
+
+	for (w = 0; w < r->nworkers; w++)
+		if (worker_start(r->workers[w], &cause) != 0)
+			fatalx("run %lld: %s", (long long)id, cause);
+	tv.tv_sec = 1;
+	tv.tv_usec = 0;
+	event_add(r->tick, &tv);
+	log_info("run %lld started: scenario %s, %d workers", (long long)id,
+	    r->plan->scenario, r->nworkers);
+	return (0);
+}
+
+/* Write one STATS row of run_stats. */
+static void
+run_stats_row(struct runs *rs, int64_t id, const char *name, json_t *st)
+{
+#define F(k)	json_real_value(json_object_get(st, k))
+#define I(k)	(int64_t)json_integer_value(json_object_get(st, k))
+	run_sql(rs, "INSERT OR REPLACE INTO run_stats (run_id, request, "
+	    "total_requests, successful_requests, failed_requests, "
+	    "throughput_rps, avg_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, "
+	    "min_ms, max_ms, stddev_ms, bytes_sent, bytes_received) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "isiiiddddddddddii", id, name, I("total_requests"),
+	    I("successful_requests"), I("failed_requests"),
+	    F("throughput_rps"), F("avg_latency_ms"), F("median_latency_ms"),
+	    F("p90_latency_ms"), F("p95_latency_ms"), F("p99_latency_ms"),
+	    F("p999_latency_ms"), F("min_latency_ms"), F("max_latency_ms"),
+	    F("std_dev_ms"), I("bytes_sent"), I("bytes_received"));
+#undef F
+#undef I
+}
+
+/* The service-time view of an open-model run, beside the latency. */
+static json_t *
+run_open_json(struct run *r)
+{
+	const struct hist	*h = &r->total->svc;
+
+	return (json_pack("{s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}}",
+	    "late_iterations", (json_int_t)r->total->late,
+	    "dropped_iterations", (json_int_t)r->total->dropped,
+	    "service_time",
+	    "avg_ms", hist_count(h) > 0 ? hist_mean(h) / 1e6 : 0.0,
+	    "median_ms", stats_ms(hist_percentile(h, 50)),
+	    "p90_ms", stats_ms(hist_percentile(h, 90)),
+	    "p95_ms", stats_ms(hist_percentile(h, 95)),
+	    "p99_ms", stats_ms(hist_percentile(h, 99)),
+	    "max_ms", stats_ms(hist_max(h))));
+}
+
+/*
+ * The run is over (or never got going): stop the writer, compute the
+ * summary and thresholds, write run_stats, errors and the run row.
+ */
+static void
+run_finish(struct runs *rs, struct run *r)
+{
+	const struct plan	*p = r->plan;
+	json_t			*summary, *reqs, *levels, *errors, *th, *e, *st;
+	char			*text;
+	double			 elapsed, lvl_s;
+	uint64_t		 written = 0, failed = 0, shed = 0;
+	size_t			 i;
+	int			 w, passed;
+
+	for (w = 0; w < r->nworkers; w++)
+		worker_join(r->workers[w]);
+	if (r->t_end == 0)
+		r->t_end = clock_ns();
+	if (r->t_end > r->t0 + p->warmup_ns + p->duration_ns)
+		r->t_end = r->t0 + p->warmup_ns + p->duration_ns;
+	if (r->end == END_NONE)
+		r->end = END_COMPLETED;
+	if (r->writer != NULL) {
+		run_collect(rs, r, 1);
+		writer_stop(r->writer, &written, &failed);
+	}
+	for (w = 0; w < r->nworkers; w++)
+		shed += worker_ring(r->workers[w])->shed;
+
+	if (r->end != END_FAILED) {
+		elapsed = run_elapsed(r, r->t_end);
+		reqs = json_array();
+		for (i = 0; i < p->nstats; i++) {
+			st = stats_json(&r->total->stats[i], elapsed);
+			run_stats_row(rs, r->id, p->stat_names[i], st);
+			json_object_set_new(st, "name",
+			    json_string(p->stat_names[i]));
+			json_array_append_new(reqs, st);
+		}
+		st = stats_json(&r->total->overall, elapsed);
+		run_stats_row(rs, r->id, "*", st);
+		errors = stats_errors(p, r->total);
+		json_array_foreach(errors, i, e)
+			run_sql(rs, "INSERT INTO errors (run_id, request, "
+			    "kind, status, count, example) VALUES "
+			    "(?, ?, ?, ?, ?, ?)", "issiis", r->id,
+			    json_string_value(json_object_get(e, "request")),
+			    json_string_value(json_object_get(e, "kind")),
+			    json_is_integer(json_object_get(e, "status")) ?
+			    (int64_t)json_integer_value(json_object_get(e,
+			    "status")) : (int64_t)0,
+			    (int64_t)json_integer_value(json_object_get(e,
+			    "count")),
+			    json_string_value(json_object_get(e, "example")));
+		run_sql(rs, "UPDATE errors SET status = NULL WHERE run_id = ? "
+		    "AND status = 0", "i", r->id);
+		th = stats_thresholds(p, r->total, elapsed, 0, &passed);
+		summary = json_pack("{s:o, s:o, s:o, s:o, s:f, s:I, s:I, s:I}",
+		    "overall", st, "requests", reqs, "errors", errors,
+		    "thresholds", th, "duration_s", elapsed,
+		    "warmup_requests", (json_int_t)r->total->warmup_requests,
+		    "samples_stored", (json_int_t)written,
+		    "samples_shed", (json_int_t)(shed + failed));
+		if (plan_is_open(p))
+			json_object_set_new(summary, "open", run_open_json(r));
+		if (r->levels != NULL) {
+			levels = json_array();
+			for (i = 0; i < p->nstages; i++) {
+				lvl_s = (double)p->stages[i].duration_ns / 1e9;
+				st = stats_json(&r->levels[i]->overall, lvl_s);
+				json_object_set_new(st, "vus", json_integer(
+				    (json_int_t)p->stages[i].target));
+				json_array_append_new(levels, st);
+			}
+			json_object_set_new(summary, "levels", levels);
+		}
+		if (shed + failed > 0)
+			log_warn("run %lld: %llu samples not stored (the "
+			    "writer fell behind)", (long long)r->id,
+			    (unsigned long long)(shed + failed));
+		text = json_dumps(summary, JSON_COMPACT);
+		run_sql(rs, "UPDATE runs SET status = ?, passed = ?, ended_at = "
+		    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), summary = ?, "
+		    "reason = ? WHERE id = ?", "sissi", run_end_status(r->end),
+		    (int64_t)(r->end == END_COMPLETED && passed),
+		    text, r->reason, r->id);
+		log_info("run %lld %s: %llu requests, %llu failed, %.1f rps%s",
+		    (long long)r->id, run_end_status(r->end),
+		    (unsigned long long)(r->total->overall.ok +
+		    r->total->overall.failed),
+		    (unsigned long long)r->total->overall.failed,
+		    elapsed > 0 ? (double)(r->total->overall.ok +
+		    r->total->overall.failed) / elapsed : 0.0,
+		    passed ? "" : ", thresholds failed");
+		free(text);
+		json_decref(summary);
+	}
+
+	pthread_mutex_lock(&rs->lock);
+	rs->active = 0;
+	rs->request = END_NONE;
+	json_decref(rs->progress);
+	rs->progress = NULL;
+	pthread_mutex_unlock(&rs->lock);
+	rs->run = NULL;
+
+	for (w = 0; w < r->nworkers; w++)
+		worker_free(r->workers[w]);
+	free(r->workers);
+	if (r->levels != NULL)
+		for (i = 0; i < p->nstages; i++)
+			free(r->levels[i]);
+	free(r->levels);
+	for (i = 0; i < r->npending; i++)
+		free(r->pending[i].b);
+	free(r->total);
+	event_free(r->tick);
+	event_free(r->done);
+	free(r->reason);
+	plan_free(r->plan);
+	free(r);
+}
+
+/* Start queued runs until one runs (or the queue is empty). */
+static void
+runs_next(struct runs *rs)
+{
+	int64_t	id;
+
+	while (rs->run == NULL) {
+		pthread_mutex_lock(&rs->lock);
+		if (rs->nqueue == 0 || rs->shutting_down) {
+			pthread_mutex_unlock(&rs->lock);
+			return;
+		}
+		id = rs->queue[0];
+		memmove(rs->queue, rs->queue + 1, --rs->nqueue *
+		    sizeof *rs->queue);
+		pthread_mutex_unlock(&rs->lock);
+		run_start(rs, id);
+	}
+}
+
+/* Woken by the API: a run was queued, or a queued one was stopped. */
+static void
+runs_wake(evutil_socket_t fd, short events, void *arg)
+{
+	struct runs	*rs = arg;
+
+	if (rs->run != NULL)
+		run_tick(-1, 0, rs);
+	runs_next(rs);
+}
+
+/*
+ * Recover after a crash or restart: a run still marked running was cut
+ * short, so it becomes interrupted, its stats rebuilt from the intervals
+ * that reached the disk; queued runs go back in the queue.
+ */
+static void
+runs_recover(struct runs *rs)
+{
+	int64_t	*ids;
+	size_t	 n, i;
+
+	ids = store_run_ids(rs->store, "running", &n);
+	for (i = 0; i < n; i++) {
+		log_warn("run %lld was running when loadd stopped: marking it "
+		    "interrupted", (long long)ids[i]);
+		store_run_rebuild(rs->store, ids[i]);
+		run_sql(rs, "UPDATE runs SET status = 'interrupted', passed = "
+		    "0, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+		    "reason = 'loadd stopped during the run' WHERE id = ?", "i",
+		    ids[i]);
+	}
+	free(ids);
+	ids = store_run_ids(rs->store, "queued", &n);
+	if (n > 0)
+		log_info("%zu queued runs resume", n);
+	pthread_mutex_lock(&rs->lock);
+	rs->queue = ids;
+	rs->nqueue = n;
+	pthread_mutex_unlock(&rs->lock);
+}
+
+struct runs *
+runs_create(struct event_base *base, const struct config *c,
+    struct store *st)
+{
+	struct runs	*rs;
+
+	rs = xcalloc(1, sizeof *rs);
+	rs->base = base;
+	rs->config = c;
+	rs->store = st;
+	if (pthread_mutex_init(&rs->lock, NULL) != 0)
+		fatalx("pthread_mutex_init");
+	rs->wake = event_new(base, -1, EV_PERSIST, runs_wake, rs);
+	if (rs->wake == NULL)
+		fatalx("event_new");
+	event_add(rs->wake, NULL);
+	runs_recover(rs);
+	event_active(rs->wake, EV_READ, 0);
+	return (rs);
+}
+
+/* SIGTERM: the active run ends as interrupted, its data kept. */
+void
+runs_shutdown(struct runs *rs)
+{
+	struct run	*r = rs->run;
+
+	pthread_mutex_lock(&rs->lock);
+	rs->shutting_down = 1;
+	pthread_mutex_unlock(&rs->lock);
+	if (r == NULL)
+		return;
+	log_info("run %lld interrupted by shutdown", (long long)r->id);
+	run_stop_workers(r, END_INTERRUPTED, "loadd was stopped");
+	run_finish(rs, r);
+}
+
+void
+runs_free(struct runs *rs)
+{
+	if (rs == NULL)
+		return;
+	event_free(rs->wake);
+	json_decref(rs->progress);
+	free(rs->queue);
+	pthread_mutex_destroy(&rs->lock);
+	free(rs);
+}
+
+/*
+ * API thread: store a new queued run and wake the main thread. Returns 0,
+ * or -1 with *status (429 queue full, 403 target refused) and *cause.
+ */
+int
+run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
+    int64_t *id, int *status, char **cause)
+{
+	struct plan	*p;
+	int		 why;
+
+	/* Refuse a forbidden target before anything is stored or sent. */
+	if ((p = plan_compile(spec, rs->config, &why, cause)) == NULL &&
+	    why == PLAN_FORBIDDEN) {
+		*status = 403;
+		return (-1);
+	}
+	if (p == NULL)
+		free(*cause);	/* a DNS failure fails the run itself */
+	plan_free(p);
+
+	pthread_mutex_lock(&rs->lock);
+	if (rs->nqueue >= (size_t)rs->config->max_queue &&
+	    (rs->active != 0 || rs->config->max_queue == 0 ||
+	    rs->nqueue > 0)) {
+		pthread_mutex_unlock(&rs->lock);
+		*status = 429;
+		xasprintf(cause, "the run queue is full (%d queued; max_queue)",
+		    rs->config->max_queue);
+		return (-1);
+	}
+	if (store_run_insert(st, spec, labels, id, cause) != 0) {
+		pthread_mutex_unlock(&rs->lock);
+		*status = 500;
+		return (-1);
+	}
+	rs->queue = xreallocarray(rs->queue, rs->nqueue + 1,
+	    sizeof *rs->queue);
+	rs->queue[rs->nqueue++] = *id;
+	pthread_mutex_unlock(&rs->lock);
+	event_active(rs->wake, EV_READ, 0);
+	return (0);
+}
+
+/*
+ * API thread: stop run id. 1 the active run is stopping, 2 a queued run
+ * was cancelled (the caller marks it stopped), 0 it is neither.
+ */
+int
+run_stop(struct runs *rs, int64_t id)
+{
+	size_t	i;
+	int	rc = 0;
+
+	pthread_mutex_lock(&rs->lock);
+	if (rs->active == id) {
+		rs->request = END_STOPPED;
+		rc = 1;
+	} else {
+		for (i = 0; i < rs->nqueue; i++) {
+			if (rs->queue[i] != id)
+				continue;
+			memmove(rs->queue + i, rs->queue + i + 1,
+			    (rs->nqueue - i - 1) * sizeof *rs->queue);
+			rs->nqueue--;
+			rc = 2;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rs->lock);
+	if (rc == 1)
+		event_active(rs->wake, EV_READ, 0);
+	return (rc);
+}
+
+/*
+ * API thread: live control of the active run from a PATCH body. Returns 0,
+ * or -1 with *path and *cause (the caller answers 400, or 409 when *path
+ * is NULL: the run is not running).
+ */
+int
+run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
+    char **cause)
+{
+	const char	*key;
+	json_t		*v;
+	int		 set[WORKER_STOP + 1] = { 0 };
+	double		 val[WORKER_STOP + 1] = { 0 };
+	size_t		 i;
+	int		 open;
+
+	*path = NULL;
+	pthread_mutex_lock(&rs->lock);
+	open = rs->active_open;
+	if (rs->active != id) {
+		pthread_mutex_unlock(&rs->lock);
+		xasprintf(cause, "run %lld is not running", (long long)id);
+		return (-1);
+	}
+	pthread_mutex_unlock(&rs->lock);
+	if (!json_is_object(body) || json_object_size(body) == 0) {
+		*path = xstrdup("");
+		xasprintf(cause, "expected an object with paused, vus or rate");
+		return (-1);
+	}
+	json_object_foreach(body, key, v) {
+		xasprintf(path, "/%s", key);
+		if (strcmp(key, "paused") == 0) {
+			if (!json_is_boolean(v)) {
+				xasprintf(cause, "paused: expected true or "
+				    "false");
+				return (-1);
+			}
+			set[json_is_true(v) ? WORKER_PAUSE : WORKER_RESUME] = 1;
+		} else if (strcmp(key, "vus") == 0) {
+			if (open) {
+				xasprintf(cause, "vus: this run has an open "
+				    "model; set rate instead");
+				return (-1);
+			}
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > rs->config->limits.max_vus) {
+				xasprintf(cause, "vus: expected an integer "
+				    "0..%lld", (long long)
+				    rs->config->limits.max_vus);
+				return (-1);
+			}
+			set[WORKER_VUS] = 1;
+			val[WORKER_VUS] = (double)json_integer_value(v);
+		} else if (strcmp(key, "rate") == 0) {
+			if (!open) {
+				xasprintf(cause, "rate: this run has a closed "
+				    "model; set vus instead");
+				return (-1);
+			}
+			if (!json_is_number(v) || json_number_value(v) < 0 ||
+			    json_number_value(v) > rs->config->limits.max_rate) {
+				xasprintf(cause, "rate: expected a number "
+				    "0..%g", rs->config->limits.max_rate);
+				return (-1);
+			}
+			set[WORKER_RATE] = 1;
+			val[WORKER_RATE] = json_number_value(v);
+		} else {
+			xasprintf(cause, "%s: unknown field (expected paused, "
+			    "vus or rate)", key);
+			return (-1);
+		}
+		free(*path);
+		*path = NULL;
+	}
+	pthread_mutex_lock(&rs->lock);
+	if (rs->active != id) {
+		pthread_mutex_unlock(&rs->lock);
+		xasprintf(cause, "run %lld is not running", (long long)id);
+		return (-1);
+	}
+	for (i = 0; i <= WORKER_STOP; i++) {
+		if (!set[i])
+			continue;
+		rs->patch_set[i] = 1;
+		rs->patch[i] = val[i];
+		if (i == WORKER_PAUSE)
+			rs->patch_set[WORKER_RESUME] = 0;
+		if (i == WORKER_RESUME)
+			rs->patch_set[WORKER_PAUSE] = 0;
+	}
+	pthread_mutex_unlock(&rs->lock);
+	event_active(rs->wake, EV_READ, 0);
+	return (0);
+}
+
+/* API thread: the live progress of run id, or NULL when it is not active. */
+json_t *
+run_progress(struct runs *rs, int64_t id)
+{
+	json_t	*p = NULL;
+
+	pthread_mutex_lock(&rs->lock);
+	if (rs->active == id)
+		p = rs->progress != NULL ? json_deep_copy(rs->progress) :
+		    json_pack("{s:f, s:I, s:I, s:I, s:I, s:f}", "elapsed_s",
+		    0.0, "requests", (json_int_t)0, "errors", (json_int_t)0,
+		    "rps", (json_int_t)0, "vus", (json_int_t)0, "p95_ms", 0.0);
+	pthread_mutex_unlock(&rs->lock);
+	return (p);
+}
+
+/* The active run's id, 0 when none. */
+int64_t
+run_active(struct runs *rs)
+{
+	int64_t	id;
+
+	pthread_mutex_lock(&rs->lock);
+	id = rs->active;
+	pthread_mutex_unlock(&rs->lock);
+	return (id);
+}

@@ -1,0 +1,863 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.c -- load worker threads. Each worker owns one event_base, its
+ * virtual users and their connections, its statistics block for the current
+ * second and the ring its samples leave by. Other threads reach it only
+ * through its inbox (commands) and outbox (finished blocks), both behind one
+ * mutex touched a few times a second. Nothing here touches SQLite, logs or
+ * allocates per request.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "loadd.h"
+
+#define WORKER_RBUF		(64 * 1024)
+#define WORKER_RING		(1U << 19)	/* samples in flight to SQLite */
+#define WORKER_BACKLOG		(1U << 16)	/* open model: waiting starts */
+#define WORKER_CONTROL_MS	100		/* closed model: VU target */
+#define WORKER_TICK_US		500		/* open model: pacing */
+
+/* A virtual user: one iteration at a time, on its own connections. */
+struct vu {
+	struct worker		*w;
+	int			 active;	/* counts toward the target */
+	int			 busy;		/* an iteration in progress */
+	int			 parked;	/* waiting for resume/activation */
+	const struct plan_entry	*entry;
+	uint64_t		 iter_start;	/* scheduled or actual, ns */
+	int			 warmup;	/* the iteration began in it */
+	int			 next;		/* sequential, fallback */
+	int			 pending;	/* parallel, race */
+	int			 failed;
+	enum err_kind		 kind;
+	uint64_t		 member_start[PLAN_GROUP_MAX];
+	struct event		 think;
+	struct conn		 conns[];
+};
+
+struct worker {
+	int			 id, nworkers;
+	const struct plan	*plan;
+	pthread_t		 thread;
+	int			 started;
+	struct event_base	*base;
+	struct conn_ctx		 ctx;
+	const struct timeval	**timeouts;
+	uint64_t		 t0;		/* run start, monotonic ns */
+	uint64_t		 end;		/* t0 + warmup + duration */
+	uint64_t		 rng;
+
+	struct vu		**vus;
+	size_t			 nvus, capvus;
+	size_t			 target;	/* closed: active VUs wanted */
+	size_t			 nactive;
+	size_t			 nbusy;
+	int64_t			 quota;		/* closed: iterations left */
+
+	/* Open model: the schedule and VUs free to take an iteration. */
+	uint64_t		 next_start;
+	uint64_t		*backlog;
+	size_t			 bl_head, bl_len;
+	struct vu		**idle;
+	size_t			 nidle;
+
+	double			 vus_override;	/* < 0: follow the plan */
+	double			 rate_override;
+	int			 paused;
+	int			 stopping;
+
+	struct event		*control;	/* VU target or pacing */
+	struct event		*second;	/* block rotation */
+	struct event		*wake;		/* inbox */
+	struct wblock		*cur;
+	int64_t			 cur_second;
+	struct ring		*ring;
+
+	pthread_mutex_t		 lock;		/* guards the fields below */
+	struct {
+		int		 set;
+		double		 value;
+	}			 cmds[WORKER_STOP + 1];
+	struct wblock		*outbox, **outtail;
+	int			 finished;
+	worker_done_cb		 done_cb;
+	void			*done_arg;
+};
+
+static void	worker_iteration(struct vu *);
+static void	worker_member_start(struct vu *, int, uint64_t);
+static void	worker_finish(struct worker *);
+
+uint64_t
+clock_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+}
+
+/* xorshift64*: fast, per worker, good enough for picking and jitter. */
+static uint64_t
+worker_random(struct worker *w)
+{
+	w->rng ^= w->rng >> 12;
+	w->rng ^= w->rng << 25;
+	w->rng ^= w->rng >> 27;
+	return (w->rng * 0x2545F4914F6CDD1DULL);
+}
+
+/* A uniform double in [0, 1). */
+static double
+worker_uniform(struct worker *w)
+{
+	return ((double)(worker_random(w) >> 11) * 0x1.0p-53);
+}
+
+/* This worker's share of a total split over all workers. */
+static size_t
+worker_share(struct worker *w, double total)
+{
+	size_t	n = (size_t)llround(total);
+
+	return (n / (size_t)w->nworkers +
+	    ((size_t)w->id < n % (size_t)w->nworkers ? 1 : 0));
+}
+
+struct wblock *
+wblock_create(size_t nstats)
+{
+	struct wblock	*b;
+	size_t		 i;
+
+	b = xcalloc(1, sizeof *b + nstats * sizeof b->stats[0]);
+	b->nstats = nstats;
+	hist_reset(&b->svc);
+	hist_reset(&b->overall.lat);
+	for (i = 0; i < nstats; i++)
+		hist_reset(&b->stats[i].lat);
+	return (b);
+}
+
+/* Add src's counts into dst (same run, same names). */
+void
+wstat_merge(struct wstat *dst, const struct wstat *src)
+{
+	size_t	i, j;
+
+	hist_merge(&dst->lat, &src->lat);
+	dst->ok += src->ok;
+	dst->failed += src->failed;
+	dst->bytes_sent += src->bytes_sent;
+	dst->bytes_recv += src->bytes_recv;
+	for (i = 0; i < ERR_NKINDS; i++) {
+		dst->errors[i] += src->errors[i];
+		if (dst->example[i] == NULL)
+			dst->example[i] = src->example[i];
+	}
+	for (i = 0; i < 8 && src->status[i] != 0; i++) {
+		for (j = 0; j < 8; j++) {
+			if (dst->status[j] == src->status[i] ||
+			    dst->status[j] == 0) {
+				dst->status[j] = src->status[i];
+				dst->status_n[j] += src->status_n[i];
+				break;
+			}
+		}
+	}
+}
+
+void
+wblock_merge(struct wblock *dst, const struct wblock *src)
+{
+	size_t	i;
+
+	dst->warmup_requests += src->warmup_requests;
+	dst->iterations += src->iterations;
+	dst->late += src->late;
+	dst->dropped += src->dropped;
+	dst->vus += src->vus;
+	hist_merge(&dst->svc, &src->svc);
+	wstat_merge(&dst->overall, &src->overall);
+	for (i = 0; i < dst->nstats && i < src->nstats; i++)
+		wstat_merge(&dst->stats[i], &src->stats[i]);
+}
+
+/* Count one outcome in a wstat. */
+static void
+worker_count(struct wstat *s, const struct conn_result *r, enum err_kind kind,
+    uint64_t lat)
+{
+	size_t	i;
+
+	if (r->kind == ERR_NONE)
+		hist_record(&s->lat, lat);
+	s->bytes_sent += r->bytes_sent;
+	s->bytes_recv += r->bytes_recv;
+	if (kind == ERR_NONE) {
+		s->ok++;
+		return;
+	}
+	s->failed++;
+	s->errors[kind]++;
+	if (s->example[kind] == NULL)
+		s->example[kind] = r->example;
+	if (kind != ERR_STATUS)
+		return;
+	for (i = 0; i < 8; i++) {
+		if (s->status[i] == r->status || s->status[i] == 0) {
+			s->status[i] = (uint16_t)r->status;
+			s->status_n[i]++;
+			return;
+		}
+	}
+}
+
+/* Record one finished request of a VU; returns its kind (status applied). */
+static enum err_kind
+worker_record(struct vu *vu, const struct plan_req *req,
+    const struct conn_result *r, uint64_t start)
+{
+	struct worker	*w = vu->w;
+	const struct plan *p = w->plan;
+	struct sample	 s;
+	enum err_kind	 kind = r->kind;
+	uint64_t	 lat = r->done_ns > start ? r->done_ns - start : 0;
+
+	if (kind == ERR_NONE && (r->status < 0 || r->status >= 640 ||
+	    !(req->expect[r->status / 64] & (1ULL << (r->status % 64)))))
+		kind = ERR_STATUS;
+	if (vu->warmup)
+		w->cur->warmup_requests++;
+	else {
+		worker_count(&w->cur->stats[req->stat], r, kind, lat);
+		worker_count(&w->cur->overall, r, kind, lat);
+		if (plan_is_open(p) && r->kind == ERR_NONE &&
+		    r->done_ns > r->sent_ns)
+			hist_record(&w->cur->svc, r->done_ns - r->sent_ns);
+	}
+	if (p->samples == SAMPLES_ALL ||
+	    (p->samples == SAMPLES_ERRORS && kind != ERR_NONE)) {
+		s.t_us = start > w->t0 ? (start - w->t0) / 1000 : 0;
+		s.latency_us = r->kind == ERR_NONE ? (int64_t)(lat / 1000) : -1;
+		s.bytes = r->bytes_recv > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)r->bytes_recv;
+		s.status = (uint16_t)r->status;
+		s.req = (uint16_t)req->stat;
+		s.error = (uint8_t)kind;
+		s.warmup = (uint8_t)vu->warmup;
+		ring_push(w->ring, &s);
+	}
+	return (kind);
+}
+
+/* A group ends: count it under its own name. */
+static void
+worker_record_group(struct vu *vu, uint64_t now)
+{
+	struct worker		*w = vu->w;
+	struct wstat		*s;
+	struct conn_result	 r;
+
+	if (vu->warmup)
+		return;
+	s = &w->cur->stats[vu->entry->stat];
+	memset(&r, 0, sizeof r);
+	r.kind = ERR_NONE;
+	r.example = "a member failed";
+	hist_record(&s->lat, now > vu->iter_start ? now - vu->iter_start : 0);
+	if (vu->failed) {
+		s->failed++;
+		s->errors[vu->kind]++;
+		if (s->example[vu->kind] == NULL)
+			s->example[vu->kind] = "a member failed";
+	} else
+		s->ok++;
+}
+
+/* When the next iteration of a closed-model VU may start. */
+static void
+worker_think_done(evutil_socket_t fd, short events, void *arg)
+{
+	worker_iteration(arg);
+}
+
+/* An iteration is over: think, take the next one, or go idle. */
+static void
+worker_iteration_done(struct vu *vu)
+{
+	struct worker	*w = vu->w;
+	uint64_t	 think;
+	struct timeval	 tv;
+
+	vu->busy = 0;
+	w->nbusy--;
+	w->cur->iterations++;
+	if (w->stopping) {
+		if (w->nbusy == 0)
+			worker_finish(w);
+		return;
+	}
+	if (plan_is_open(w->plan)) {
+		if (w->bl_len > 0 && !w->paused) {
+			vu->iter_start = w->backlog[w->bl_head];
+			w->bl_head = (w->bl_head + 1) % WORKER_BACKLOG;
+			w->bl_len--;
+			w->cur->late++;
+			worker_iteration(vu);
+		} else
+			w->idle[w->nidle++] = vu;
+		return;
+	}
+	think = w->plan->think_min_ns;
+	if (w->plan->think_max_ns > think)
+		think += (uint64_t)(worker_uniform(w) *
+		    (double)(w->plan->think_max_ns - think));
+	if (think > 0) {
+		tv.tv_sec = (time_t)(think / 1000000000ULL);
+		tv.tv_usec = (suseconds_t)(think % 1000000000ULL / 1000);
+		event_add(&vu->think, &tv);
+	} else
+		worker_iteration(vu);
+}
+
+/* A request of a VU is done: advance its entry (request or group). */
+static void
+worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
+{
+	struct vu		*vu = arg;
+	const struct plan_entry	*e = vu->entry;
+	const struct plan	*p = vu->w->plan;
+	int			 m = (int)(c - vu->conns), i, last;
+	enum err_kind		 kind;
+	uint64_t		 now = r->done_ns;
+
+	kind = worker_record(vu, &p->reqs[e->reqs[m]], r, vu->member_start[m]);
+	if (e->group == GROUP_NONE) {
+		worker_iteration_done(vu);
+		return;
+	}
+	if (kind != ERR_NONE) {
+		vu->failed++;
+		vu->kind = kind;
+	}
+	switch (e->group) {
+	case GROUP_PARALLEL:
+		if (--vu->pending > 0)
+			return;
+		break;
+	case GROUP_RACE:
+		vu->pending--;
+		if (kind == ERR_NONE) {
+			/* The winner: the losers are cancelled, uncounted. */
+			for (i = 0; i < e->nreqs; i++)
+				if (i != m && vu->conns[i].req != NULL)
+					conn_cancel(&vu->conns[i]);
+			vu->failed = 0;
+			break;
+		}
+		if (vu->pending > 0)
+			return;
+		break;
+	case GROUP_SEQUENTIAL:
+	case GROUP_FALLBACK:
+		last = m + 1 >= e->nreqs;
+		if (e->group == GROUP_SEQUENTIAL ? kind == ERR_NONE && !last :
+		    kind != ERR_NONE && !last) {
+			worker_member_start(vu, m + 1, now);
+			return;
+		}
+		if (e->group == GROUP_FALLBACK && kind == ERR_NONE)
+			vu->failed = 0;
+		break;
+	default:
+		break;
+	}
+	worker_record_group(vu, now);
+	worker_iteration_done(vu);
+}
+
+/* Send member m of the VU's entry; its latency counts from start. */
+static void
+worker_member_start(struct vu *vu, int m, uint64_t start)
+{
+	vu->member_start[m] = start;
+	conn_request(&vu->conns[m], &vu->w->plan->reqs[vu->entry->reqs[m]],
+	    worker_conn_done, vu);
+}
+
+/* Pick an entry by weight and start it. */
+static void
+worker_iteration(struct vu *vu)
+{
+	struct worker		*w = vu->w;
+	const struct plan	*p = w->plan;
+	const struct plan_entry	*e;
+	double			 x;
+	size_t			 lo, hi, mid;
+	int			 i;
+	uint64_t		 now = clock_ns();
+
+	if (!plan_is_open(p)) {
+		if (w->stopping || w->paused || !vu->active || w->quota == 0 ||
+		    now >= w->end) {
+			vu->parked = 1;
+			if (now >= w->end || w->quota == 0)
+				worker_finish(w);
+			return;
+		}
+		vu->iter_start = now;
+		if (w->quota > 0 && now >= w->t0 + p->warmup_ns)
+			w->quota--;
+	}
+	vu->parked = 0;
+	vu->busy = 1;
+	w->nbusy++;
+	vu->warmup = vu->iter_start < w->t0 + p->warmup_ns;
+
+	x = worker_uniform(w) * p->entries[p->nentries - 1].cumweight;
+	for (lo = 0, hi = p->nentries - 1; lo < hi; ) {
+		mid = (lo + hi) / 2;
+		if (p->entries[mid].cumweight > x)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	e = vu->entry = &p->entries[lo];
+	vu->failed = 0;
+	vu->kind = ERR_NONE;
+	switch (e->group) {
+	case GROUP_PARALLEL:
+	case GROUP_RACE:
+		vu->pending = e->nreqs;
+		for (i = 0; i < e->nreqs; i++)
+			worker_member_start(vu, i, vu->iter_start);
+		break;
+	default:
+		worker_member_start(vu, 0, vu->iter_start);
+		break;
+	}
+}
+
+/* A VU, allocated when first needed (ramp-up), never per request. */
+static struct vu *
+worker_vu(struct worker *w, size_t i)
+{
+	struct vu	*vu;
+	int		 k;
+
+	if (i < w->nvus)
+		return (w->vus[i]);
+	if (i >= w->capvus) {
+		w->capvus = w->capvus == 0 ? 64 : w->capvus * 2;
+		w->vus = xreallocarray(w->vus, w->capvus, sizeof *w->vus);
+	}
+	vu = xcalloc(1, sizeof *vu + (size_t)w->plan->maxconns *
+	    sizeof vu->conns[0]);
+	vu->w = w;
+	vu->parked = 1;
+	evtimer_assign(&vu->think, w->base, worker_think_done, vu);
+	for (k = 0; k < w->plan->maxconns; k++)
+		conn_init(&vu->conns[k], &w->ctx);
+	w->vus[w->nvus++] = vu;
+	return (vu);
+}
+
+/* Closed model: move the number of active VUs to the target. */
+static void
+worker_set_active(struct worker *w, size_t target)
+{
+	struct vu	*vu;
+	size_t		 i;
+
+	w->target = target;
+	while (w->nactive < target) {
+		vu = worker_vu(w, w->nactive++);
+		vu->active = 1;
+		if (!vu->busy && !w->paused)
+			worker_iteration(vu);
+	}
+	/* Surplus VUs finish their iteration, then park. */
+	while (w->nactive > target) {
+		vu = w->vus[--w->nactive];
+		vu->active = 0;
+		if (!vu->busy)
+			event_del(&vu->think);
+	}
+	for (i = w->nactive; i < w->nvus; i++)
+		if (!w->vus[i]->busy && !w->vus[i]->active)
+			for (int k = 0; k < w->plan->maxconns; k++)
+				conn_close(&w->vus[i]->conns[k]);
+}
+
+/* Open model: start every iteration that is due by now. */
+static void
+worker_pace(struct worker *w, uint64_t now)
+{
+	const struct plan	*p = w->plan;
+	double			 rate;
+	struct vu		*vu;
+	size_t			 cap;
+
+	cap = worker_share(w, (double)p->max_vus);
+	if (cap == 0)
+		cap = 1;
+	while (w->next_start <= now && w->next_start < w->end) {
+		rate = w->rate_override >= 0 ? w->rate_override :
+		    plan_target_at(p, w->next_start - w->t0);
+		if (rate <= 0) {
+			/* Nothing is due; look again a tick later. */
+			w->next_start += WORKER_TICK_US * 1000ULL;
+			continue;
+		}
+		if (w->nidle == 0 && w->nvus < cap) {
+			vu = worker_vu(w, w->nvus);
+			vu->active = 1;
+			w->idle[w->nidle++] = vu;
+		}
+		if (w->nidle > 0) {
+			vu = w->idle[--w->nidle];
+			vu->iter_start = w->next_start;
+			worker_iteration(vu);
+		} else if (w->bl_len < WORKER_BACKLOG) {
+			w->backlog[(w->bl_head + w->bl_len) % WORKER_BACKLOG] =
+			    w->next_start;
+			w->bl_len++;
+		} else
+			w->cur->dropped++;
+		w->next_start += (uint64_t)(1e9 * w->nworkers / rate);
+	}
+}
+
+/* The control timer: VU targets (closed) or pacing (open); the end. */
+static void
+worker_control(evutil_socket_t fd, short events, void *arg)
+{
+	struct worker	*w = arg;
+	uint64_t	 now = clock_ns();
+	double		 target;
+
+	if (w->stopping)
+		return;
+	if (now >= w->end) {
+		worker_finish(w);
+		return;
+	}
+	if (w->paused)
+		return;
+	if (plan_is_open(w->plan)) {
+		worker_pace(w, now);
+		return;
+	}
+	target = w->vus_override >= 0 ? w->vus_override :
+	    plan_target_at(w->plan, now - w->t0);
+	if (worker_share(w, target) != w->target || w->quota == 0)
+		worker_set_active(w, w->quota == 0 ? 0 : worker_share(w,
+		    target));
+	if (w->quota == 0 && w->nbusy == 0)
+		worker_finish(w);
+}
+
+/* Hand the finished second's block to the main thread; start a new one. */
+static void
+worker_rotate(struct worker *w)
+{
+	struct wblock	*b = w->cur;
+
+	b->second = w->cur_second;
+	b->vus = plan_is_open(w->plan) ? (int64_t)w->nbusy :
+	    (int64_t)w->nactive;
+	pthread_mutex_lock(&w->lock);
+	*w->outtail = b;
+	w->outtail = &b->next;
+	pthread_mutex_unlock(&w->lock);
+	w->cur = wblock_create(w->plan->nstats);
+	w->cur_second++;
+}
+
+static void
+worker_second(evutil_socket_t fd, short events, void *arg)
+{
+	struct worker	*w = arg;
+	struct timeval	 tv;
+	uint64_t	 next, now;
+
+	worker_rotate(w);
+	/* Re-arm at the next whole second of run time, without drift. */
+	next = w->t0 + (uint64_t)(w->cur_second + 1) * 1000000000ULL;
+	now = clock_ns();
+	next = next > now ? next - now : 0;
+	tv.tv_sec = (time_t)(next / 1000000000ULL);
+	tv.tv_usec = (suseconds_t)(next % 1000000000ULL / 1000);
+	evtimer_add(w->second, &tv);
+}
+
+/*
+ * Stop: cancel what is in flight (uncounted), hand over the last block,
+ * tell the main thread, and leave the loop.
+ */
+static void
+worker_finish(struct worker *w)
+{
+	size_t	i;
+	int	k;
+
+	if (w->finished)
+		return;
+	w->stopping = 1;
+	for (i = 0; i < w->nvus; i++) {
+		event_del(&w->vus[i]->think);
+		for (k = 0; k < w->plan->maxconns; k++)
+			conn_cancel(&w->vus[i]->conns[k]);
+	}
+	w->nbusy = 0;
+	worker_rotate(w);
+	pthread_mutex_lock(&w->lock);
+	w->finished = 1;
+	pthread_mutex_unlock(&w->lock);
+	event_base_loopbreak(w->base);
+	w->done_cb(w->done_arg);
+}
+
+/* Apply the commands the main thread queued. */
+static void
+worker_inbox(evutil_socket_t fd, short events, void *arg)
+{
+	struct worker	*w = arg;
+	int		 set[WORKER_STOP + 1];
+	double		 value[WORKER_STOP + 1];
+	size_t		 i;
+
+	pthread_mutex_lock(&w->lock);
+	for (i = 0; i <= WORKER_STOP; i++) {
+		set[i] = w->cmds[i].set;
+		value[i] = w->cmds[i].value;
+		w->cmds[i].set = 0;
+	}
+	pthread_mutex_unlock(&w->lock);
+
+	if (set[WORKER_STOP]) {
+		worker_finish(w);
+		return;
+	}
+	if (set[WORKER_VUS])
+		w->vus_override = value[WORKER_VUS];
+	if (set[WORKER_RATE]) {
+		w->rate_override = value[WORKER_RATE];
+		/* The new rate applies from now on. */
+		if (w->next_start > clock_ns())
+			w->next_start = clock_ns();
+	}
+	if (set[WORKER_PAUSE] && !w->paused)
+		w->paused = 1;
+	if (set[WORKER_RESUME] && w->paused) {
+		w->paused = 0;
+		if (plan_is_open(w->plan))
+			w->next_start = clock_ns();	/* no burst of catch-up */
+		else
+			for (i = 0; i < w->nactive; i++)
+				if (!w->vus[i]->busy)
+					worker_iteration(w->vus[i]);
+	}
+	worker_control(-1, 0, w);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+	struct timeval	 tv;
+
+	worker_second(-1, 0, w);
+	/* Undo the rotation worker_second did on the way in. */
+	tv.tv_sec = 0;
+	tv.tv_usec = plan_is_open(w->plan) ? WORKER_TICK_US :
+	    WORKER_CONTROL_MS * 1000;
+	event_add(w->control, &tv);
+	worker_control(-1, 0, w);
+	event_base_dispatch(w->base);
+	return (NULL);
+}
+
+/*
+ * Create worker id of n for the plan, starting at t0 (monotonic ns). done
+ * is called on the worker's thread when it has finished.
+ */
+struct worker *
+worker_create(int id, int n, const struct plan *p, uint64_t t0,
+    worker_done_cb done, void *arg)
+{
+	struct worker	*w;
+	struct timeval	 tv;
+	size_t		 i;
+	uint64_t	 t;
+
+	w = xcalloc(1, sizeof *w);
+	w->id = id;
+	w->nworkers = n;
+	w->plan = p;
+	w->t0 = t0;
+	w->end = t0 + p->warmup_ns + p->duration_ns;
+	w->rng = 0x9E3779B97F4A7C15ULL * (uint64_t)(id + 1) ^ t0;
+	if (w->rng == 0)
+		w->rng = 1;
+	w->vus_override = w->rate_override = -1;
+	w->quota = p->iterations > 0 ? (int64_t)worker_share(w,
+	    (double)p->iterations) : -1;
+	if (w->quota == 0 && p->iterations > 0)
+		w->quota = 0;	/* fewer iterations than workers */
+	w->done_cb = done;
+	w->done_arg = arg;
+	if (pthread_mutex_init(&w->lock, NULL) != 0)
+		fatalx("pthread_mutex_init");
+	w->outtail = &w->outbox;
+	if ((w->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+
+	w->ctx.base = w->base;
+	w->ctx.rbuf = xmalloc(WORKER_RBUF);
+	w->ctx.rbufsize = WORKER_RBUF;
+	w->ctx.ssl_ctx = p->ssl_ctx;
+	w->ctx.endpoints = p->endpoints;
+	w->ctx.keepalive = p->keepalive;
+	w->ctx.now = clock_ns;
+	/* One common timeout per request: O(1) timer queues in libevent. */
+	w->timeouts = xcalloc(p->nreqs, sizeof *w->timeouts);
+	for (i = 0; i < p->nreqs; i++) {
+		t = p->reqs[i].timeout_ns;
+		tv.tv_sec = (time_t)(t / 1000000000ULL);
+		tv.tv_usec = (suseconds_t)(t % 1000000000ULL / 1000);
+		w->timeouts[i] = event_base_init_common_timeout(w->base, &tv);
+	}
+	w->ctx.timeouts = w->timeouts;
+
+	w->ring = ring_create(WORKER_RING);
+	w->cur = wblock_create(p->nstats);
+	w->cur_second = -1;	/* worker_main's first rotation makes it 0 */
+	if (plan_is_open(p)) {
+		w->backlog = xcalloc(WORKER_BACKLOG, sizeof *w->backlog);
+		w->idle = xcalloc(worker_share(w, (double)p->max_vus) + 1,
+		    sizeof *w->idle);
+		/* Interleave the workers' schedules. */
+		w->next_start = t0 + (uint64_t)(1e9 * id /
+		    (plan_target_at(p, 0) > 0 ? plan_target_at(p, 0) : 1) );
+	}
+	w->control = event_new(w->base, -1, EV_PERSIST, worker_control, w);
+	w->second = evtimer_new(w->base, worker_second, w);
+	w->wake = event_new(w->base, -1, EV_PERSIST, worker_inbox, w);
+	if (w->control == NULL || w->second == NULL || w->wake == NULL)
+		fatalx("event_new");
+	event_add(w->wake, NULL);
+	return (w);
+}
+
+int
+worker_start(struct worker *w, char **cause)
+{
+	int	error;
+
+	if ((error = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
+		xasprintf(cause, "pthread_create: %s", strerror(error));
+		return (-1);
+	}
+	w->started = 1;
+	return (0);
+}
+
+/* Queue a command for the worker (any thread); coalesced per kind. */
+void
+worker_command(struct worker *w, enum worker_cmd cmd, double value)
+{
+	pthread_mutex_lock(&w->lock);
+	w->cmds[cmd].set = 1;
+	w->cmds[cmd].value = value;
+	if (cmd == WORKER_PAUSE)
+		w->cmds[WORKER_RESUME].set = 0;
+	if (cmd == WORKER_RESUME)
+		w->cmds[WORKER_PAUSE].set = 0;
+	pthread_mutex_unlock(&w->lock);
+	event_active(w->wake, EV_READ, 0);
+}
+
+/* The finished blocks, oldest first (any thread). */
+struct wblock *
+worker_take(struct worker *w)
+{
+	struct wblock	*b;
+
+	pthread_mutex_lock(&w->lock);
+	b = w->outbox;
+	w->outbox = NULL;
+	w->outtail = &w->outbox;
+	pthread_mutex_unlock(&w->lock);
+	return (b);
+}
+
+int
+worker_finished(struct worker *w)
+{
+	int	done;
+
+	pthread_mutex_lock(&w->lock);
+	done = w->finished;
+	pthread_mutex_unlock(&w->lock);
+	return (done);
+}
+
+struct ring *
+worker_ring(struct worker *w)
+{
+	return (w->ring);
+}
+
+void
+worker_join(struct worker *w)
+{
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	w->started = 0;
+}
+
+/* Free a joined worker; its ring must no longer be read. */
+void
+worker_free(struct worker *w)
+{
+	struct wblock	*b, *next;
+	size_t		 i;
+	int		 k;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i < w->nvus; i++) {
+		event_del(&w->vus[i]->think);
+		for (k = 0; k < w->plan->maxconns; k++)
+			conn_close(&w->vus[i]->conns[k]);
+		free(w->vus[i]);
+	}
+	free(w->vus);
+	for (b = w->outbox; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(w->cur);
+	event_free(w->control);
+	event_free(w->second);
+	event_free(w->wake);
+	event_base_free(w->base);
+	free(w->ctx.rbuf);
+	free(w->timeouts);
+	free(w->backlog);
+	free(w->idle);
+	ring_free(w->ring);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}

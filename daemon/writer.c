@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * writer.c -- the sample writer: one thread per run with its own SQLite
+ * connection. Workers push samples into their own single-producer rings
+ * (never blocking: a full ring sheds and counts); the main thread queues
+ * interval and system rows. The writer drains both every 100 ms and commits
+ * at least once a second, so a crash loses at most the last second.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "loadd.h"
+
+#define WRITER_BATCH	4096	/* samples read from a ring at a time */
+#define WRITER_POLL_MS	100
+#define WRITER_COMMIT_MS 1000
+
+struct writer {
+	char			*path;
+	int64_t			 run_id;
+	char			**names;	/* stat index -> request name */
+	size_t			 nnames;
+	struct ring		**rings;
+	size_t			 nrings;
+
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	struct writer_row	*rows, **rowtail;
+	int			 stop;
+
+	sqlite3			*db;
+	sqlite3_stmt		*ins_sample, *ins_interval, *ins_system;
+	uint64_t		 written;
+	uint64_t		 failed;
+};
+
+struct ring *
+ring_create(size_t size)
+{
+	struct ring	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->slots = xcalloc(size, sizeof *r->slots);
+	r->mask = size - 1;	/* size is a power of two */
+	atomic_init(&r->head, 0);
+	atomic_init(&r->tail, 0);
+	return (r);
+}
+
+void
+ring_free(struct ring *r)
+{
+	if (r == NULL)
+		return;
+	free(r->slots);
+	free(r);
+}
+
+/* Producer side: never blocks; a full ring sheds the sample and counts it. */
+int
+ring_push(struct ring *r, const struct sample *s)
+{
+	size_t	head, tail;
+
+	head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	if (head - tail > r->mask) {
+		r->shed++;
+		return (-1);
+	}
+	r->slots[head & r->mask] = *s;
+	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	return (0);
+}
+
+/* Consumer side: copy up to max samples out. */
+static size_t
+ring_pop(struct ring *r, struct sample *out, size_t max)
+{
+	size_t	head, tail, n, i;
+
+	tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	head = atomic_load_explicit(&r->head, memory_order_acquire);
+	n = head - tail;
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++)
+		out[i] = r->slots[(tail + i) & r->mask];
+	atomic_store_explicit(&r->tail, tail + n, memory_order_release);
+	return (n);
+}
+
+static int
+writer_exec(struct writer *wr, const char *sql)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(wr->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("writer: %s: %s", sql, err != NULL ? err : "?");
+		sqlite3_free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+writer_sample(struct writer *wr, const struct sample *s)
+{
+	static const char	*kinds[] = { NULL, "connect", "timeout",
+				     "reset", "status", "protocol", "tls",
+				     "dns" };
+	sqlite3_stmt		*st = wr->ins_sample;
+
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)s->t_us);
+	if (s->req < wr->nnames)
+		sqlite3_bind_text(st, 3, wr->names[s->req], -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	if (s->latency_us >= 0)
+		sqlite3_bind_int64(st, 4, s->latency_us);
+	else
+		sqlite3_bind_null(st, 4);
+	if (s->status != 0)
+		sqlite3_bind_int(st, 5, s->status);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int64(st, 6, s->bytes);
+	if (s->error != ERR_NONE && s->error < ERR_NKINDS)
+		sqlite3_bind_text(st, 7, kinds[s->error], -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	sqlite3_bind_int(st, 8, s->warmup);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		wr->failed++;
+	else
+		wr->written++;
+	sqlite3_reset(st);
+}
+
+static void
+writer_row(struct writer *wr, const struct writer_row *r)
+{
+	sqlite3_stmt	*st;
+
+	if (r->kind == WRITER_INTERVAL) {
+		st = wr->ins_interval;
+		sqlite3_bind_int64(st, 2, r->second);
+		sqlite3_bind_text(st, 3, r->request, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)r->requests);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)r->errors);
+		sqlite3_bind_double(st, 6, r->p50);
+		sqlite3_bind_double(st, 7, r->p95);
+		sqlite3_bind_double(st, 8, r->p99);
+		sqlite3_bind_double(st, 9, r->max);
+		sqlite3_bind_blob(st, 10, r->hist, (int)r->histlen,
+		    SQLITE_STATIC);
+	} else {
+		st = wr->ins_system;
+		sqlite3_bind_int64(st, 2, r->second);
+		sqlite3_bind_double(st, 3, r->cpu_pct);
+		if (r->rss >= 0)
+			sqlite3_bind_int64(st, 4, r->rss);
+		else
+			sqlite3_bind_null(st, 4);
+		if (r->target_rss >= 0) {
+			sqlite3_bind_double(st, 5, r->target_cpu_pct);
+			sqlite3_bind_int64(st, 6, r->target_rss);
+		} else {
+			sqlite3_bind_null(st, 5);
+			sqlite3_bind_null(st, 6);
+		}
+	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warn("writer: insert: %s", sqlite3_errmsg(wr->db));
+	sqlite3_reset(st);
+}
+
+/* Drain the rings and the row queue into the open transaction. */
+static size_t
+writer_drain(struct writer *wr, struct sample *buf)
+{
+	struct writer_row	*rows, *r, *next;
+	size_t			 i, n, j, total = 0;
+
+	for (i = 0; i < wr->nrings; i++) {
+		while ((n = ring_pop(wr->rings[i], buf, WRITER_BATCH)) > 0) {
+			for (j = 0; j < n; j++)
+				writer_sample(wr, &buf[j]);
+			total += n;
+		}
+	}
+	pthread_mutex_lock(&wr->lock);
+	rows = wr->rows;
+	wr->rows = NULL;
+	wr->rowtail = &wr->rows;
+	pthread_mutex_unlock(&wr->lock);
+	for (r = rows; r != NULL; r = next) {
+		next = r->next;
+		writer_row(wr, r);
+		free(r->hist);
+		free(r);
+		total++;
+	}
+	return (total);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer	*wr = arg;
+	struct sample	*buf;
+	struct timespec	 ts, last, now;
+	int		 stop = 0, intx = 0;
+
+	buf = xcalloc(WRITER_BATCH, sizeof *buf);
+	clock_gettime(CLOCK_MONOTONIC, &last);
+	while (!stop) {
+		pthread_mutex_lock(&wr->lock);
+		if (!wr->stop) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += WRITER_POLL_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&wr->cond, &wr->lock, &ts);
+		}
+		stop = wr->stop;
+		pthread_mutex_unlock(&wr->lock);
+
+		if (!intx && writer_exec(wr, "BEGIN") == 0)
+			intx = 1;
+		writer_drain(wr, buf);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (intx && (stop || (now.tv_sec - last.tv_sec) * 1000 +
+		    (now.tv_nsec - last.tv_nsec) / 1000000 >=
+		    WRITER_COMMIT_MS)) {
+			writer_exec(wr, "COMMIT");
+			intx = 0;
+			last = now;
+		}
+	}
+	free(buf);
+	return (NULL);
+}
+
+/*
+ * Start the writer of run_id on its own connection to path. names maps stat
+ * indexes to request names; rings are the workers' (borrowed).
+ */
+struct writer *
+writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
+    struct ring **rings, size_t nrings, char **cause)
+{
+	struct writer	*wr;
+	int		 error;
+
+	wr = xcalloc(1, sizeof *wr);
+	wr->path = xstrdup(path);
+	wr->run_id = run_id;
+	wr->names = names;
+	wr->nnames = nnames;
+	wr->rings = xcalloc(nrings, sizeof *wr->rings);
+	memcpy(wr->rings, rings, nrings * sizeof *wr->rings);
+	wr->nrings = nrings;
+	wr->rowtail = &wr->rows;
+	if (sqlite3_open_v2(path, &wr->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		xasprintf(cause, "writer: %s: %s", path,
+		    sqlite3_errmsg(wr->db));
+		goto fail;
+	}
+	sqlite3_busy_timeout(wr->db, 5000);
+	if (writer_exec(wr, "PRAGMA synchronous = NORMAL") != 0)
+		goto fail_sql;
+	if (sqlite3_prepare_v2(wr->db, "INSERT INTO samples (run_id, t_us, "
+	    "request, latency_us, status, bytes, error, warmup) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?)", -1, &wr->ins_sample, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_prepare_v2(wr->db, "INSERT OR REPLACE INTO intervals "
+	    "(run_id, second, request, requests, errors, p50_ms, p95_ms, "
+	    "p99_ms, max_ms, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+	    &wr->ins_interval, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(wr->db, "INSERT OR REPLACE INTO system_metrics "
+	    "(run_id, second, cpu_pct, rss_bytes, target_cpu_pct, "
+	    "target_rss_bytes) VALUES (?, ?, ?, ?, ?, ?)", -1,
+	    &wr->ins_system, NULL) != SQLITE_OK)
+		goto fail_sql;
+	sqlite3_bind_int64(wr->ins_sample, 1, run_id);
+	sqlite3_bind_int64(wr->ins_interval, 1, run_id);
+	sqlite3_bind_int64(wr->ins_system, 1, run_id);
+	if (pthread_mutex_init(&wr->lock, NULL) != 0 ||
+	    pthread_cond_init(&wr->cond, NULL) != 0)
+		fatalx("pthread init");
+	if ((error = pthread_create(&wr->thread, NULL, writer_main, wr)) != 0) {
+		xasprintf(cause, "pthread_create: %s", strerror(error));
+		goto fail;
+	}
+	return (wr);
+
+fail_sql:
+	xasprintf(cause, "writer: %s", sqlite3_errmsg(wr->db));
+fail:
+	sqlite3_finalize(wr->ins_sample);
+	sqlite3_finalize(wr->ins_interval);
+	sqlite3_finalize(wr->ins_system);
+	sqlite3_close(wr->db);
+	free(wr->rings);
+	free(wr->path);
+	free(wr);
+	return (NULL);
+}
+
+/* Queue an intervals or system_metrics row (stolen); any thread. */
+void
+writer_queue(struct writer *wr, struct writer_row *r)
+{
+	r->next = NULL;
+	pthread_mutex_lock(&wr->lock);
+	*wr->rowtail = r;
+	wr->rowtail = &r->next;
+	pthread_mutex_unlock(&wr->lock);
+}
+
+/*
+ * Drain everything, commit, stop the thread and close. The workers must
+ * have stopped pushing. Reports samples written and failed inserts.
+ */
+void
+writer_stop(struct writer *wr, uint64_t *written, uint64_t *failed)
+{
+	struct writer_row	*r, *next;
+
+	if (wr == NULL)
+		return;
+	pthread_mutex_lock(&wr->lock);
+	wr->stop = 1;
+	pthread_cond_signal(&wr->cond);
+	pthread_mutex_unlock(&wr->lock);
+	pthread_join(wr->thread, NULL);
+	if (written != NULL)
+		*written = wr->written;
+	if (failed != NULL)
+		*failed = wr->failed;
+	for (r = wr->rows; r != NULL; r = next) {
+		next = r->next;
+		free(r->hist);
+		free(r);
+	}
+	sqlite3_finalize(wr->ins_sample);
+	sqlite3_finalize(wr->ins_interval);
+	sqlite3_finalize(wr->ins_system);
+	if (sqlite3_close(wr->db) != SQLITE_OK)
+		log_warn("writer: close: %s", sqlite3_errmsg(wr->db));
+	pthread_mutex_destroy(&wr->lock);
+	pthread_cond_destroy(&wr->cond);
+	free(wr->rings);
+	free(wr->path);
+	free(wr);
+}
