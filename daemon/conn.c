@@ -36,15 +36,15 @@
 #include "loadd.h"
 
 #define CONN_HEADER_MAX	(64 * 1024)	/* response header bytes */
-#define CONN_SSL_CHUNK	(1024 * 1024)	/* largest single SSL_write */
+#define CONN_SSL_CHUNK	(1024 * 1024)	/* at most, per SSL_write */
 
 enum conn_state {
 	CONN_CLOSED,		/* no fd */
 	CONN_CONNECTING,	/* TCP connect in progress */
 	CONN_HANDSHAKE,		/* TLS handshake in progress */
 	CONN_SENDING,		/* request partly written; reading too */
-	CONN_RECEIVING,		/* request written; response not complete */
-	CONN_COMPLETE,		/* set by the parser: final response done */
+	CONN_RECEIVING,		/* request out, response incomplete */
+	CONN_COMPLETE,		/* the parser saw the final response */
 	CONN_IDLE,		/* connected, no request; EV_READ armed */
 	CONN_FAILED		/* closed; the error waits in the queue */
 };
@@ -286,8 +286,8 @@ conn_connect(struct conn *c)
 	if ((ep->addr.ss_family == AF_INET || ep->addr.ss_family == AF_INET6) &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
 		return (conn_fail(c, ERR_CONNECT, conn_connect_error(errno)));
-	if (connect(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) == -1 &&
-	    errno != EINPROGRESS && errno != EINTR)
+	if (connect(fd, (const struct sockaddr *)&ep->addr,
+	    ep->addrlen) == -1 && errno != EINPROGRESS && errno != EINTR)
 		return (conn_fail(c, ERR_CONNECT, conn_connect_error(errno)));
 	/* Even an immediate success waits for EV_WRITE: one path for all. */
 	c->state = CONN_CONNECTING;
@@ -587,8 +587,8 @@ conn_tls_start(struct conn *c)
 	if (ep->host != NULL &&
 	    SSL_CTX_get_verify_mode(c->ctx->ssl_ctx) != SSL_VERIFY_NONE) {
 		if (literal) {
-			if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
-			    ep->host) != 1)
+			if (X509_VERIFY_PARAM_set1_ip_asc(
+			    SSL_get0_param(c->ssl), ep->host) != 1)
 				return (conn_fail(c, ERR_TLS,
 				    conn_ssl_error(c, "bad IP address")));
 		} else if (SSL_set1_host(c->ssl, ep->host) != 1)

@@ -263,6 +263,8 @@ struct plan {
 	int64_t			 max_vus;	/* open models */
 	struct plan_stage	*stages;	/* ramping; sweep levels too */
 	size_t			 nstages;
+	double			(*segs)[3];	/* open: ns, rate from, to */
+	size_t			 nsegs;
 	uint64_t		 warmup_ns;
 	uint64_t		 duration_ns;	/* after the warmup */
 	uint64_t		 think_min_ns, think_max_ns;
@@ -279,6 +281,8 @@ void		 plan_free(struct plan *);
 int		 plan_is_open(const struct plan *);
 double		 plan_target_at(const struct plan *, uint64_t);
 int		 plan_level_at(const struct plan *, uint64_t);
+uint64_t	 plan_time_of(const struct plan *, double);
+double		 plan_count_at(const struct plan *, uint64_t);
 
 /* allow.c */
 int		 allow_check(const char *, const char *,

@@ -10,6 +10,7 @@
 
 #include <sys/socket.h>
 
+#include <math.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include <openssl/err.h>
 
 #include "loadd.h"
+
+static size_t	plan_segments(const struct plan *, double (*)[3], size_t);
 
 /* Look up a key of a normalised document; the validator guarantees types. */
 #define J(o, k)		json_object_get((o), (k))
@@ -488,6 +491,11 @@ plan_compile(json_t *spec, const struct config *c, int *why, char **cause)
 				p->reqs[i].body = p->bodybuf;
 	}
 
+	if (plan_is_open(p)) {
+		p->segs = xcalloc(p->nstages + 2, sizeof *p->segs);
+		p->nsegs = plan_segments(p, p->segs, p->nstages + 2);
+	}
+
 	if (plan_resolve(p, c, why, cause) != 0)
 		goto fail;
 	for (i = 0; i < p->nendpoints; i++) {
@@ -533,6 +541,7 @@ plan_free(struct plan *p)
 		free(p->thresholds[i].rule);
 	free(p->thresholds);
 	free(p->stages);
+	free(p->segs);
 	free(p->bodybuf);
 	free(p->monitor_pidfile);
 	free(p->scenario);
@@ -610,4 +619,88 @@ plan_target_at(const struct plan *p, uint64_t t)
 		from = p->stages[i].target;
 	}
 	return (from);
+}
+
+/*
+ * The open model's schedule as segments of linearly changing rate: the
+ * warmup at the starting rate, then the stages (or one constant segment).
+ * Fills up to max segments of {duration ns, rate from, rate to}.
+ */
+static size_t
+plan_segments(const struct plan *p, double (*seg)[3], size_t max)
+{
+	size_t	n = 0, i;
+	double	from;
+
+	if (seg == NULL)
+		return (0);
+	from = p->executor == EXEC_CONSTANT_RATE ? p->rate : p->start;
+	if (p->warmup_ns > 0 && n < max) {
+		seg[n][0] = (double)p->warmup_ns;
+		seg[n][1] = seg[n][2] = from;
+		n++;
+	}
+	if (p->executor == EXEC_CONSTANT_RATE) {
+		if (n < max) {
+			seg[n][0] = (double)p->duration_ns;
+			seg[n][1] = seg[n][2] = p->rate;
+			n++;
+		}
+		return (n);
+	}
+	for (i = 0; i < p->nstages && n < max; i++, n++) {
+		seg[n][0] = (double)p->stages[i].duration_ns;
+		seg[n][1] = from;
+		seg[n][2] = from = p->stages[i].target;
+	}
+	return (n);
+}
+
+/*
+ * Open models: when (ns since run start) the schedule's n-th iteration is
+ * due, inverting the integral of the rate; UINT64_MAX if never.
+ */
+uint64_t
+plan_time_of(const struct plan *p, double n)
+{
+	double	(*seg)[3] = p->segs, start = 0, count = 0, in, d, r0, r1, a;
+	double	m, tau;
+	size_t	nseg = p->nsegs, i;
+
+	for (i = 0; i < nseg; i++) {
+		d = seg[i][0] / 1e9;
+		r0 = seg[i][1];
+		r1 = seg[i][2];
+		in = (r0 + r1) / 2 * d;
+		if (n < count + in) {
+			m = n - count;
+			a = (r1 - r0) / (2 * d);
+			/* r0*tau + a*tau^2 = m, in its stable form. */
+			tau = m <= 0 ? 0 : 2 * m / (r0 + sqrt(r0 * r0 +
+			    4 * a * m));
+			return ((uint64_t)((start + tau) * 1e9));
+		}
+		count += in;
+		start += d;
+	}
+	return (UINT64_MAX);
+}
+
+/* Open models: how many iterations are due by t (ns since run start). */
+double
+plan_count_at(const struct plan *p, uint64_t t)
+{
+	double	(*seg)[3] = p->segs, count = 0, ts = (double)t / 1e9, d, r0;
+	double	r1, tau;
+	size_t	nseg = p->nsegs, i;
+
+	for (i = 0; i < nseg && ts > 0; i++) {
+		d = seg[i][0] / 1e9;
+		r0 = seg[i][1];
+		r1 = seg[i][2];
+		tau = ts < d ? ts : d;
+		count += r0 * tau + (r1 - r0) * tau * tau / (2 * d);
+		ts -= d;
+	}
+	return (count);
 }

@@ -34,10 +34,9 @@ enum run_end {
 	END_FAILED
 };
 
-/* One second being merged: it is final when every worker sent its part. */
+/* One second being merged, until every worker has sent its part. */
 struct run_second {
 	int64_t		 second;
-	int		 parts;
 	struct wblock	*b;
 };
 
@@ -54,6 +53,7 @@ struct run {
 	struct wblock		*total;		/* after the warmup */
 	struct wblock		**levels;	/* sweep: one per level */
 	struct run_second	 pending[RUN_PENDING_MAX];
+	int64_t			*delivered;	/* per worker: newest second */
 	size_t			 npending;
 	int64_t			 last_second;	/* newest merged */
 	uint64_t		 last_requests;	/* in it */
@@ -249,10 +249,16 @@ run_collect(struct runs *rs, struct run *r, int all)
 {
 	struct wblock	*b, *next;
 	size_t		 i, j, oldest;
-	int		 w;
+	int		 w, fin, complete;
 
 	for (w = 0; w < r->nworkers; w++) {
+		/* Finished first: then the take gets its last block too. */
+		fin = worker_finished(r->workers[w]);
+		if (fin)
+			r->delivered[w] = INT64_MAX;
 		for (b = worker_take(r->workers[w]); b != NULL; b = next) {
+			if (!fin && b->second > r->delivered[w])
+				r->delivered[w] = b->second;
 			next = b->next;
 			for (i = 0; i < r->npending; i++)
 				if (r->pending[i].second == b->second)
@@ -272,20 +278,25 @@ run_collect(struct runs *rs, struct run *r, int all)
 					i = r->npending;
 				}
 				r->pending[i].second = b->second;
-				r->pending[i].parts = 0;
 				r->pending[i].b = wblock_create(r->plan->nstats);
 				r->pending[i].b->second = b->second;
 				r->npending++;
 			}
 			wblock_merge(r->pending[i].b, b);
-			r->pending[i].parts++;
 			free(b);
 		}
 	}
-	/* Oldest first, so progress moves forward. */
+	/*
+	 * Oldest first, so progress moves forward. A second is complete when
+	 * every worker has delivered it or has finished.
+	 */
 	for (;;) {
 		for (oldest = r->npending, i = 0; i < r->npending; i++) {
-			if (!all && r->pending[i].parts < r->nworkers)
+			complete = 1;
+			for (w = 0; w < r->nworkers; w++)
+				if (r->delivered[w] < r->pending[i].second)
+					complete = 0;
+			if (!all && !complete)
 				continue;
 			if (oldest == r->npending ||
 			    r->pending[i].second < r->pending[oldest].second)
@@ -463,6 +474,9 @@ run_start(struct runs *rs, int64_t id)
 	/* A little ahead, so every worker starts on the same clock. */
 	r->t0 = clock_ns() + 20000000ULL;
 	r->workers = xcalloc((size_t)r->nworkers, sizeof *r->workers);
+	r->delivered = xcalloc((size_t)r->nworkers, sizeof *r->delivered);
+	for (w = 0; w < r->nworkers; w++)
+		r->delivered[w] = -1;
 	rings = xcalloc((size_t)r->nworkers, sizeof *rings);
 	for (w = 0; w < r->nworkers; w++) {
 		r->workers[w] = worker_create(w, r->nworkers, r->plan, r->t0,
@@ -543,7 +557,7 @@ run_open_json(struct run *r)
 	    "dropped_iterations", (json_int_t)r->total->dropped,
 	    "service_time",
 	    "avg_ms", hist_count(h) > 0 ? hist_mean(h) / 1e6 : 0.0,
-	    "median_ms", stats_ms(hist_percentile(h, 50)),
+	    "p50_ms", stats_ms(hist_percentile(h, 50)),
 	    "p90_ms", stats_ms(hist_percentile(h, 90)),
 	    "p95_ms", stats_ms(hist_percentile(h, 95)),
 	    "p99_ms", stats_ms(hist_percentile(h, 99)),
@@ -660,6 +674,7 @@ run_finish(struct runs *rs, struct run *r)
 	for (w = 0; w < r->nworkers; w++)
 		worker_free(r->workers[w]);
 	free(r->workers);
+	free(r->delivered);
 	if (r->levels != NULL)
 		for (i = 0; i < p->nstages; i++)
 			free(r->levels[i]);

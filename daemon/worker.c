@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/eventfd.h>
 
 #include <event2/event.h>
 
@@ -63,8 +66,15 @@ struct worker {
 	size_t			 nbusy;
 	int64_t			 quota;		/* closed: iterations left */
 
-	/* Open model: the schedule and VUs free to take an iteration. */
+	/*
+	 * Open model: this worker takes iterations w, w + n, w + 2n, ... of
+	 * the schedule; next_n is the next one, due at next_start. A live
+	 * rate (PATCH) replaces the plan from ov_t on, ov_n iterations in.
+	 */
+	double			 next_n;
 	uint64_t		 next_start;
+	uint64_t		 ov_t;
+	double			 ov_n;
 	uint64_t		*backlog;
 	size_t			 bl_head, bl_len;
 	struct vu		**idle;
@@ -78,6 +88,7 @@ struct worker {
 	struct event		*control;	/* VU target or pacing */
 	struct event		*second;	/* block rotation */
 	struct event		*wake;		/* inbox */
+	int			 wakefd;	/* eventfd: the base has no locks */
 	struct wblock		*cur;
 	int64_t			 cur_second;
 	struct ring		*ring;
@@ -131,6 +142,21 @@ worker_share(struct worker *w, double total)
 
 	return (n / (size_t)w->nworkers +
 	    ((size_t)w->id < n % (size_t)w->nworkers ? 1 : 0));
+}
+
+/*
+ * This worker's part of a shared iteration count, in proportion to its
+ * VUs, so that a worker with no VUs is not left owing iterations.
+ */
+static int64_t
+worker_quota(struct worker *w)
+{
+	int64_t	v = w->plan->vus, n = w->nworkers, it = w->plan->iterations;
+	int64_t	below, upto;
+
+	below = w->id * (v / n) + (w->id < v % n ? w->id : v % n);
+	upto = below + (v / n) + (w->id < v % n ? 1 : 0);
+	return (it * upto / v - it * below / v);
 }
 
 struct wblock *
@@ -411,7 +437,8 @@ worker_iteration(struct vu *vu)
 		if (w->stopping || w->paused || !vu->active || w->quota == 0 ||
 		    now >= w->end) {
 			vu->parked = 1;
-			if (now >= w->end || w->quota == 0)
+			/* The last iterations of a quota may still be out. */
+			if (now >= w->end || (w->quota == 0 && w->nbusy == 0))
 				worker_finish(w);
 			return;
 		}
@@ -499,12 +526,48 @@ worker_set_active(struct worker *w, size_t target)
 				conn_close(&w->vus[i]->conns[k]);
 }
 
+/* Open model: when iteration n of the schedule is due (absolute ns). */
+static uint64_t
+worker_due(struct worker *w, double n)
+{
+	uint64_t	t;
+
+	if (w->rate_override < 0) {
+		t = plan_time_of(w->plan, n);
+		return (t == UINT64_MAX ? UINT64_MAX : w->t0 + t);
+	}
+	if (w->rate_override <= 0)
+		return (UINT64_MAX);
+	return (w->ov_t + (uint64_t)((n - w->ov_n) / w->rate_override * 1e9));
+}
+
+/* Open model: how many iterations of the schedule are due by now. */
+static double
+worker_sched_count(struct worker *w, uint64_t now)
+{
+	if (w->rate_override < 0)
+		return (plan_count_at(w->plan, now - w->t0));
+	return (w->ov_n + (double)(now - w->ov_t) / 1e9 * w->rate_override);
+}
+
+/* Open model: skip to this worker's first iteration due at or after now. */
+static void
+worker_reschedule(struct worker *w, uint64_t now)
+{
+	double	n = ceil(worker_sched_count(w, now)), nw = w->nworkers;
+
+	n = ceil((n - w->id) / nw) * nw + w->id;
+	if (n < w->next_n)
+		n = w->next_n;
+	w->next_n = n;
+	w->next_start = worker_due(w, n);
+}
+
 /* Open model: start every iteration that is due by now. */
 static void
 worker_pace(struct worker *w, uint64_t now)
 {
 	const struct plan	*p = w->plan;
-	double			 rate;
 	struct vu		*vu;
 	size_t			 cap;
 
@@ -512,13 +575,6 @@ worker_pace(struct worker *w, uint64_t now)
 	if (cap == 0)
 		cap = 1;
 	while (w->next_start <= now && w->next_start < w->end) {
-		rate = w->rate_override >= 0 ? w->rate_override :
-		    plan_target_at(p, w->next_start - w->t0);
-		if (rate <= 0) {
-			/* Nothing is due; look again a tick later. */
-			w->next_start += WORKER_TICK_US * 1000ULL;
-			continue;
-		}
 		if (w->nidle == 0 && w->nvus < cap) {
 			vu = worker_vu(w, w->nvus);
 			vu->active = 1;
@@ -534,7 +590,8 @@ worker_pace(struct worker *w, uint64_t now)
 			w->bl_len++;
 		} else
 			w->cur->dropped++;
-		w->next_start += (uint64_t)(1e9 * w->nworkers / rate);
+		w->next_n += w->nworkers;
+		w->next_start = worker_due(w, w->next_n);
 	}
 }
 
@@ -635,8 +692,11 @@ worker_inbox(evutil_socket_t fd, short events, void *arg)
 	struct worker	*w = arg;
 	int		 set[WORKER_STOP + 1];
 	double		 value[WORKER_STOP + 1];
+	uint64_t	 n;
 	size_t		 i;
 
+	if (read(w->wakefd, &n, sizeof n) == -1 && errno != EAGAIN)
+		fatal("eventfd read");
 	pthread_mutex_lock(&w->lock);
 	for (i = 0; i <= WORKER_STOP; i++) {
 		set[i] = w->cmds[i].set;
@@ -651,18 +711,20 @@ worker_inbox(evutil_socket_t fd, short events, void *arg)
 	}
 	if (set[WORKER_VUS])
 		w->vus_override = value[WORKER_VUS];
-	if (set[WORKER_RATE]) {
-		w->rate_override = value[WORKER_RATE];
+	if (set[WORKER_RATE] && plan_is_open(w->plan)) {
 		/* The new rate applies from now on. */
-		if (w->next_start > clock_ns())
-			w->next_start = clock_ns();
+		w->ov_n = worker_sched_count(w, clock_ns());
+		w->ov_t = clock_ns();
+		w->rate_override = value[WORKER_RATE];
+		w->next_n = 0;
+		worker_reschedule(w, clock_ns());
 	}
 	if (set[WORKER_PAUSE] && !w->paused)
 		w->paused = 1;
 	if (set[WORKER_RESUME] && w->paused) {
 		w->paused = 0;
-		if (plan_is_open(w->plan))
-			w->next_start = clock_ns();	/* no burst of catch-up */
+		if (plan_is_open(w->plan))	/* no burst of catch-up */
+			worker_reschedule(w, clock_ns());
 		else
 			for (i = 0; i < w->nactive; i++)
 				if (!w->vus[i]->busy)
@@ -676,7 +738,14 @@ worker_main(void *arg)
 {
 	struct worker	*w = arg;
 	struct timeval	 tv;
+	struct timespec	 ts;
 
+	/* Every worker starts on the run's common clock. */
+	ts.tv_sec = (time_t)(w->t0 / 1000000000ULL);
+	ts.tv_nsec = (long)(w->t0 % 1000000000ULL);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	    EINTR)
+		;
 	worker_second(-1, 0, w);
 	/* Undo the rotation worker_second did on the way in. */
 	tv.tv_sec = 0;
@@ -684,7 +753,9 @@ worker_main(void *arg)
 	    WORKER_CONTROL_MS * 1000;
 	event_add(w->control, &tv);
 	worker_control(-1, 0, w);
-	event_base_dispatch(w->base);
+	/* It may have nothing to do (no VUs, no iterations of its own). */
+	if (!w->stopping)
+		event_base_dispatch(w->base);
 	return (NULL);
 }
 
@@ -696,10 +767,11 @@ struct worker *
 worker_create(int id, int n, const struct plan *p, uint64_t t0,
     worker_done_cb done, void *arg)
 {
-	struct worker	*w;
-	struct timeval	 tv;
-	size_t		 i;
-	uint64_t	 t;
+	struct worker		*w;
+	struct event_config	*ecfg;
+	struct timeval		 tv;
+	size_t			 i;
+	uint64_t		 t;
 
 	w = xcalloc(1, sizeof *w);
 	w->id = id;
@@ -711,17 +783,19 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	if (w->rng == 0)
 		w->rng = 1;
 	w->vus_override = w->rate_override = -1;
-	w->quota = p->iterations > 0 ? (int64_t)worker_share(w,
-	    (double)p->iterations) : -1;
-	if (w->quota == 0 && p->iterations > 0)
-		w->quota = 0;	/* fewer iterations than workers */
+	w->quota = p->iterations > 0 ? worker_quota(w) : -1;
 	w->done_cb = done;
 	w->done_arg = arg;
 	if (pthread_mutex_init(&w->lock, NULL) != 0)
 		fatalx("pthread_mutex_init");
 	w->outtail = &w->outbox;
-	if ((w->base = event_base_new()) == NULL)
+	/* Precise timers: pacing and timeouts work in sub-millisecond steps. */
+	if ((ecfg = event_config_new()) == NULL ||
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER) != 0 ||
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_NOLOCK) != 0 ||
+	    (w->base = event_base_new_with_config(ecfg)) == NULL)
 		fatalx("event_base_new");
+	event_config_free(ecfg);
 
 	w->ctx.base = w->base;
 	w->ctx.rbuf = xmalloc(WORKER_RBUF);
@@ -748,12 +822,15 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 		w->idle = xcalloc(worker_share(w, (double)p->max_vus) + 1,
 		    sizeof *w->idle);
 		/* Interleave the workers' schedules. */
-		w->next_start = t0 + (uint64_t)(1e9 * id /
-		    (plan_target_at(p, 0) > 0 ? plan_target_at(p, 0) : 1) );
+		w->next_n = id;
+		w->next_start = worker_due(w, w->next_n);
 	}
 	w->control = event_new(w->base, -1, EV_PERSIST, worker_control, w);
 	w->second = evtimer_new(w->base, worker_second, w);
-	w->wake = event_new(w->base, -1, EV_PERSIST, worker_inbox, w);
+	if ((w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		fatal("eventfd");
+	w->wake = event_new(w->base, w->wakefd, EV_READ | EV_PERSIST,
+	    worker_inbox, w);
 	if (w->control == NULL || w->second == NULL || w->wake == NULL)
 		fatalx("event_new");
 	event_add(w->wake, NULL);
@@ -773,6 +850,16 @@ worker_start(struct worker *w, char **cause)
 	return (0);
 }
 
+/* Wake the worker's loop from another thread. */
+static void
+worker_poke(struct worker *w)
+{
+	uint64_t	one = 1;
+
+	if (write(w->wakefd, &one, sizeof one) == -1 && errno != EAGAIN)
+		fatal("eventfd write");
+}
+
 /* Queue a command for the worker (any thread); coalesced per kind. */
 void
 worker_command(struct worker *w, enum worker_cmd cmd, double value)
@@ -785,7 +872,7 @@ worker_command(struct worker *w, enum worker_cmd cmd, double value)
 	if (cmd == WORKER_RESUME)
 		w->cmds[WORKER_PAUSE].set = 0;
 	pthread_mutex_unlock(&w->lock);
-	event_active(w->wake, EV_READ, 0);
+	worker_poke(w);
 }
 
 /* The finished blocks, oldest first (any thread). */
@@ -853,6 +940,7 @@ worker_free(struct worker *w)
 	event_free(w->second);
 	event_free(w->wake);
 	event_base_free(w->base);
+	close(w->wakefd);
 	free(w->ctx.rbuf);
 	free(w->timeouts);
 	free(w->backlog);

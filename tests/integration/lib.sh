@@ -131,9 +131,62 @@ jbody() {
 	jq -r "$1" "$T/body"
 }
 
+# start_target [ARGS...]: loadd-target on a free 127.0.0.1 port; sets TPORT
+# and TURL. Several may run; all are stopped at the end.
+TARGET_PIDS=
+start_target() {
+	local pf="$T/target.port.$RANDOM" i
+	"$TARGET" -l 127.0.0.1:0 -p "$pf" -q "$@" >>"$T/target.log" 2>&1 &
+	TARGET_PIDS="$TARGET_PIDS $!"
+	for i in $(seq 1 50); do
+		[ -s "$pf" ] && break
+		sleep 0.1
+	done
+	TPORT=$(cat "$pf")
+	TURL="http://127.0.0.1:$TPORT"
+}
+
+# target_stat FIELD: a counter from the last started target's /stats.
+target_stat() {
+	curl -s --max-time 5 "$TURL/stats" | jq -r ".$1"
+}
+
+# submit JSON: POST a run; prints its id.
+submit() {
+	local code
+	code=$(api POST /v1/runs "$1")
+	if [ "$code" != 201 ]; then
+		echo "# POST /v1/runs answered $code: $(cat "$T/body")" >&2
+		echo 0
+		return 1
+	fi
+	jbody .id
+}
+
+# wait_run ID [SECONDS]: until the run has ended; its document in $T/body.
+wait_run() {
+	local i s
+	for i in $(seq 1 $((${2:-60} * 10))); do
+		api GET "/v1/runs/$1" >/dev/null
+		s=$(jbody .status)
+		case "$s" in
+		completed|stopped|aborted|failed|interrupted) return 0 ;;
+		esac
+		sleep 0.1
+	done
+	echo "# run $1 still $s after ${2:-60}s" >&2
+	return 1
+}
+
+# sq SQL: one query on the test database.
+sq() {
+	sqlite3 -cmd '.timeout 5000' "$T/loadd.db" "$1"
+}
+
 # done_testing: the plan, cleanup, and logs kept on failure.
 done_testing() {
 	stop_daemon || true
+	for p in $TARGET_PIDS; do kill "$p" 2>/dev/null; done
 	kill "$WATCHDOG_PID" 2>/dev/null
 	echo "1..$tap_n"
 	if [ "$tap_failed" -gt 0 ]; then
@@ -144,4 +197,4 @@ done_testing() {
 	rm -rf "$T"
 	exit 0
 }
-trap 'kill "$WATCHDOG_PID" 2>/dev/null; [ -n "$DAEMON_PID" ] && kill -KILL "$DAEMON_PID" 2>/dev/null' EXIT
+trap 'kill "$WATCHDOG_PID" 2>/dev/null; for p in $TARGET_PIDS; do kill "$p" 2>/dev/null; done; [ -n "$DAEMON_PID" ] && kill -KILL "$DAEMON_PID" 2>/dev/null' EXIT

@@ -344,14 +344,15 @@ conn_simple(struct conn *c, int status, const char *ctype, const char *body,
 		c->state = CONN_SENDING;
 }
 
-/* Write the first byte of a dripped response and arm the next step. */
+/* Move the next byte of a dripped response out and arm the next step. */
 static void
 conn_drip_step(struct conn *c)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	struct timeval	 tv;
 
-	if (evbuffer_get_length(c->drip) == 0 && c->streaming)
+	/* Refill before the last byte goes, so that it is never empty. */
+	if (evbuffer_get_length(c->drip) <= 1 && c->streaming)
 		conn_fill(c, c->drip, CONN_DRIP_FILL);
 	if (evbuffer_remove_buffer(c->drip, out, 1) < 0)
 		target_fatalx("evbuffer_remove_buffer failed");

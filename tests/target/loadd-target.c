@@ -323,6 +323,8 @@ target_accept_error(struct evconnlistener *l, void *arg)
 static void
 target_worker_init(struct target *t, struct worker *w, int id)
 {
+	struct event_config	*cfg;
+
 	w->id = id;
 	w->t = t;
 	w->rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)getpid() << 20) ^
@@ -330,8 +332,17 @@ target_worker_init(struct target *t, struct worker *w, int id)
 	if (w->rng == 0)
 		w->rng = 1;
 	LIST_INIT(&w->conns);
-	if ((w->base = event_base_new()) == NULL)
+
+	/*
+	 * Precise timers: otherwise libevent reads CLOCK_MONOTONIC_COARSE and
+	 * delays and drip steps land on 4ms ticks.
+	 */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) != 0)
+		target_fatalx("event_config failed");
+	if ((w->base = event_base_new_with_config(cfg)) == NULL)
 		target_fatalx("event_base_new failed");
+	event_config_free(cfg);
 	w->listener = evconnlistener_new(w->base, conn_accept, w,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, w->fd);
 	if (w->listener == NULL)

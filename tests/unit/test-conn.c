@@ -47,8 +47,8 @@ struct script {
 	const char	*resp[4];	/* one per request; NULL ends */
 	int		 pieces;	/* 0 whole, 1 one byte, 2 random */
 	int		 after;
-	int		 raw;		/* answer the first bytes, unparsed */
-	int		 loop;		/* answer every request with resp[0] */
+	int		 raw;		/* answer any first bytes */
+	int		 loop;		/* resp[0] to every request */
 	int		 early;		/* answer after the headers */
 };
 
@@ -106,6 +106,16 @@ srv_get(int *p)
 	v = *p;
 	pthread_mutex_unlock(&srv_lock);
 	return (v);
+}
+
+/* Wait until every server connection thread has ended. */
+static void
+srv_quiesce(void)
+{
+	int	i;
+
+	for (i = 0; i < 3000 && srv_get(&srv_live) > 0; i++)
+		usleep(1000);
 }
 
 /* Set the script for the next accepted connections. */
@@ -463,7 +473,7 @@ struct tcase {
 	enum err_kind	 kind;
 	int		 status;
 	const char	*example;	/* NULL: not checked */
-	int		 open;		/* afterwards: 1 open, 0 closed */
+	int		 open;		/* then: 1 open, 0 closed */
 };
 
 static char	*big_header, *ok_header;
@@ -473,7 +483,8 @@ static struct tcase cases[] = {
 	  { .resp = { "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" } },
 	  0, ERR_NONE, 200, NULL, 1 },
 	{ "chunked, extensions and trailers",
-	  { .resp = { "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  { .resp = { "HTTP/1.1 201 Created\r\n"
+	      "Transfer-Encoding: chunked\r\n\r\n"
 	      "5;ext=1\r\nhello\r\n6;a=\"b\";c\r\n world\r\n"
 	      "0\r\nX-Trailer: yes\r\nX-More: 1\r\n\r\n" } },
 	  0, ERR_NONE, 201, NULL, 1 },
@@ -523,7 +534,8 @@ static struct tcase cases[] = {
 	  { .resp = { "HTTP/1.1 204 No Content\r\nX: y\r\n\r\n" } },
 	  0, ERR_NONE, 204, NULL, 1 },
 	{ "304 with Content-Length, no body",
-	  { .resp = { "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n" } },
+	  { .resp = { "HTTP/1.1 304 Not Modified\r\n"
+	      "Content-Length: 100\r\n\r\n" } },
 	  0, ERR_NONE, 304, NULL, 1 },
 	{ "500 is a response (the engine judges)",
 	  { .resp = { "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n" } },
@@ -535,11 +547,13 @@ static struct tcase cases[] = {
 	  { .resp = { "HTTP/1.1 200 OK\r\nContent-Le" }, .after = AFTER_RESET },
 	  0, ERR_RESET, 0, NULL, 0 },
 	{ "reset mid-body",
-	  { .resp = { "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789" },
+	  { .resp = { "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+	      "0123456789" },
 	    .after = AFTER_RESET },
 	  0, ERR_RESET, 0, NULL, 0 },
 	{ "EOF mid-body",
-	  { .resp = { "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789" },
+	  { .resp = { "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+	      "0123456789" },
 	    .after = AFTER_CLOSE },
 	  0, ERR_RESET, 0,
 	  "connection closed before the response was complete", 0 },
@@ -734,6 +748,8 @@ test_idle_close(void)
 static void
 test_refused(void)
 {
+	static const struct script s = { .resp = {
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" } };
 	struct plan_req	 get;
 	struct conn	 c;
 
@@ -749,6 +765,15 @@ test_refused(void)
 	is_str(got.example, "connect: Connection refused", "refused: example");
 	ok(got.sent_ns == 0 && got.bytes_sent == 0, "refused: nothing sent");
 	ok(c.fd == -1, "refused: no fd");
+
+	/* The engine may start the next request from the failure. */
+	srv_set(&s);
+	ncalls = 0;
+	conn_request(&c, &get, on_chain, NULL);
+	pump(&ncalls, 2, 10000);
+	is_int(ncalls, 2, "refused, then chained: two callbacks");
+	ok(got.kind == ERR_NONE && got.status == 200,
+	    "refused, then chained: the next request works");
 	conn_close(&c);
 }
 
@@ -764,6 +789,7 @@ test_timeout(void)
 
 	mkreq(&get, "GET", EP_PLAIN, 1, NULL, 0);
 	srv_set(&s);
+	srv_quiesce();
 	closed = srv_get(&srv_closed);
 	conn_init(&c, &ctx);
 	t0 = now_ns();
@@ -794,6 +820,7 @@ test_cancel(void)
 
 	mkreq(&get, "GET", EP_PLAIN, 1, NULL, 0);
 	srv_set(&s);
+	srv_quiesce();
 	closed = srv_get(&srv_closed);
 	conn_init(&c, &ctx);
 	ncalls = 0;
@@ -920,6 +947,9 @@ test_tls(int have_tls)
 	ok(got.kind == ERR_NONE && got.status == 200, "TLS: second request");
 	is_int(srv_get(&srv_accepts) - accepts, 1, "TLS: one connection");
 	ok(c.ssl != NULL && c.fd != -1, "TLS: kept open");
+	request(&c, &chain_req);
+	ok(got.kind == ERR_NONE && got.status == 200 && c.ssl == NULL,
+	    "TLS, then plain: reconnected to the other endpoint");
 	conn_close(&c);
 
 	body = xmalloc(n);
@@ -1086,8 +1116,7 @@ main(void)
 	pthread_join(t_tls, NULL);
 	close(lplain);
 	close(ltls);
-	for (i = 0; i < 3000 && srv_get(&srv_live) > 0; i++)
-		usleep(1000);
+	srv_quiesce();
 	event_free(tick);
 	event_base_free(base);
 	SSL_CTX_free(ctx.ssl_ctx);
