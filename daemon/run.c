@@ -24,6 +24,7 @@
 #include "loadd.h"
 
 #define RUN_PENDING_MAX	64	/* seconds waiting for every worker */
+#define RUN_TICK_LAG_NS	50000000ULL	/* merge 50 ms after each second */
 
 enum run_end {
 	END_NONE,
@@ -324,6 +325,20 @@ run_stop_workers(struct run *r, enum run_end why, const char *reason)
 		worker_command(r->workers[w], WORKER_STOP, 0);
 }
 
+/* The next tick: just after the workers' next second boundary. */
+static void
+run_tick_arm(struct run *r)
+{
+	struct timeval	tv;
+	uint64_t	now = clock_ns(), next;
+
+	next = now > r->t0 ? (now - r->t0) / 1000000000ULL + 1 : 1;
+	next = r->t0 + next * 1000000000ULL + RUN_TICK_LAG_NS - now;
+	tv.tv_sec = (time_t)(next / 1000000000ULL);
+	tv.tv_usec = (suseconds_t)(next % 1000000000ULL / 1000);
+	evtimer_add(r->tick, &tv);
+}
+
 /* Each second: merge, check abort thresholds, apply the API's requests. */
 static void
 run_tick(evutil_socket_t fd, short events, void *arg)
@@ -338,6 +353,8 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 
 	if (r == NULL)
 		return;
+	if (fd != -2)	/* a timer tick, not a wake-up from the API */
+		run_tick_arm(r);
 	run_collect(rs, r, 0);
 
 	pthread_mutex_lock(&rs->lock);
@@ -440,7 +457,6 @@ run_start(struct runs *rs, int64_t id)
 	json_t		*spec, *env;
 	char		*cause = NULL, *text;
 	int		 why, w;
-	struct timeval	 tv;
 
 	if ((spec = store_run_spec(rs->store, id, &cause)) == NULL) {
 		log_error("run %lld: %s", (long long)id, cause);
@@ -466,7 +482,7 @@ run_start(struct runs *rs, int64_t id)
 			r->levels[i] = wblock_create(r->plan->nstats);
 	}
 	r->done = event_new(rs->base, -1, EV_PERSIST, run_done, rs);
-	r->tick = event_new(rs->base, -1, EV_PERSIST, run_tick, rs);
+	r->tick = evtimer_new(rs->base, run_tick, rs);
 	if (r->done == NULL || r->tick == NULL)
 		fatalx("event_new");
 	event_add(r->done, NULL);
@@ -517,9 +533,7 @@ run_start(struct runs *rs, int64_t id)
 	for (w = 0; w < r->nworkers; w++)
 		if (worker_start(r->workers[w], &cause) != 0)
 			fatalx("run %lld: %s", (long long)id, cause);
-	tv.tv_sec = 1;
-	tv.tv_usec = 0;
-	event_add(r->tick, &tv);
+	run_tick_arm(r);
 	log_info("run %lld started: scenario %s, %d workers", (long long)id,
 	    r->plan->scenario, r->nworkers);
 	return (0);
@@ -716,7 +730,7 @@ runs_wake(evutil_socket_t fd, short events, void *arg)
 	struct runs	*rs = arg;
 
 	if (rs->run != NULL)
-		run_tick(-1, 0, rs);
+		run_tick(-2, 0, rs);
 	runs_next(rs);
 }
 

@@ -85,7 +85,7 @@ struct conn {
 	uint64_t		 t0;		/* request fully read */
 	uint64_t		 body_left;
 	int			 streaming;	/* body or terminator to come */
-	int			 chunked;	/* body on the wire is chunked */
+	int			 chunked;	/* body is chunk-encoded */
 	int			 endless;
 	struct evbuffer		*drip;		/* drip=1: bytes still to go */
 
@@ -510,7 +510,8 @@ conn_dispatch(struct conn *c)
 	}
 	if (plen == 12 && memcmp(c->url, "/stats/reset", 12) == 0) {
 		if (c->parser.method != HTTP_POST) {
-			conn_simple(c, 405, "text/plain", "use POST\n", 9, 1, 0);
+			conn_simple(c, 405, "text/plain", "use POST\n", 9, 1,
+			    0);
 			return (0);
 		}
 		stats_reset(t);

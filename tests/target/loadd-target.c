@@ -401,6 +401,7 @@ target_flag(struct target *t, const char *key, const char *val)
 		target_usage_error("bad value: %s", val);
 }
 
+/* Flags, listeners, workers; then wait for SIGINT/SIGTERM and tear down. */
 int
 main(int argc, char **argv)
 {
@@ -469,8 +470,8 @@ main(int argc, char **argv)
 		case 'S':
 			if (behav_stall(optarg, &t->stall_us,
 			    &t->stall_every_us) != 0)
-				target_usage_error("bad --stall: %s (MS/EVERY_MS"
-				    ", MS < EVERY_MS)", optarg);
+				target_usage_error("bad --stall: %s (MS/"
+				    "EVERY_MS, MS < EVERY_MS)", optarg);
 			break;
 		case 't':
 			errno = 0;

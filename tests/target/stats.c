@@ -136,7 +136,8 @@ stats_json(struct target *t, char *buf, size_t len)
 	    "\"connections\": %llu, \"active_connections\": %llu, "
 	    "\"threads\": %d, \"uptime_s\": %.3f, "
 	    "\"service_us\": {\"p50\": %.1f, \"p90\": %.1f, \"p99\": %.1f, "
-	    "\"p999\": %.1f, \"max\": %.1f, \"mean\": %.1f, \"count\": %llu}}\n",
+	    "\"p999\": %.1f, \"max\": %.1f, \"mean\": %.1f, "
+	    "\"count\": %llu}}\n",
 	    (unsigned long long)s.requests, (unsigned long long)s.bytes_in,
 	    (unsigned long long)s.body_bytes_in,
 	    (unsigned long long)s.bytes_out,

@@ -114,7 +114,7 @@ struct target {
 	int			 quiet;
 
 	pthread_mutex_t		 base_lock;	/* guards baseline */
-	struct stats		 baseline;	/* subtracted: POST /stats/reset */
+	struct stats		 baseline;	/* POST /stats/reset */
 };
 
 /* loadd-target.c */
