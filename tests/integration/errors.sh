@@ -76,7 +76,7 @@ wait_run "$id" 30
 is "$(jbody .summary.overall.failed_requests)" 0 "304 without a body (expected below 400)"
 
 # Connection refused: a port nobody listens on.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 id=$(submit "{\"name\":\"cn\",\"target\":\"http://127.0.0.1:$port\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":2,\"iterations\":20}}")
 wait_run "$id" 30
 is "$(errs connect)" 20 "refused connections counted as connect"

@@ -146,6 +146,21 @@ start_target() {
 	TURL="http://127.0.0.1:$TPORT"
 }
 
+# free_port: a loopback port nobody listens on (a target is started on
+# port 0 and stopped again).
+free_port() {
+	local pf="$T/free.port.$RANDOM" pid i
+	"$TARGET" -l 127.0.0.1:0 -p "$pf" -q >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 1 50); do
+		[ -s "$pf" ] && break
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	cat "$pf"
+}
+
 # target_stat FIELD: a counter from the last started target's /stats.
 target_stat() {
 	curl -s --max-time 5 "$TURL/stats" | jq -r ".$1"

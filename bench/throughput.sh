@@ -1,0 +1,103 @@
+#!/bin/bash
+# throughput.sh [ROUNDS=5] [SECS=10] -- closed-loop throughput and generator
+# CPU cost against nginx (one worker, "ok" on /): wrk -t1 -c50, loadd with
+# samples "all" and loadd with samples "none" (constant-vus 50, --threads 1).
+#
+# Requests are counted at nginx (stub_status "requests" before and after);
+# rps = that / seconds (wrk: SECS; loadd: the run's duration_s). CPU is
+# utime+stime of the generator process from /proc/PID/stat: the loadd daemon
+# sampled right before the POST and right after the run completed; wrk's
+# from the cutime+cstime of the shell that waited for it (read in that shell
+# right after wrk exited). Rounds are interleaved and the order rotates.
+
+ROUNDS=${1:-5}
+SECS=${2:-10}
+. "$(dirname "$0")/lib.sh"
+command -v wrk >/dev/null || die "wrk is required (apt-get install -y wrk)"
+
+start_nginx
+start_loadd --threads 1
+NWPID=$(nginx_worker_pid)
+[ -n "$NWPID" ] || die "no nginx worker"
+machine
+echo "nginx $NURL (worker pid $NWPID), loadd $URL (pid $DPID, --threads 1)"
+echo "rounds $ROUNDS x ${SECS}s, 50 connections"
+echo
+
+# one_wrk: prints "requests seconds cpu_s nginx_cpu_s gen_count shed"
+one_wrk() {
+	local n0 n1 w0 w1
+	n0=$(nginx_requests)
+	w0=$(cpu_ticks "$NWPID")
+	sh -c 'wrk -t1 -c50 -d"$1"s "$2/" >"$3" 2>&1; cat /proc/$$/stat >"$4"' \
+	    sh "$SECS" "$NURL" "$B/wrk.out" "$B/wrk.stat"
+	w1=$(cpu_ticks "$NWPID")
+	n1=$(nginx_requests)
+	# cutime, cstime: the 14th and 15th fields after comm
+	local cpu
+	cpu=$(sed 's/.*) //' "$B/wrk.stat" | awk -v hz="$CLK_TCK" '{ print ($14 + $15) / hz }')
+	echo "$((n1 - n0)) $SECS $cpu $(calc "($w1 - $w0) / $CLK_TCK") $(wrk_total "$B/wrk.out") -"
+}
+
+# one_loadd SAMPLES: same fields
+one_loadd() {
+	local n0 n1 c0 c1 w0 w1 id
+	n0=$(nginx_requests)
+	w0=$(cpu_ticks "$NWPID")
+	c0=$(cpu_ticks "$DPID")
+	id=$(submit "$(scenario tp "$NURL" "$1" \
+	    "{\"executor\":\"constant-vus\",\"vus\":50,\"duration\":\"${SECS}s\"}")")
+	wait_run "$id" $((SECS + 60))
+	c1=$(cpu_ticks "$DPID")
+	w1=$(cpu_ticks "$NWPID")
+	n1=$(nginx_requests)
+	echo "$((n1 - n0)) $(rj .summary.duration_s) $(calc "($c1 - $c0) / $CLK_TCK") $(calc "($w1 - $w0) / $CLK_TCK") $(rj .summary.overall.total_requests) $(rj .summary.samples_shed)"
+}
+
+# warm-up: one short loadd run and one short wrk run (not counted)
+submit "$(scenario warm "$NURL" none '{"executor":"constant-vus","vus":50,"duration":"2s"}')" >"$B/warm.id"
+wait_run "$(cat "$B/warm.id")" 60
+wrk -t1 -c50 -d2s "$NURL/" >/dev/null 2>&1
+
+printf '%-5s %-12s %9s %7s %10s %7s %10s %9s %9s %6s\n' round tool \
+    nginx_req secs rps cpu_s cpu/100k nginx_cpu gen_count shed
+declare -A RPS CPU SHED
+TOOLS=(wrk loadd-all loadd-none)
+for r in $(seq 1 "$ROUNDS"); do
+	for k in 0 1 2; do
+		tool=${TOOLS[$(((k + r - 1) % 3))]}
+		case $tool in
+		wrk)		line=$(one_wrk) ;;
+		loadd-all)	line=$(one_loadd all) ;;
+		loadd-none)	line=$(one_loadd none) ;;
+		esac
+		set -- $line
+		rps=$(calc "$1 / $2" 0)
+		c100k=$(calc "$3 / $1 * 100000" 3)
+		RPS[$tool]="${RPS[$tool]:-} $rps"
+		CPU[$tool]="${CPU[$tool]:-} $c100k"
+		[ "$6" != - ] && SHED[$tool]=$(( ${SHED[$tool]:-0} + $6 ))
+		printf '%-5s %-12s %9s %7s %10s %7s %10s %9s %9s %6s\n' "$r" \
+		    "$tool" "$1" "$2" "$rps" "$3" "$c100k" "$4" "$5" "$6"
+	done
+done
+
+echo
+echo "summary over $ROUNDS rounds (median [min..max])"
+printf '%-12s %-28s %-28s %s\n' tool "rps" "cpu s / 100k req" "samples shed"
+for tool in "${TOOLS[@]}"; do
+	set -- $(stats ${RPS[$tool]})
+	rps_s="$1 [$2..$3]"
+	eval "MED_RPS_${tool//-/_}=$1"
+	set -- $(stats ${CPU[$tool]})
+	cpu_s="$1 [$2..$3]"
+	eval "MED_CPU_${tool//-/_}=$1"
+	printf '%-12s %-28s %-28s %s\n' "$tool" "$rps_s" "$cpu_s" "${SHED[$tool]:--}"
+done
+echo
+for t in loadd_all loadd_none; do
+	eval "r=\$MED_RPS_$t c=\$MED_CPU_$t"
+	echo "$t / wrk: rps x$(calc "$r / $MED_RPS_wrk" 2), cpu per request x$(calc "$c / $MED_CPU_wrk" 2)"
+done
+[ "${SHED[loadd-all]:-0}" -gt 0 ] && echo "samples were shed with samples=all: ${SHED[loadd-all]}" \
+    || echo "no samples were shed"
