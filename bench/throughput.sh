@@ -59,8 +59,8 @@ submit "$(scenario warm "$NURL" none '{"executor":"constant-vus","vus":50,"durat
 wait_run "$(cat "$B/warm.id")" 60
 wrk -t1 -c50 -d2s "$NURL/" >/dev/null 2>&1
 
-printf '%-5s %-12s %9s %7s %10s %7s %10s %9s %9s %6s\n' round tool \
-    nginx_req secs rps cpu_s cpu/100k nginx_cpu gen_count shed
+printf '%-5s %-12s %9s %7s %10s %7s %8s %10s %9s %9s %6s\n' round tool \
+    nginx_req secs rps cpu_s gen_cpu% cpu/100k nginx_cpu gen_count shed
 declare -A RPS CPU SHED
 TOOLS=(wrk loadd-all loadd-none)
 for r in $(seq 1 "$ROUNDS"); do
@@ -77,8 +77,9 @@ for r in $(seq 1 "$ROUNDS"); do
 		RPS[$tool]="${RPS[$tool]:-} $rps"
 		CPU[$tool]="${CPU[$tool]:-} $c100k"
 		[ "$6" != - ] && SHED[$tool]=$(( ${SHED[$tool]:-0} + $6 ))
-		printf '%-5s %-12s %9s %7s %10s %7s %10s %9s %9s %6s\n' "$r" \
-		    "$tool" "$1" "$2" "$rps" "$3" "$c100k" "$4" "$5" "$6"
+		printf '%-5s %-12s %9s %7s %10s %7s %8s %10s %9s %9s %6s\n' "$r" \
+		    "$tool" "$1" "$2" "$rps" "$3" "$(calc "$3 / $2 * 100" 0)" \
+		    "$c100k" "$4" "$5" "$6"
 	done
 done
 

@@ -103,6 +103,11 @@ stop_daemon() {
 	kill -TERM "$DAEMON_PID" 2>/dev/null
 	wait "$DAEMON_PID" || rc=$?
 	DAEMON_PID=
+	# In an --enable-asan build, a report fails the test.
+	if grep -q 'Sanitizer' "$T/loadd.log"; then
+		ok 1 "loadd ran clean under the sanitizers"
+		grep -A 12 'Sanitizer' "$T/loadd.log" | head -n 40 | sed 's/^/#   /'
+	fi
 	return $rc
 }
 
