@@ -128,6 +128,29 @@ wait_run "$id" 20
 is "$(jbody '.summary.requests[] | select(.name=="grp") | .successful_requests')" 10 "fallback succeeds on the second"
 is "$(jbody '.summary.requests[] | select(.name=="m1") | .failed_requests')" 10 "after the first fails"
 
+# samples: "errors" keeps only failures, "none" keeps nothing.
+mix='"requests":[{"name":"good","path":"/"},{"name":"bad","path":"/?status=500"}]'
+id=$(submit "{\"name\":\"se\",\"target\":\"$TURL\",\"samples\":\"errors\",$mix,\"load\":{\"executor\":\"constant-vus\",\"vus\":2,\"iterations\":50}}")
+wait_run "$id" 20
+is "$(sq "SELECT count(*) FROM samples WHERE run_id = $id")" \
+    "$(jbody .summary.overall.failed_requests)" 'samples "errors" stores the failures'
+is "$(sq "SELECT count(*) FROM samples WHERE run_id = $id AND error IS NULL")" 0 \
+    "and nothing else"
+id=$(submit "{\"name\":\"sn\",\"target\":\"$TURL\",\"samples\":\"none\",$mix,\"load\":{\"executor\":\"constant-vus\",\"vus\":2,\"iterations\":50}}")
+wait_run "$id" 20
+is "$(sq "SELECT count(*) FROM samples WHERE run_id = $id")" 0 'samples "none" stores none'
+is "$(jbody .summary.overall.total_requests)" 50 "while the statistics are whole"
+
+# think_time paces a closed-model VU: fixed, then uniform.
+id=$(submit "{\"name\":\"tt\",\"target\":\"$TURL\",$req,\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"duration\":\"2s\",\"think_time\":\"200ms\"}}")
+wait_run "$id" 20
+n=$(jbody .summary.overall.total_requests)
+ok $(( n >= 8 && n <= 11 ? 0 : 1 )) "think_time 200ms: $n iterations in 2 s (~10)"
+id=$(submit "{\"name\":\"tu\",\"target\":\"$TURL\",$req,\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"duration\":\"2s\",\"think_time\":{\"min\":\"50ms\",\"max\":\"150ms\"}}}")
+wait_run "$id" 20
+n=$(jbody .summary.overall.total_requests)
+ok $(( n >= 14 && n <= 22 ? 0 : 1 )) "think_time 50-150ms: $n iterations in 2 s (~20)"
+
 # A body_bytes upload reaches the target whole.
 curl -s -X POST "$TURL/stats/reset" >/dev/null
 id=$(submit "{\"name\":\"up\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"up\",\"method\":\"POST\",\"path\":\"/up\",\"body_bytes\":1048576,\"headers\":{\"Authorization\":\"Bearer x\"}}],\"load\":{\"executor\":\"constant-vus\",\"vus\":2,\"iterations\":6}}")

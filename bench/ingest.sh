@@ -1,0 +1,63 @@
+#!/bin/bash
+# ingest.sh [ROUNDS=1] [SECS=10] [RATES="20000 50000 75000 100000"] -- how many
+# raw samples per second the SQLite writer stores without shedding.
+#
+# samples "all", constant-rate at each rate (max_vus 1000) for SECS against
+# loadd-target -t 1; loadd with its default threads. Per run: achieved rps,
+# samples_stored, samples_shed, rows counted in SQLite, late iterations,
+# the daemon's CPU, and the database growth (page_count * page_size, which
+# counts pages still in the WAL) per million stored samples.
+
+ROUNDS=${1:-1}
+SECS=${2:-10}
+RATES=${3:-20000 50000 75000 100000}
+. "$(dirname "$0")/lib.sh"
+command -v sqlite3 >/dev/null || die "sqlite3 is required"
+
+start_target -t 1
+start_loadd
+machine
+echo "loadd-target $TURL (-t 1), loadd $URL (default threads: $(nproc)); ${SECS}s per rate, $ROUNDS round(s)"
+echo
+
+db_bytes() {
+	sqlite3 -cmd '.timeout 5000' "$B/loadd.db" \
+	    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+}
+
+printf '%-5s %7s %9s %9s %10s %9s %10s %8s %6s %10s %11s\n' round rate \
+    achieved requests stored shed sql_rows late cpu% dbgrow_MB bytes/sample
+declare -A STORED_PS SHED
+for r in $(seq 1 "$ROUNDS"); do
+	for rate in $RATES; do
+		b0=$(db_bytes)
+		c0=$(cpu_ticks "$DPID")
+		id=$(submit "$(scenario ingest "$TURL" all \
+		    "{\"executor\":\"constant-rate\",\"rate\":$rate,\"duration\":\"${SECS}s\",\"max_vus\":1000}")")
+		wait_run "$id" $((SECS + 120))
+		c1=$(cpu_ticks "$DPID")
+		dur=$(rj .summary.duration_s)
+		stored=$(rj .summary.samples_stored)
+		shed=$(rj .summary.samples_shed)
+		sleep 1
+		rows=$(sqlite3 -cmd '.timeout 5000' "$B/loadd.db" "SELECT COUNT(*) FROM samples WHERE run_id = $id")
+		b1=$(db_bytes)
+		per=$(calc "($b1 - $b0) / ($stored > 0 ? $stored : 1)" 1)
+		printf '%-5s %7s %9s %9s %10s %9s %10s %8s %6s %10s %11s\n' "$r" "$rate" \
+		    "$(rj .summary.overall.throughput_rps)" \
+		    "$(rj .summary.overall.total_requests)" "$stored" "$shed" "$rows" \
+		    "$(rj .summary.open.late_iterations)" \
+		    "$(calc "($c1 - $c0) / $CLK_TCK / $dur * 100" 0)" \
+		    "$(calc "($b1 - $b0) / 1048576" 1)" "$per"
+		STORED_PS[$rate]="${STORED_PS[$rate]:-} $(calc "$stored / $dur" 0)"
+		SHED[$rate]=$(( ${SHED[$rate]:-0} + shed ))
+		PER="${PER:-} $per"
+	done
+done
+echo
+echo "stored samples per second (median over rounds) and total shed, per offered rate:"
+for rate in $RATES; do
+	echo "  $rate/s offered: $(stats ${STORED_PS[$rate]} | cut -d' ' -f1) stored/s, shed ${SHED[$rate]}"
+done
+set -- $(stats $PER)
+echo "database growth: $(calc "$1 * 1000000 / 1048576" 1) MiB per million samples (median; $2..$3 bytes/sample)"
