@@ -283,4 +283,13 @@ machine() {
 	    "$(uname -r)" \
 	    "$(wrk --version 2>&1 | awk 'NR == 1 { print $1, $2 }')" \
 	    "$(nginx -v 2>&1 | sed 's/^nginx version: //')"
+	printf 'date: %s; load average at start: %s; busy processes: %s\n' \
+	    "$(date -u +%FT%TZ)" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+	    "$(busy_others)"
+}
+
+# busy_others: processes (not ours) using over 20 % CPU right now, if any;
+# a warning for the shared machine.
+busy_others() {
+	top -bn1 -d 0.5 2>/dev/null | awk -v me=$$ 'NR > 7 && $9 + 0 > 20 { print $1, $9 "%", $12 }' | tr '\n' ';'
 }

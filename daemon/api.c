@@ -53,6 +53,11 @@ static const struct api_route api_routes[] = {
 	{ "/v1/runs/{}", api_run_get, NULL, NULL, api_run_patch,
 	    api_run_delete },
 	{ "/v1/runs/{}/stop", NULL, NULL, api_run_stop, NULL, NULL },
+	{ "/v1/runs/{}/timeseries", api_run_timeseries, NULL, NULL, NULL,
+	    NULL },
+	{ "/v1/runs/{}/samples", api_run_samples, NULL, NULL, NULL, NULL },
+	{ "/v1/runs/{}/report", api_run_report, NULL, NULL, NULL, NULL },
+	{ "/metrics", api_metrics, NULL, NULL, NULL, NULL },
 	{ "/v1/baselines", api_baselines_list, NULL, NULL, NULL, NULL },
 };
 
@@ -180,6 +185,28 @@ api_reply_store_error(struct api_request *req, char *cause)
 	log_error("api: %s %s: %s", req->method, req->url, cause);
 	api_reply_error(req, 500, "internal", "", "database error: %s", cause);
 	free(cause);
+}
+
+/*
+ * Answer with a body produced piece by piece (large CSV): cb fills the
+ * buffer and returns its length, MHD_CONTENT_READER_END_OF_STREAM at the
+ * end; free_cb releases cls when the response is done.
+ */
+void
+api_reply_stream(struct api_request *req, int status, const char *ctype,
+    api_stream_cb cb, void *cls, api_stream_free_cb free_cb)
+{
+	req->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+	    64 * 1024, cb, cls, free_cb);
+	if (req->stream == NULL) {
+		free_cb(cls);
+		api_reply_error(req, 500, "internal", "", "cannot stream");
+		return;
+	}
+	req->status = status;
+	req->resp_type = ctype;
+	MHD_add_response_header(req->stream, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    ctype);
 }
 
 /* A query-string value, or NULL. Borrowed from libmicrohttpd. */
@@ -325,6 +352,13 @@ api_send(struct api_request *req)
 	struct MHD_Response	*resp;
 	enum MHD_Result		 ret;
 
+	if (req->stream != NULL) {
+		ret = MHD_queue_response(req->conn, (unsigned int)req->status,
+		    req->stream);
+		MHD_destroy_response(req->stream);
+		req->stream = NULL;
+		return (ret);
+	}
 	resp = MHD_create_response_from_buffer(req->resplen, req->resp,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL)

@@ -369,6 +369,7 @@ struct writer_row {
 	double		 p50, p95, p99, max;	/* ms */
 	unsigned char	*hist;
 	size_t		 histlen;
+	int64_t		 vus;		/* -1: not the whole run's row */
 	double		 cpu_pct, target_cpu_pct;
 	int64_t		 rss, target_rss;	/* -1: unknown */
 	struct writer_row *next;
@@ -480,6 +481,7 @@ struct api_request {
 	char			*location;
 	char			*allow;
 	int			 early;		/* answered before the body */
+	struct MHD_Response	*stream;	/* a streamed response, or NULL */
 	uint64_t		 start_ns;
 };
 typedef void	(*api_handler_cb)(struct api_request *);
@@ -497,6 +499,10 @@ void		 api_reply_error(struct api_request *, int, const char *,
 		     __attribute__((format(printf, 5, 6)));
 void		 api_reply_empty(struct api_request *, int);
 void		 api_reply_store_error(struct api_request *, char *);
+typedef ssize_t	(*api_stream_cb)(void *, uint64_t, char *, size_t);
+typedef void	(*api_stream_free_cb)(void *);
+void		 api_reply_stream(struct api_request *, int, const char *,
+		     api_stream_cb, void *, api_stream_free_cb);
 const char	*api_query(struct api_request *, const char *);
 int		 api_need_body(struct api_request *);
 uint64_t	 api_now_ns(void);
@@ -514,6 +520,10 @@ void		 api_run_get(struct api_request *);
 void		 api_run_patch(struct api_request *);
 void		 api_run_delete(struct api_request *);
 void		 api_run_stop(struct api_request *);
+void		 api_run_timeseries(struct api_request *);
+void		 api_run_samples(struct api_request *);
+void		 api_run_report(struct api_request *);
+void		 api_metrics(struct api_request *);
 
 /* api-baselines.c */
 void		 api_baselines_list(struct api_request *);
@@ -523,5 +533,58 @@ void		 notify_ready(const char *);
 void		 notify_stopping(void);
 uint64_t	 notify_watchdog_usec(void);
 void		 notify_watchdog(void);
+
+/* sysmon.c -- /proc samples of loadd, the host and a target; main thread */
+#include <sys/types.h>
+struct sysmon;
+/* One sample; rates are over the time since the previous sample. */
+struct sysmon_sample {
+	double		 cpu_pct;		/* loadd; 100 = one core */
+	int64_t		 rss_bytes;		/* loadd's VmRSS; -1: unknown */
+	double		 host_cpu_pct;		/* 0 .. 100 * cores */
+	int64_t		 host_mem_used_bytes;	/* MemTotal - MemAvailable */
+	int64_t		 host_net_rx_bytes;	/* per second, all interfaces */
+	int64_t		 host_net_tx_bytes;
+	int		 target_ok;		/* the target was sampled */
+	double		 target_cpu_pct;
+	int64_t		 target_rss_bytes;	/* -1: unknown */
+	int		 threads_busy_pct;	/* busiest "loadd-w*", or -1 */
+};
+struct sysmon	*sysmon_create(pid_t, const char *, char **);
+int		 sysmon_sample(struct sysmon *, struct sysmon_sample *);
+void		 sysmon_free(struct sysmon *);
+
+/* report.c -- the report of an ended run, SPEC section 7 */
+struct evbuffer;
+/* A point of a time series (or of the latency spectrum): NAN for NULL. */
+struct report_point {
+	double		 t;		/* second, or 1/(1-p) for a spectrum */
+	double		 v[6];
+};
+/* What a report is drawn from; built by report_render(). */
+struct report {
+	json_t			*doc;	/* the format=json document */
+	struct report_point	*iv;	/* intervals '*': requests, errors, */
+	size_t			 niv;	/*   p50, p95, p99, max ms */
+	struct report_point	*sys;	/* cpu %, rss, target cpu %, rss */
+	size_t			 nsys;
+	struct hist		*hist;	/* the '*' histograms merged, or NULL */
+};
+extern const char	*report_stats_keys[];
+int		 report_render(struct store *, int64_t, const char *, char **,
+		     size_t *, const char **, char **);
+const char	*report_str(json_t *, const char *);
+double		 report_num(json_t *, const char *);
+const char	*report_fmt(char *, size_t, double, int);
+const char	*report_ms(char *, size_t, double);
+const char	*report_bytes(char *, size_t, double);
+const char	*report_duration(char *, size_t, double);
+const char	*report_metric_unit(const char *);
+size_t		 report_failed_thresholds(struct report *, size_t *);
+json_t		**report_sorted_errors(struct report *, size_t *);
+void		 report_esc_xml(struct evbuffer *, const char *);
+
+/* report-html.c */
+int		 report_html(struct report *, struct evbuffer *);
 
 #endif

@@ -49,12 +49,14 @@ struct run {
 	int			 nworkers;
 	int			 nfinished;
 	struct writer		*writer;
+	struct sysmon		*sysmon;	/* NULL: /proc unreadable */
 	uint64_t		 t0;		/* monotonic ns */
 	uint64_t		 t_end;		/* when the workers stopped */
 	struct wblock		*total;		/* after the warmup */
 	struct wblock		**levels;	/* sweep: one per level */
 	struct run_second	 pending[RUN_PENDING_MAX];
 	int64_t			*delivered;	/* per worker: newest second */
+	int			 worker_busy_max; /* busiest worker, CPU % */
 	size_t			 npending;
 	int64_t			 last_second;	/* newest merged */
 	uint64_t		 last_requests;	/* in it */
@@ -187,7 +189,8 @@ run_interval_rows(struct run *r, const struct wblock *b)
 
 	for (i = 0; i <= b->nstats; i++) {
 		s = i < b->nstats ? &b->stats[i] : &b->overall;
-		if (s->ok + s->failed == 0)
+		/* The whole run's row always: a quiet second is data too. */
+		if (s->ok + s->failed == 0 && i < b->nstats)
 			continue;
 		row = xcalloc(1, sizeof *row);
 		row->kind = WRITER_INTERVAL;
@@ -201,6 +204,7 @@ run_interval_rows(struct run *r, const struct wblock *b)
 		row->p99 = stats_ms(hist_percentile(&s->lat, 99));
 		row->max = stats_ms(hist_max(&s->lat));
 		row->histlen = hist_encode(&s->lat, &row->hist);
+		row->vus = i < b->nstats ? -1 : b->vus;
 		writer_queue(r->writer, row);
 	}
 }
@@ -325,6 +329,31 @@ run_stop_workers(struct run *r, enum run_end why, const char *reason)
 		worker_command(r->workers[w], WORKER_STOP, 0);
 }
 
+/* Once a second: loadd's, the host's and the target's CPU and memory. */
+static void
+run_sample_system(struct run *r)
+{
+	struct sysmon_sample	 ss;
+	struct writer_row	*row;
+	uint64_t		 now = clock_ns();
+
+	if (r->sysmon == NULL || r->writer == NULL || r->end != END_NONE ||
+	    now < r->t0 + 1000000000ULL)
+		return;
+	if (sysmon_sample(r->sysmon, &ss) != 0)
+		return;
+	row = xcalloc(1, sizeof *row);
+	row->kind = WRITER_SYSTEM;
+	row->second = (int64_t)((now - r->t0) / 1000000000ULL) - 1;
+	row->cpu_pct = ss.cpu_pct;
+	row->rss = ss.rss_bytes;
+	row->target_cpu_pct = ss.target_cpu_pct;
+	row->target_rss = ss.target_ok ? ss.target_rss_bytes : -1;
+	writer_queue(r->writer, row);
+	if (ss.threads_busy_pct > r->worker_busy_max)
+		r->worker_busy_max = ss.threads_busy_pct;
+}
+
 /* The next tick: just after the workers' next second boundary. */
 static void
 run_tick_arm(struct run *r)
@@ -356,6 +385,8 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 	if (fd != -2)	/* a timer tick, not a wake-up from the API */
 		run_tick_arm(r);
 	run_collect(rs, r, 0);
+	if (fd != -2)
+		run_sample_system(r);
 
 	pthread_mutex_lock(&rs->lock);
 	request = rs->request;
@@ -473,6 +504,25 @@ run_start(struct runs *rs, int64_t id)
 		free(cause);
 		free(r);
 		return (-1);
+	}
+	r->sysmon = sysmon_create(r->plan->monitor_pid,
+	    r->plan->monitor_pidfile, &cause);
+	if (r->sysmon == NULL) {
+		if (r->plan->monitor_pid != 0 ||
+		    r->plan->monitor_pidfile != NULL) {
+			run_fail(rs, id, cause, 0);
+			free(cause);
+			plan_free(r->plan);
+			free(r);
+			return (-1);
+		}
+		log_warn("run %lld: no system metrics: %s", (long long)id,
+		    cause);
+		free(cause);
+	} else {
+		struct sysmon_sample	ss;
+
+		sysmon_sample(r->sysmon, &ss);	/* primes the counters */
 	}
 	r->nworkers = rs->config->threads;
 	r->total = wblock_create(r->plan->nstats);
@@ -644,6 +694,9 @@ run_finish(struct runs *rs, struct run *r)
 		    "samples_shed", (json_int_t)(shed + failed));
 		if (plan_is_open(p))
 			json_object_set_new(summary, "open", run_open_json(r));
+		if (r->worker_busy_max >= 0)
+			json_object_set_new(summary, "worker_cpu_pct_max",
+			    json_integer(r->worker_busy_max));
 		if (r->levels != NULL) {
 			levels = json_array();
 			for (i = 0; i < p->nstages; i++) {
@@ -698,6 +751,7 @@ run_finish(struct runs *rs, struct run *r)
 	free(r->total);
 	event_free(r->tick);
 	event_free(r->done);
+	sysmon_free(r->sysmon);
 	free(r->reason);
 	plan_free(r->plan);
 	free(r);

@@ -641,21 +641,28 @@ worker_rotate(struct worker *w)
 	w->cur_second++;
 }
 
+/* Arm the rotation timer for the next whole second of run time. */
 static void
-worker_second(evutil_socket_t fd, short events, void *arg)
+worker_arm_second(struct worker *w)
 {
-	struct worker	*w = arg;
-	struct timeval	 tv;
-	uint64_t	 next, now;
+	struct timeval	tv;
+	uint64_t	next, now;
 
-	worker_rotate(w);
-	/* Re-arm at the next whole second of run time, without drift. */
 	next = w->t0 + (uint64_t)(w->cur_second + 1) * 1000000000ULL;
 	now = clock_ns();
 	next = next > now ? next - now : 0;
 	tv.tv_sec = (time_t)(next / 1000000000ULL);
 	tv.tv_usec = (suseconds_t)(next % 1000000000ULL / 1000);
 	evtimer_add(w->second, &tv);
+}
+
+static void
+worker_second(evutil_socket_t fd, short events, void *arg)
+{
+	struct worker	*w = arg;
+
+	worker_rotate(w);
+	worker_arm_second(w);
 }
 
 /*
@@ -746,8 +753,7 @@ worker_main(void *arg)
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
 	    EINTR)
 		;
-	worker_second(-1, 0, w);
-	/* Undo the rotation worker_second did on the way in. */
+	worker_arm_second(w);
 	tv.tv_sec = 0;
 	tv.tv_usec = plan_is_open(w->plan) ? WORKER_TICK_US :
 	    WORKER_CONTROL_MS * 1000;
@@ -816,7 +822,7 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 
 	w->ring = ring_create(WORKER_RING);
 	w->cur = wblock_create(p->nstats);
-	w->cur_second = -1;	/* worker_main's first rotation makes it 0 */
+	w->cur_second = 0;
 	if (plan_is_open(p)) {
 		w->backlog = xcalloc(WORKER_BACKLOG, sizeof *w->backlog);
 		w->idle = xcalloc(worker_share(w, (double)p->max_vus) + 1,
@@ -840,12 +846,16 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 int
 worker_start(struct worker *w, char **cause)
 {
+	char	name[16];
 	int	error;
 
 	if ((error = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
 		xasprintf(cause, "pthread_create: %s", strerror(error));
 		return (-1);
 	}
+	/* Named, so top -H and the saturation check can tell workers apart. */
+	snprintf(name, sizeof name, "loadd-w%d", w->id);
+	pthread_setname_np(w->thread, name);
 	w->started = 1;
 	return (0);
 }

@@ -163,6 +163,10 @@ writer_row(struct writer *wr, const struct writer_row *r)
 		sqlite3_bind_double(st, 9, r->max);
 		sqlite3_bind_blob(st, 10, r->hist, (int)r->histlen,
 		    SQLITE_STATIC);
+		if (r->vus >= 0)
+			sqlite3_bind_int64(st, 11, r->vus);
+		else
+			sqlite3_bind_null(st, 11);
 	} else {
 		st = wr->ins_system;
 		sqlite3_bind_int64(st, 2, r->second);
@@ -288,7 +292,8 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 	    SQLITE_OK ||
 	    sqlite3_prepare_v2(wr->db, "INSERT OR REPLACE INTO intervals "
 	    "(run_id, second, request, requests, errors, p50_ms, p95_ms, "
-	    "p99_ms, max_ms, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+	    "p99_ms, max_ms, hist, vus) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?)", -1,
 	    &wr->ins_interval, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wr->db, "INSERT OR REPLACE INTO system_metrics "
 	    "(run_id, second, cpu_pct, rss_bytes, target_cpu_pct, "

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 [ -x ./loadd ] || { echo "build first: autoreconf -fi && ./configure && make"; exit 2; }
 
 portfile=$(mktemp)
-./loadd-target -l 127.0.0.1:0 -p "$portfile" -q &
+./loadd-target -l 127.0.0.1:0 -p "$portfile" -q >/dev/null &
 target_pid=$!
 trap 'kill $target_pid 2>/dev/null; rm -f "$portfile" "$scenario"' EXIT
 scenario=$(mktemp --suffix .json)

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api-results.c -- what a run leaves behind: its time series, its raw
+ * samples streamed as CSV, its report, and the Prometheus exposition of the
+ * daemon and the active run. Runs on the API thread.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <microhttpd.h>
+#include <sqlite3.h>
+
+#include "loadd.h"
+
+/* The {id} of the path, when it names an existing run; else answers. */
+static int
+api_results_run(struct api_request *req, int64_t *id, json_t **run)
+{
+	char		*end, *cause;
+	long long	 v;
+	int		 found;
+
+	v = strtoll(req->param, &end, 10);
+	if (*req->param != '\0' && *end == '\0' && v > 0) {
+		found = store_run_get(req->store, v, run, &cause);
+		if (found < 0) {
+			api_reply_store_error(req, cause);
+			return (-1);
+		}
+		if (found == 1) {
+			*id = v;
+			return (0);
+		}
+	}
+	api_reply_error(req, 404, "run_not_found", "", "no run with id \"%s\"",
+	    req->param);
+	return (-1);
+}
+
+/* GET /v1/runs/{id}/timeseries[?request=NAME]: one row a second. */
+void
+api_run_timeseries(struct api_request *req)
+{
+	sqlite3_stmt	*st;
+	json_t		*run, *series;
+	const char	*name;
+	int64_t		 id;
+
+	if (api_results_run(req, &id, &run) != 0)
+		return;
+	json_decref(run);
+	name = api_query(req, "request");
+	if (name == NULL)
+		name = "*";
+	else if (!parse_name(name) && strcmp(name, "*") != 0) {
+		api_reply_error(req, 400, "invalid_query", "", "request: "
+		    "expected a request name; got \"%s\"", name);
+		return;
+	}
+	if (sqlite3_prepare_v2(store_db(req->store), "SELECT second, "
+	    "requests, errors, p50_ms, p95_ms, p99_ms, max_ms, (SELECT vus "
+	    "FROM intervals w WHERE w.run_id = i.run_id AND w.second = "
+	    "i.second AND w.request = '*') FROM intervals i WHERE run_id = ? "
+	    "AND request = ? ORDER BY second", -1, &st, NULL) != SQLITE_OK) {
+		api_reply_store_error(req, xstrdup(sqlite3_errmsg(
+		    store_db(req->store))));
+		return;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	series = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_array_append_new(series, json_pack("{s:I, s:I, s:I, s:I, "
+		    "s:f, s:f, s:f, s:f, s:o}",
+		    "t", (json_int_t)sqlite3_column_int64(st, 0),
+		    "requests", (json_int_t)sqlite3_column_int64(st, 1),
+		    "errors", (json_int_t)sqlite3_column_int64(st, 2),
+		    "rps", (json_int_t)sqlite3_column_int64(st, 1),
+		    "p50_ms", sqlite3_column_double(st, 3),
+		    "p95_ms", sqlite3_column_double(st, 4),
+		    "p99_ms", sqlite3_column_double(st, 5),
+		    "max_ms", sqlite3_column_double(st, 6),
+		    "vus", sqlite3_column_type(st, 7) == SQLITE_NULL ?
+		    json_null() : json_integer(sqlite3_column_int64(st, 7))));
+	}
+	sqlite3_finalize(st);
+	api_reply_json(req, 200, json_pack("{s:I, s:s, s:o}", "run_id",
+	    (json_int_t)id, "request", name, "series", series));
+}
+
+/* A samples CSV stream: its own read-only connection and statement. */
+struct api_samples {
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 row[256];	/* a row that did not fit last time */
+	size_t		 rowlen;
+	int		 header;
+};
+
+static void
+api_samples_free(void *arg)
+{
+	struct api_samples	*s = arg;
+
+	sqlite3_finalize(s->st);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+/* Format one sample row as CSV. */
+static size_t
+api_samples_row(struct api_samples *s)
+{
+	sqlite3_stmt	*st = s->st;
+	char		 lat[32], status[16];
+	const char	*err;
+	int		 n;
+
+	if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+		lat[0] = '\0';
+	else
+		snprintf(lat, sizeof lat, "%lld",
+		    (long long)sqlite3_column_int64(st, 2));
+	if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+		status[0] = '\0';
+	else
+		snprintf(status, sizeof status, "%d",
+		    sqlite3_column_int(st, 3));
+	err = (const char *)sqlite3_column_text(st, 5);
+	n = snprintf(s->row, sizeof s->row, "%lld,%s,%s,%s,%lld,%s,%d\n",
+	    (long long)sqlite3_column_int64(st, 0),
+	    (const char *)sqlite3_column_text(st, 1), lat, status,
+	    (long long)sqlite3_column_int64(st, 4), err != NULL ? err : "",
+	    sqlite3_column_int(st, 6));
+	return (n > 0 && (size_t)n < sizeof s->row ? (size_t)n : 0);
+}
+
+/* Fill buf with as many whole rows as fit; memory stays constant. */
+static ssize_t
+api_samples_read(void *arg, uint64_t pos, char *buf, size_t max)
+{
+	struct api_samples	*s = arg;
+	size_t			 off = 0;
+	int			 rc;
+
+	if (!s->header) {
+		s->rowlen = (size_t)snprintf(s->row, sizeof s->row,
+		    "t_us,request,latency_us,status,bytes,error,warmup\n");
+		s->header = 1;
+	}
+	for (;;) {
+		if (s->rowlen > 0) {
+			if (off + s->rowlen > max)
+				break;
+			memcpy(buf + off, s->row, s->rowlen);
+			off += s->rowlen;
+			s->rowlen = 0;
+		}
+		if ((rc = sqlite3_step(s->st)) != SQLITE_ROW) {
+			if (off > 0)
+				break;
+			return (rc == SQLITE_DONE ?
+			    MHD_CONTENT_READER_END_OF_STREAM :
+			    MHD_CONTENT_READER_END_WITH_ERROR);
+		}
+		s->rowlen = api_samples_row(s);
+	}
+	return ((ssize_t)off);
+}
+
+/* GET /v1/runs/{id}/samples: the raw samples as CSV, streamed. */
+void
+api_run_samples(struct api_request *req)
+{
+	struct api_samples	*s;
+	json_t			*run;
+	int64_t			 id;
+
+	if (api_results_run(req, &id, &run) != 0)
+		return;
+	json_decref(run);
+	s = xcalloc(1, sizeof *s);
+	if (sqlite3_open_v2(req->config->db, &s->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT t_us, request, latency_us, "
+	    "status, bytes, error, warmup FROM samples WHERE run_id = ? "
+	    "ORDER BY rowid", -1, &s->st, NULL) != SQLITE_OK) {
+		api_reply_store_error(req, xstrdup(sqlite3_errmsg(s->db)));
+		api_samples_free(s);
+		return;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_bind_int64(s->st, 1, id);
+	api_reply_stream(req, 200, "text/csv; charset=utf-8",
+	    api_samples_read, s, api_samples_free);
+}
+
+/* GET /v1/runs/{id}/report?format=json|md|csv|html|junit */
+void
+api_run_report(struct api_request *req)
+{
+	json_t		*run;
+	const char	*format, *status, *ctype;
+	char		*out, *cause;
+	size_t		 len;
+	int64_t		 id;
+
+	if (api_results_run(req, &id, &run) != 0)
+		return;
+	status = json_string_value(json_object_get(run, "status"));
+	if (strcmp(status, "queued") == 0 || strcmp(status, "running") == 0) {
+		api_reply_error(req, 409, "run_active", "", "run %lld is %s: "
+		    "its report comes when it ends", (long long)id, status);
+		json_decref(run);
+		return;
+	}
+	json_decref(run);
+	if ((format = api_query(req, "format")) == NULL)
+		format = "json";
+	switch (report_render(req->store, id, format, &out, &len, &ctype,
+	    &cause)) {
+	case 1:
+		free(req->resp);
+		req->resp = out;
+		req->resplen = len;
+		req->status = 200;
+		req->resp_type = ctype;
+		break;
+	case 0:
+		api_reply_error(req, 404, "run_not_found", "",
+		    "no run with id %lld", (long long)id);
+		break;
+	default:
+		if (strncmp(cause, "format:", 7) == 0) {
+			api_reply_error(req, 400, "invalid_query", "", "%s",
+			    cause);
+			free(cause);
+		} else
+			api_reply_store_error(req, cause);
+		break;
+	}
+}
+
+/* Append one Prometheus sample line. */
+static void
+api_metric(char **buf, size_t *len, const char *name, const char *help,
+    const char *type, const char *labels, double value)
+{
+	char	*line;
+	int	 n;
+
+	if (help != NULL)
+		n = xasprintf(&line, "# HELP %s %s\n# TYPE %s %s\n%s%s %.17g\n",
+		    name, help, name, type, name, labels, value);
+	else
+		n = xasprintf(&line, "%s%s %.17g\n", name, labels, value);
+	*buf = xreallocarray(*buf, *len + (size_t)n + 1, 1);
+	memcpy(*buf + *len, line, (size_t)n + 1);
+	*len += (size_t)n;
+	free(line);
+}
+
+/* GET /metrics: the daemon and its active run, Prometheus text format. */
+void
+api_metrics(struct api_request *req)
+{
+	static const char	*statuses[] = { "queued", "running",
+				     "completed", "stopped", "aborted",
+				     "failed", "interrupted", NULL };
+	sqlite3_stmt		*st;
+	json_t			*p;
+	char			*buf = NULL, labels[64];
+	size_t			 len = 0, i;
+	int64_t			 active = run_active(req->runs);
+	double			 n;
+
+	api_metric(&buf, &len, "loadd_up", "1 while the daemon answers",
+	    "gauge", "", 1);
+	api_metric(&buf, &len, "loadd_active_run", "id of the running run, 0 "
+	    "when idle", "gauge", "", (double)active);
+	if (sqlite3_prepare_v2(store_db(req->store), "SELECT count(*) FROM "
+	    "runs WHERE status = ?", -1, &st, NULL) == SQLITE_OK) {
+		for (i = 0; statuses[i] != NULL; i++) {
+			sqlite3_bind_text(st, 1, statuses[i], -1,
+			    SQLITE_STATIC);
+			n = sqlite3_step(st) == SQLITE_ROW ?
+			    (double)sqlite3_column_int64(st, 0) : 0;
+			sqlite3_reset(st);
+			snprintf(labels, sizeof labels, "{status=\"%s\"}",
+			    statuses[i]);
+			api_metric(&buf, &len, "loadd_runs", i == 0 ?
+			    "runs in the database by status" : NULL, "gauge",
+			    labels, n);
+		}
+		sqlite3_finalize(st);
+	}
+	if (active != 0 && (p = run_progress(req->runs, active)) != NULL) {
+		api_metric(&buf, &len, "loadd_run_requests_total", "requests "
+		    "of the active run", "counter", "",
+		    json_number_value(json_object_get(p, "requests")));
+		api_metric(&buf, &len, "loadd_run_errors_total", "failed "
+		    "requests of the active run", "counter", "",
+		    json_number_value(json_object_get(p, "errors")));
+		api_metric(&buf, &len, "loadd_run_rps", "requests in the last "
+		    "second", "gauge", "",
+		    json_number_value(json_object_get(p, "rps")));
+		api_metric(&buf, &len, "loadd_run_vus", "virtual users "
+		    "active", "gauge", "",
+		    json_number_value(json_object_get(p, "vus")));
+		api_metric(&buf, &len, "loadd_run_p95_seconds", "95th "
+		    "percentile latency so far", "gauge", "",
+		    json_number_value(json_object_get(p, "p95_ms")) / 1000);
+		api_metric(&buf, &len, "loadd_run_elapsed_seconds", "time "
+		    "since the run started", "gauge", "",
+		    json_number_value(json_object_get(p, "elapsed_s")));
+		json_decref(p);
+	}
+	free(req->resp);
+	req->resp = buf;
+	req->resplen = len;
+	req->status = 200;
+	req->resp_type = "text/plain; version=0.0.4; charset=utf-8";
+}

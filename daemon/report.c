@@ -1,0 +1,1009 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.c -- the report of an ended run (SPEC section 7) as json, md, csv and
+ * junit; report-html.c draws the html page from the same struct report. The
+ * run row, its intervals and its system_metrics are read through the
+ * caller's connection; the JSON document is built first and every other
+ * format renders it. Called from the API thread; blocks on SQLite reads.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <sqlite3.h>
+
+#include "loadd.h"
+
+/* The STATS keys of SPEC section 7, in contract order. */
+const char *report_stats_keys[] = {
+	"total_requests", "successful_requests", "failed_requests",
+	"success_rate_pct", "throughput_rps", "avg_latency_ms",
+	"median_latency_ms", "p90_latency_ms", "p95_latency_ms",
+	"p99_latency_ms", "p999_latency_ms", "min_latency_ms",
+	"max_latency_ms", "std_dev_ms", "bytes_sent", "bytes_received",
+	NULL
+};
+
+static int	report_json(struct report *, struct evbuffer *);
+static int	report_md(struct report *, struct evbuffer *);
+static int	report_csv(struct report *, struct evbuffer *);
+static int	report_junit(struct report *, struct evbuffer *);
+
+/* The formats: name, MIME type, renderer. */
+static const struct {
+	const char	*name;
+	const char	*ctype;
+	int		(*render)(struct report *, struct evbuffer *);
+} report_formats[] = {
+	{ "json", "application/json", report_json },
+	{ "md", "text/markdown; charset=utf-8", report_md },
+	{ "csv", "text/csv; charset=utf-8", report_csv },
+	{ "html", "text/html; charset=utf-8", report_html },
+	{ "junit", "application/xml", report_junit },
+};
+#define REPORT_NFORMATS	(sizeof report_formats / sizeof report_formats[0])
+
+/* A string member, or "" (borrowed). */
+const char *
+report_str(json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return (s != NULL ? s : "");
+}
+
+/* A number member, or NAN when absent or null. */
+double
+report_num(json_t *o, const char *key)
+{
+	json_t	*v = json_object_get(o, key);
+
+	return (json_is_number(v) ? json_number_value(v) : NAN);
+}
+
+/* Print v with at most maxdec decimals, trailing zeros dropped. */
+const char *
+report_fmt(char *buf, size_t len, double v, int maxdec)
+{
+	char	*p;
+
+	if (!isfinite(v)) {
+		snprintf(buf, len, "–");
+		return (buf);
+	}
+	snprintf(buf, len, "%.*f", maxdec, v);
+	if (maxdec > 0 && strchr(buf, '.') != NULL) {
+		p = buf + strlen(buf) - 1;
+		while (*p == '0')
+			*p-- = '\0';
+		if (*p == '.')
+			*p = '\0';
+	}
+	if (strcmp(buf, "-0") == 0)
+		snprintf(buf, len, "0");
+	return (buf);
+}
+
+/* Milliseconds for tables: about four significant digits, fixed decimals. */
+const char *
+report_ms(char *buf, size_t len, double v)
+{
+	int	dec;
+
+	if (!isfinite(v)) {
+		snprintf(buf, len, "–");
+		return (buf);
+	}
+	if (v < 1)
+		dec = 3;
+	else if (v < 100)
+		dec = 2;
+	else if (v < 10000)
+		dec = 1;
+	else
+		dec = 0;
+	snprintf(buf, len, "%.*f", dec, v);
+	return (buf);
+}
+
+/* Bytes in binary units. */
+const char *
+report_bytes(char *buf, size_t len, double v)
+{
+	static const char	*units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int			 u = 0;
+
+	if (!isfinite(v)) {
+		snprintf(buf, len, "–");
+		return (buf);
+	}
+	while (fabs(v) >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%.0f B", v);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+	return (buf);
+}
+
+/* A duration in seconds for people: 2.5 s, 4m 05s, 1h 02m. */
+const char *
+report_duration(char *buf, size_t len, double s)
+{
+	long	n;
+
+	if (!isfinite(s))
+		snprintf(buf, len, "–");
+	else if (s < 60)
+		snprintf(buf, len, "%.1f s", s);
+	else if (s < 3600) {
+		n = lround(s);
+		snprintf(buf, len, "%ldm %02lds", n / 60, n % 60);
+	} else {
+		n = lround(s / 60);
+		snprintf(buf, len, "%ldh %02ldm", n / 60, n % 60);
+	}
+	return (buf);
+}
+
+/* The unit of a threshold metric's actual value. */
+const char *
+report_metric_unit(const char *metric)
+{
+	static const char	*latency[] = { "avg", "min", "max", "median",
+				    "p50", "p90", "p95", "p99", "p99.9",
+				    "stddev", NULL };
+	size_t			 i;
+
+	for (i = 0; latency[i] != NULL; i++)
+		if (strcmp(metric, latency[i]) == 0)
+			return (" ms");
+	if (strcmp(metric, "error_rate") == 0 ||
+	    strcmp(metric, "success_rate") == 0)
+		return ("%");
+	if (strcmp(metric, "rps") == 0)
+		return (" rps");
+	return ("");
+}
+
+/* Thresholds failed, out of *total. */
+size_t
+report_failed_thresholds(struct report *r, size_t *total)
+{
+	json_t	*list = json_object_get(r->doc, "thresholds"), *t;
+	size_t	 i, failed = 0;
+
+	json_array_foreach(list, i, t)
+		if (!json_is_true(json_object_get(t, "passed")))
+			failed++;
+	*total = json_array_size(list);
+	return (failed);
+}
+
+/* Order errors by count, largest first. */
+static int
+report_error_cmp(const void *a, const void *b)
+{
+	double	ca = report_num(*(json_t *const *)a, "count");
+	double	cb = report_num(*(json_t *const *)b, "count");
+
+	return (ca < cb ? 1 : ca > cb ? -1 : 0);
+}
+
+/* The errors, largest count first: an array of borrowed pointers. */
+json_t **
+report_sorted_errors(struct report *r, size_t *n)
+{
+	json_t	*list = json_object_get(r->doc, "errors"), **v;
+	size_t	 i;
+
+	*n = json_array_size(list);
+	v = xcalloc(*n + 1, sizeof *v);
+	for (i = 0; i < *n; i++)
+		v[i] = json_array_get(list, i);
+	qsort(v, *n, sizeof *v, report_error_cmp);
+	return (v);
+}
+
+/* A column as a double, NAN when NULL. */
+static double
+report_column(sqlite3_stmt *stmt, int i)
+{
+	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
+		return (NAN);
+	return (sqlite3_column_double(stmt, i));
+}
+
+/* Read the whole-run intervals and merge their histograms. */
+static int
+report_load_intervals(struct report *r, sqlite3 *db, int64_t id, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct report_point	*p;
+	struct hist		*h;
+	const void		*blob;
+	char			*why;
+	size_t			 size = 0;
+	int			 rc, len;
+
+	if (sqlite3_prepare_v2(db, "SELECT second, requests, errors, p50_ms, "
+	    "p95_ms, p99_ms, max_ms, hist FROM intervals WHERE run_id = ? "
+	    "AND request = ? ORDER BY second", -1, &stmt, NULL) != SQLITE_OK) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(db));
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, "*", -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (r->niv == size) {
+			size = size == 0 ? 64 : size * 2;
+			r->iv = xreallocarray(r->iv, size, sizeof *r->iv);
+		}
+		p = &r->iv[r->niv++];
+		p->t = sqlite3_column_double(stmt, 0);
+		p->v[0] = report_column(stmt, 1);
+		p->v[1] = report_column(stmt, 2);
+		p->v[2] = report_column(stmt, 3);
+		p->v[3] = report_column(stmt, 4);
+		p->v[4] = report_column(stmt, 5);
+		p->v[5] = report_column(stmt, 6);
+
+		blob = sqlite3_column_blob(stmt, 7);
+		len = sqlite3_column_bytes(stmt, 7);
+		if (blob == NULL || len <= 0)
+			continue;
+		/* A damaged blob costs the chart a second, not the report. */
+		if ((h = hist_decode(blob, (size_t)len, &why)) == NULL) {
+			log_warn("run %lld second %.0f: histogram: %s",
+			    (long long)id, p->t, why);
+			free(why);
+			continue;
+		}
+		if (r->hist == NULL)
+			r->hist = h;
+		else {
+			hist_merge(r->hist, h);
+			hist_free(h);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(stmt);
+		return (-1);
+	}
+	sqlite3_finalize(stmt);
+	return (0);
+}
+
+/* Read system_metrics: loadd's CPU and RSS, and the target's when watched. */
+static int
+report_load_system(struct report *r, sqlite3 *db, int64_t id, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct report_point	*p;
+	size_t			 size = 0;
+	int			 rc, i;
+
+	if (sqlite3_prepare_v2(db, "SELECT second, cpu_pct, rss_bytes, "
+	    "target_cpu_pct, target_rss_bytes FROM system_metrics WHERE "
+	    "run_id = ? ORDER BY second", -1, &stmt, NULL) != SQLITE_OK) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(db));
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (r->nsys == size) {
+			size = size == 0 ? 64 : size * 2;
+			r->sys = xreallocarray(r->sys, size, sizeof *r->sys);
+		}
+		p = &r->sys[r->nsys++];
+		p->t = sqlite3_column_double(stmt, 0);
+		for (i = 0; i < 4; i++)
+			p->v[i] = report_column(stmt, i + 1);
+		p->v[4] = p->v[5] = NAN;
+	}
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(stmt);
+		return (-1);
+	}
+	sqlite3_finalize(stmt);
+	return (0);
+}
+
+/* Average and maximum of column col of the system rows; 0 if none. */
+static int
+report_sys_stats(struct report *r, int col, double *avg, double *max,
+    double *first, double *last)
+{
+	double	sum = 0, v;
+	size_t	i, n = 0;
+
+	*avg = *max = *first = *last = NAN;
+	for (i = 0; i < r->nsys; i++) {
+		v = r->sys[i].v[col];
+		if (isnan(v))
+			continue;
+		if (n == 0 || v > *max)
+			*max = v;
+		if (n == 0)
+			*first = v;
+		*last = v;
+		sum += v;
+		n++;
+	}
+	if (n > 0)
+		*avg = sum / (double)n;
+	return (n > 0);
+}
+
+/* A real rounded to one decimal, or null. */
+static json_t *
+report_real1(double v)
+{
+	return (isfinite(v) ? json_real(round(v * 10) / 10) : json_null());
+}
+
+/* An integer from a double, or null. */
+static json_t *
+report_int(double v)
+{
+	return (isfinite(v) ? json_integer((json_int_t)llround(v)) :
+	    json_null());
+}
+
+/* The "system" object: loadd's own CPU and memory, and the target's. */
+static json_t *
+report_system(struct report *r)
+{
+	json_t	*sys, *target;
+	double	 avg, max, first, last, ravg, rmax, rfirst, rlast;
+	int	 cpu, rss;
+
+	report_sys_stats(r, 0, &avg, &max, &first, &last);
+	report_sys_stats(r, 1, &ravg, &rmax, &rfirst, &rlast);
+	sys = json_pack("{s:o, s:o, s:o}", "cpu_pct_avg", report_real1(avg),
+	    "cpu_pct_max", report_real1(max), "rss_max_bytes",
+	    report_int(rmax));
+	cpu = report_sys_stats(r, 2, &avg, &max, &first, &last);
+	rss = report_sys_stats(r, 3, &ravg, &rmax, &rfirst, &rlast);
+	if (cpu || rss) {
+		target = json_pack("{s:o, s:o, s:o, s:o}",
+		    "cpu_pct_avg", report_real1(avg),
+		    "cpu_pct_max", report_real1(max),
+		    "rss_max_bytes", report_int(rmax),
+		    "rss_growth_bytes", report_int(rlast - rfirst));
+		json_object_set_new(sys, "target", target);
+	}
+	return (sys);
+}
+
+/* Warnings: what makes the numbers less than they seem. */
+static json_t *
+report_warnings(json_t *doc, json_t *summary)
+{
+	json_t		*list = json_array(), *open;
+	double		 cpu, threads, late, total, shed, dropped;
+	char		*why = NULL, *s, a[32], b[32];
+
+	/* Per process: 100% is one core, so threads x 100% is the ceiling. */
+	cpu = report_num(json_object_get(doc, "system"), "cpu_pct_avg");
+	threads = report_num(json_object_get(doc, "env"), "threads");
+	if (!(threads >= 1))
+		threads = report_num(json_object_get(doc, "env"), "cores");
+	if (!(threads >= 1))
+		threads = 1;
+	if (isfinite(cpu) && cpu >= 90 * threads)
+		xasprintf(&why, "loadd averaged %s%% CPU with %.0f worker "
+		    "thread%s", report_fmt(a, sizeof a, cpu, 0), threads,
+		    threads == 1 ? "" : "s");
+
+	open = json_object_get(summary, "open");
+	late = report_num(open, "late_iterations");
+	total = report_num(json_object_get(doc, "overall"), "total_requests");
+	if (late > 0 && total > 0 && late > total / 100) {
+		xasprintf(&s, "%s%s%.0f of %.0f iterations (%s%%) started late",
+		    why != NULL ? why : "", why != NULL ? "; " : "", late,
+		    total, report_fmt(b, sizeof b, 100 * late / total, 1));
+		free(why);
+		why = s;
+	}
+	if (why != NULL) {
+		xasprintf(&s, "the load generator was saturated (%s): the "
+		    "numbers measure loadd, not the target", why);
+		json_array_append_new(list, json_string(s));
+		free(s);
+		free(why);
+	}
+	dropped = report_num(open, "dropped_iterations");
+	if (dropped > 0) {
+		xasprintf(&s, "%.0f iterations were dropped: max_vus were all "
+		    "busy and the backlog was full", dropped);
+		json_array_append_new(list, json_string(s));
+		free(s);
+	}
+	shed = report_num(summary, "samples_shed");
+	if (shed > 0) {
+		xasprintf(&s, "%.0f raw samples were not stored (the sample "
+		    "writer fell behind); the statistics still count them",
+		    shed);
+		json_array_append_new(list, json_string(s));
+		free(s);
+	}
+	return (list);
+}
+
+/* A member of o (a new reference), or dflt when absent. */
+static json_t *
+report_take(json_t *o, const char *key, json_t *dflt)
+{
+	json_t	*v = json_object_get(o, key);
+
+	if (v == NULL)
+		return (dflt);
+	json_decref(dflt);
+	return (json_incref(v));
+}
+
+/* Build the SPEC section 7 document from the run row and what was loaded. */
+static void
+report_build(struct report *r, json_t *run)
+{
+	json_t	*summary = json_object_get(run, "summary"), *doc, *th, *t;
+	json_t	*reqs, *o;
+	size_t	 i;
+
+	doc = json_object();
+	json_object_set_new(doc, "run", json_pack("{s:O, s:O, s:O, s:O, "
+	    "s:O, s:o, s:o}",
+	    "id", json_object_get(run, "id"),
+	    "scenario", json_object_get(run, "scenario"),
+	    "status", json_object_get(run, "status"),
+	    "started_at", json_object_get(run, "started_at"),
+	    "ended_at", json_object_get(run, "ended_at"),
+	    "duration_s", report_take(summary, "duration_s", json_null()),
+	    "labels", report_take(run, "labels", json_object())));
+	json_object_set_new(doc, "passed", report_take(run, "passed",
+	    json_null()));
+	json_object_set_new(doc, "overall", report_take(summary, "overall",
+	    json_object()));
+	/* Each request's name first, then its STATS. */
+	reqs = json_array();
+	json_array_foreach(json_object_get(summary, "requests"), i, t) {
+		o = json_pack("{s:O*}", "name", json_object_get(t, "name"));
+		json_object_update_missing(o, t);
+		json_array_append_new(reqs, o);
+	}
+	json_object_set_new(doc, "requests", reqs);
+
+	/* Every threshold has the same keys, request null for the run. */
+	th = json_deep_copy(json_object_get(summary, "thresholds"));
+	if (!json_is_array(th)) {
+		json_decref(th);
+		th = json_array();
+	}
+	json_array_foreach(th, i, t) {
+		if (json_object_get(t, "request") == NULL)
+			json_object_set_new(t, "request", json_null());
+	}
+	json_object_set_new(doc, "thresholds", th);
+	json_object_set_new(doc, "errors", report_take(summary, "errors",
+	    json_array()));
+	if (json_object_get(summary, "levels") != NULL)
+		json_object_set(doc, "levels",
+		    json_object_get(summary, "levels"));
+	if (json_object_get(summary, "open") != NULL)
+		json_object_set(doc, "open", json_object_get(summary, "open"));
+	json_object_set_new(doc, "system", report_system(r));
+	t = json_object_get(run, "env");
+	json_object_set_new(doc, "env", json_is_object(t) ? json_incref(t) :
+	    json_object());
+	if (json_is_string(json_object_get(run, "reason")))
+		json_object_set(doc, "reason", json_object_get(run, "reason"));
+	json_object_set_new(doc, "warnings", report_warnings(doc, summary));
+	r->doc = doc;
+}
+
+/* Release what report_load gathered. */
+static void
+report_clear(struct report *r)
+{
+	json_decref(r->doc);
+	free(r->iv);
+	free(r->sys);
+	hist_free(r->hist);
+	memset(r, 0, sizeof *r);
+}
+
+/* Gather a run's report: 1 done, 0 no such run, -1 error with *cause. */
+static int
+report_load(struct store *st, int64_t id, struct report *r, char **cause)
+{
+	json_t	*run;
+	int	 rc;
+
+	memset(r, 0, sizeof *r);
+	if ((rc = store_run_get(st, id, &run, cause)) != 1)
+		return (rc);
+	if (report_load_intervals(r, store_db(st), id, cause) != 0 ||
+	    report_load_system(r, store_db(st), id, cause) != 0) {
+		json_decref(run);
+		report_clear(r);
+		return (-1);
+	}
+	report_build(r, run);
+	json_decref(run);
+	return (1);
+}
+
+/* Append s escaped for HTML or XML text and attributes. */
+void
+report_esc_xml(struct evbuffer *b, const char *s)
+{
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		switch (*p) {
+		case '&':
+			evbuffer_add_printf(b, "&amp;");
+			break;
+		case '<':
+			evbuffer_add_printf(b, "&lt;");
+			break;
+		case '>':
+			evbuffer_add_printf(b, "&gt;");
+			break;
+		case '"':
+			evbuffer_add_printf(b, "&quot;");
+			break;
+		case '\'':
+			evbuffer_add_printf(b, "&#39;");
+			break;
+		default:
+			/* XML 1.0 has no place for other control bytes. */
+			if ((unsigned char)*p < 0x20 && *p != '\t' &&
+			    *p != '\n' && *p != '\r')
+				evbuffer_add_printf(b, "?");
+			else
+				evbuffer_add(b, p, 1);
+		}
+	}
+}
+
+/* Append s for a GitHub-flavoured markdown table cell or inline text. */
+static void
+report_esc_md(struct evbuffer *b, const char *s)
+{
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '<')
+			evbuffer_add_printf(b, "&lt;");
+		else if (*p == '&')
+			evbuffer_add_printf(b, "&amp;");
+		else if (*p == '\n' || *p == '\r')
+			evbuffer_add_printf(b, " ");
+		else {
+			if (strchr("\\`*_[]|#~>!", *p) != NULL)
+				evbuffer_add_printf(b, "\\");
+			evbuffer_add(b, p, 1);
+		}
+	}
+}
+
+/* Append s as one RFC 4180 field: quoted when it must be. */
+static void
+report_esc_csv(struct evbuffer *b, const char *s)
+{
+	const char	*p;
+
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		evbuffer_add(b, s, strlen(s));
+		return;
+	}
+	evbuffer_add_printf(b, "\"");
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			evbuffer_add_printf(b, "\"");
+		evbuffer_add(b, p, 1);
+	}
+	evbuffer_add_printf(b, "\"");
+}
+
+/* format=json: the document itself. */
+static int
+report_json(struct report *r, struct evbuffer *b)
+{
+	char	*text;
+
+	text = json_dumps(r->doc, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+	if (text == NULL)
+		fatalx("json_dumps failed");
+	evbuffer_add(b, text, strlen(text));
+	evbuffer_add_printf(b, "\n");
+	free(text);
+	return (0);
+}
+
+/* The verdict line of md. */
+static void
+report_md_verdict(struct report *r, struct evbuffer *b)
+{
+	json_t		*run = json_object_get(r->doc, "run");
+	const char	*status = report_str(run, "status");
+	size_t		 failed, total;
+
+	failed = report_failed_thresholds(r, &total);
+	if (strcmp(status, "completed") == 0 &&
+	    json_is_true(json_object_get(r->doc, "passed"))) {
+		evbuffer_add_printf(b, "✅ **passed**");
+		if (total > 0)
+			evbuffer_add_printf(b, ": %zu of %zu threshold%s held",
+			    total, total, total == 1 ? "" : "s");
+	} else if (strcmp(status, "completed") == 0) {
+		evbuffer_add_printf(b, "❌ **failed**");
+		if (failed > 0)
+			evbuffer_add_printf(b, ": %zu of %zu threshold%s "
+			    "failed", failed, total, total == 1 ? "" : "s");
+	} else {
+		evbuffer_add_printf(b, "%s **%s**",
+		    strcmp(status, "failed") == 0 ? "❌" : "⚠️", status);
+		if (failed > 0)
+			evbuffer_add_printf(b, ": %zu of %zu threshold%s "
+			    "failed", failed, total, total == 1 ? "" : "s");
+	}
+	if (json_is_string(json_object_get(r->doc, "reason"))) {
+		evbuffer_add_printf(b, " — ");
+		report_esc_md(b, report_str(r->doc, "reason"));
+	}
+	evbuffer_add_printf(b, "\n\n");
+}
+
+/* The run facts line of md: scenario, id, duration, start, labels. */
+static void
+report_md_facts(struct report *r, struct evbuffer *b)
+{
+	json_t		*run = json_object_get(r->doc, "run"), *labels, *v;
+	const char	*key;
+	char		 buf[64];
+
+	evbuffer_add_printf(b, "**");
+	report_esc_md(b, report_str(run, "scenario"));
+	evbuffer_add_printf(b, "** · run %s · %s",
+	    report_fmt(buf, sizeof buf, report_num(run, "id"), 0),
+	    report_duration(buf + 32, 32, report_num(run, "duration_s")));
+	if (*report_str(run, "started_at") != '\0')
+		evbuffer_add_printf(b, " · %s", report_str(run, "started_at"));
+	labels = json_object_get(run, "labels");
+	json_object_foreach(labels, key, v) {
+		evbuffer_add_printf(b, " · ");
+		report_esc_md(b, key);
+		evbuffer_add_printf(b, "=");
+		report_esc_md(b, json_is_string(v) ? json_string_value(v) :
+		    "");
+	}
+	evbuffer_add_printf(b, "\n\n");
+}
+
+/* One md table row of a scope's STATS. */
+static void
+report_md_row(struct evbuffer *b, const char *name, int bold, json_t *s)
+{
+	char	a[9][32];
+	double	failed = report_num(s, "failed_requests");
+	double	total = report_num(s, "total_requests");
+
+	evbuffer_add_printf(b, "| %s", bold ? "**" : "");
+	report_esc_md(b, name);
+	evbuffer_add_printf(b, "%s | %s | %s%s%s%s | %s | %s | %s | %s | %s "
+	    "| %s |\n", bold ? "**" : "",
+	    report_fmt(a[0], sizeof a[0], total, 0),
+	    report_fmt(a[1], sizeof a[1], failed, 0),
+	    failed > 0 && total > 0 ? " (" : "",
+	    failed > 0 && total > 0 ? report_fmt(a[2], sizeof a[2],
+	    100 * failed / total, 2) : "",
+	    failed > 0 && total > 0 ? "%)" : "",
+	    report_fmt(a[3], sizeof a[3], report_num(s, "throughput_rps"), 1),
+	    report_ms(a[4], sizeof a[4], report_num(s, "avg_latency_ms")),
+	    report_ms(a[5], sizeof a[5], report_num(s, "median_latency_ms")),
+	    report_ms(a[6], sizeof a[6], report_num(s, "p95_latency_ms")),
+	    report_ms(a[7], sizeof a[7], report_num(s, "p99_latency_ms")),
+	    report_ms(a[8], sizeof a[8], report_num(s, "max_latency_ms")));
+}
+
+/* The md sections after the stats table: open, levels, system. */
+static void
+report_md_extra(struct report *r, struct evbuffer *b)
+{
+	json_t	*open = json_object_get(r->doc, "open"), *svc, *lvl, *sys;
+	char	 a[6][32];
+	size_t	 i;
+
+	if (open != NULL) {
+		svc = json_object_get(open, "service_time");
+		evbuffer_add_printf(b, "Open model: %s iterations started "
+		    "late, %s dropped. Service time (from the send): p50 %s, "
+		    "p95 %s, p99 %s ms.\n\n",
+		    report_fmt(a[0], 32, report_num(open, "late_iterations"),
+		    0), report_fmt(a[1], 32, report_num(open,
+		    "dropped_iterations"), 0),
+		    report_ms(a[2], 32, report_num(svc, "p50_ms")),
+		    report_ms(a[3], 32, report_num(svc, "p95_ms")),
+		    report_ms(a[4], 32, report_num(svc, "p99_ms")));
+	}
+	if (json_array_size(json_object_get(r->doc, "levels")) > 0) {
+		evbuffer_add_printf(b, "| VUs | RPS | p50 ms | p95 ms | "
+		    "p99 ms | Failed |\n|--:|--:|--:|--:|--:|--:|\n");
+		json_array_foreach(json_object_get(r->doc, "levels"), i, lvl)
+			evbuffer_add_printf(b, "| %s | %s | %s | %s | %s | %s "
+			    "|\n", report_fmt(a[0], 32, report_num(lvl, "vus"),
+			    0), report_fmt(a[1], 32, report_num(lvl,
+			    "throughput_rps"), 1), report_ms(a[2], 32,
+			    report_num(lvl, "median_latency_ms")),
+			    report_ms(a[3], 32, report_num(lvl,
+			    "p95_latency_ms")), report_ms(a[4], 32,
+			    report_num(lvl, "p99_latency_ms")),
+			    report_fmt(a[5], 32, report_num(lvl,
+			    "failed_requests"), 0));
+		evbuffer_add_printf(b, "\n");
+	}
+	sys = json_object_get(r->doc, "system");
+	if (isfinite(report_num(sys, "cpu_pct_avg")))
+		evbuffer_add_printf(b, "loadd: CPU %s%% avg, %s%% max; "
+		    "RSS %s max.", report_fmt(a[0], 32, report_num(sys,
+		    "cpu_pct_avg"), 0), report_fmt(a[1], 32, report_num(sys,
+		    "cpu_pct_max"), 0), report_bytes(a[2], 32, report_num(sys,
+		    "rss_max_bytes")));
+	if ((sys = json_object_get(sys, "target")) != NULL)
+		evbuffer_add_printf(b, " Target: CPU %s%% avg, %s%% max; "
+		    "RSS %s max, %s growth.", report_fmt(a[0], 32,
+		    report_num(sys, "cpu_pct_avg"), 0), report_fmt(a[1], 32,
+		    report_num(sys, "cpu_pct_max"), 0), report_bytes(a[2], 32,
+		    report_num(sys, "rss_max_bytes")), report_bytes(a[3], 32,
+		    report_num(sys, "rss_growth_bytes")));
+	if (isfinite(report_num(json_object_get(r->doc, "system"),
+	    "cpu_pct_avg")) || sys != NULL)
+		evbuffer_add_printf(b, "\n\n");
+}
+
+/* format=md: compact, for a pull-request comment. */
+static int
+report_md(struct report *r, struct evbuffer *b)
+{
+	json_t	*list, *t, **errs;
+	char	 a[3][32];
+	size_t	 i, n;
+
+	report_md_verdict(r, b);
+	report_md_facts(r, b);
+
+	evbuffer_add_printf(b, "| Request | Requests | Failed | RPS | Avg ms "
+	    "| p50 ms | p95 ms | p99 ms | Max ms |\n"
+	    "|:--|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+	report_md_row(b, "all", 1, json_object_get(r->doc, "overall"));
+	json_array_foreach(json_object_get(r->doc, "requests"), i, t)
+		report_md_row(b, report_str(t, "name"), 0, t);
+	evbuffer_add_printf(b, "\n");
+	report_md_extra(r, b);
+
+	list = json_object_get(r->doc, "thresholds");
+	if (json_array_size(list) > 0) {
+		evbuffer_add_printf(b, "**Thresholds**\n\n");
+		json_array_foreach(list, i, t) {
+			evbuffer_add_printf(b, "- %s `",
+			    json_is_true(json_object_get(t, "passed")) ?
+			    "✓" : "✗");
+			/* A rule has no backquote: the grammar forbids it. */
+			evbuffer_add_printf(b, "%s` — actual %s%s\n",
+			    report_str(t, "rule"), report_fmt(a[0], 32,
+			    report_num(t, "actual"), 3),
+			    report_metric_unit(report_str(t, "metric")));
+		}
+		evbuffer_add_printf(b, "\n");
+	}
+
+	errs = report_sorted_errors(r, &n);
+	if (n > 0) {
+		evbuffer_add_printf(b, "**Errors**\n\n| Request | Kind | "
+		    "Status | Count | Example |\n|:--|:--|--:|--:|:--|\n");
+		for (i = 0; i < n && i < 10; i++) {
+			evbuffer_add_printf(b, "| ");
+			report_esc_md(b, report_str(errs[i], "request"));
+			evbuffer_add_printf(b, " | %s | %s | %s | ",
+			    report_str(errs[i], "kind"), report_fmt(a[0], 32,
+			    report_num(errs[i], "status"), 0), report_fmt(a[1],
+			    32, report_num(errs[i], "count"), 0));
+			report_esc_md(b, report_str(errs[i], "example"));
+			evbuffer_add_printf(b, " |\n");
+		}
+		if (n > 10)
+			evbuffer_add_printf(b, "\n…and %zu more.\n", n - 10);
+		evbuffer_add_printf(b, "\n");
+	}
+	free(errs);
+
+	json_array_foreach(json_object_get(r->doc, "warnings"), i, t) {
+		evbuffer_add_printf(b, "> ⚠️ ");
+		report_esc_md(b, json_string_value(t));
+		evbuffer_add_printf(b, "\n");
+	}
+	return (0);
+}
+
+/* One CSV row: the scope's name, then every STATS value. */
+static void
+report_csv_row(struct evbuffer *b, const char *name, json_t *s)
+{
+	json_t	*v;
+	char	*text;
+	size_t	 i;
+
+	report_esc_csv(b, name);
+	for (i = 0; report_stats_keys[i] != NULL; i++) {
+		evbuffer_add_printf(b, ",");
+		v = json_object_get(s, report_stats_keys[i]);
+		if (!json_is_number(v))
+			continue;
+		text = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
+		if (text == NULL)
+			fatalx("json_dumps failed");
+		evbuffer_add(b, text, strlen(text));
+		free(text);
+	}
+	evbuffer_add_printf(b, "\r\n");
+}
+
+/* format=csv: a header, the whole run as "*", then each request. */
+static int
+report_csv(struct report *r, struct evbuffer *b)
+{
+	json_t	*t;
+	size_t	 i;
+
+	evbuffer_add_printf(b, "request");
+	for (i = 0; report_stats_keys[i] != NULL; i++)
+		evbuffer_add_printf(b, ",%s", report_stats_keys[i]);
+	evbuffer_add_printf(b, "\r\n");
+	report_csv_row(b, "*", json_object_get(r->doc, "overall"));
+	json_array_foreach(json_object_get(r->doc, "requests"), i, t)
+		report_csv_row(b, report_str(t, "name"), t);
+	return (0);
+}
+
+/*
+ * format=junit: a threshold is a test case. A run without thresholds, or
+ * one that did not complete, also gets a "run completed" case, so that a
+ * stopped or aborted run cannot look green in CI.
+ */
+static int
+report_junit(struct report *r, struct evbuffer *b)
+{
+	json_t		*run = json_object_get(r->doc, "run"), *list, *t, *v;
+	const char	*status = report_str(run, "status"), *key;
+	char		 a[32], c[32];
+	size_t		 i, failed, total, tests;
+	int		 completed = strcmp(status, "completed") == 0;
+
+	list = json_object_get(r->doc, "thresholds");
+	failed = report_failed_thresholds(r, &total);
+	tests = total;
+	if (total == 0 || !completed) {
+		tests++;
+		if (!completed)
+			failed++;
+	}
+
+	evbuffer_add_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<testsuites name=\"loadd\" tests=\"%zu\" failures=\"%zu\" "
+	    "errors=\"0\" time=\"%s\">\n", tests, failed,
+	    report_fmt(a, sizeof a, report_num(run, "duration_s"), 3));
+	evbuffer_add_printf(b, "  <testsuite name=\"loadd: ");
+	report_esc_xml(b, report_str(run, "scenario"));
+	evbuffer_add_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+	    "skipped=\"0\" time=\"%s\"", tests, failed, a);
+	if (*report_str(run, "started_at") != '\0') {
+		evbuffer_add_printf(b, " timestamp=\"");
+		report_esc_xml(b, report_str(run, "started_at"));
+		evbuffer_add_printf(b, "\"");
+	}
+	evbuffer_add_printf(b, ">\n    <properties>\n      <property "
+	    "name=\"run_id\" value=\"%s\"/>\n      <property name=\"status\" "
+	    "value=\"", report_fmt(c, sizeof c, report_num(run, "id"), 0));
+	report_esc_xml(b, status);
+	evbuffer_add_printf(b, "\"/>\n");
+	json_object_foreach(json_object_get(run, "labels"), key, v) {
+		evbuffer_add_printf(b, "      <property name=\"label.");
+		report_esc_xml(b, key);
+		evbuffer_add_printf(b, "\" value=\"");
+		report_esc_xml(b, json_is_string(v) ? json_string_value(v) :
+		    "");
+		evbuffer_add_printf(b, "\"/>\n");
+	}
+	evbuffer_add_printf(b, "    </properties>\n");
+
+	json_array_foreach(list, i, t) {
+		evbuffer_add_printf(b, "    <testcase name=\"");
+		report_esc_xml(b, report_str(t, "rule"));
+		evbuffer_add_printf(b, "\" classname=\"loadd.thresholds\" "
+		    "time=\"0\"");
+		if (json_is_true(json_object_get(t, "passed"))) {
+			evbuffer_add_printf(b, "/>\n");
+			continue;
+		}
+		evbuffer_add_printf(b, ">\n      <failure message=\"");
+		report_esc_xml(b, report_str(t, "rule"));
+		evbuffer_add_printf(b, ": actual %s%s\" type=\"threshold\"/>\n"
+		    "    </testcase>\n", report_fmt(a, sizeof a,
+		    report_num(t, "actual"), 3),
+		    report_metric_unit(report_str(t, "metric")));
+	}
+	if (total == 0 || !completed) {
+		evbuffer_add_printf(b, "    <testcase name=\"run completed\" "
+		    "classname=\"loadd.run\" time=\"0\"");
+		if (completed)
+			evbuffer_add_printf(b, "/>\n");
+		else {
+			evbuffer_add_printf(b, ">\n      <failure "
+			    "message=\"run ");
+			report_esc_xml(b, status);
+			if (json_is_string(json_object_get(r->doc, "reason"))) {
+				evbuffer_add_printf(b, ": ");
+				report_esc_xml(b, report_str(r->doc, "reason"));
+			}
+			evbuffer_add_printf(b, "\" type=\"status\"/>\n"
+			    "    </testcase>\n");
+		}
+	}
+	evbuffer_add_printf(b, "  </testsuite>\n</testsuites>\n");
+	return (0);
+}
+
+/*
+ * Render the report of run id in format (NULL means json) into *out, a
+ * malloc'd NUL-terminated document of *outlen bytes, with its MIME type in
+ * *ctype (static). Returns 1, 0 when the run does not exist, or -1 with
+ * *cause. A cause that starts with "format:" is the caller's mistake (the
+ * API answers 400); any other is a server error (500). Whether the run has
+ * ended is the caller's business: a run without a summary gets empty stats.
+ */
+int
+report_render(struct store *st, int64_t id, const char *format, char **out,
+    size_t *outlen, const char **ctype, char **cause)
+{
+	struct report		 r;
+	struct evbuffer		*b;
+	size_t			 i, len;
+	int			 rc;
+
+	if (format == NULL)
+		format = "json";
+	for (i = 0; i < REPORT_NFORMATS; i++)
+		if (strcmp(report_formats[i].name, format) == 0)
+			break;
+	if (i == REPORT_NFORMATS) {
+		xasprintf(cause, "format: expected one of json, md, csv, html, "
+		    "junit; got \"%s\"", format);
+		return (-1);
+	}
+	if ((rc = report_load(st, id, &r, cause)) != 1)
+		return (rc);
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new failed");
+	report_formats[i].render(&r, b);
+	len = evbuffer_get_length(b);
+	*out = xmalloc(len + 1);
+	if (evbuffer_remove(b, *out, len) != (int)len)
+		fatalx("evbuffer_remove failed");
+	(*out)[len] = '\0';
+	*outlen = len;
+	*ctype = report_formats[i].ctype;
+	evbuffer_free(b);
+	report_clear(&r);
+	return (1);
+}
