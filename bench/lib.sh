@@ -71,7 +71,7 @@ _cleanup() {
 }
 trap _cleanup EXIT
 trap 'exit 130' INT
-trap 'echo "bench: hard timeout of ${BENCH_TIMEOUT}s" >&2; exit 124' TERM
+trap 'echo "bench: terminated (SIGTERM: the ${BENCH_TIMEOUT}s hard timeout, or from outside)" >&2; exit 124' TERM
 
 # Watchdog: TERM this script if it runs past BENCH_TIMEOUT.
 (

@@ -99,6 +99,7 @@ struct api_samples {
 	char		 row[256];	/* a row that did not fit last time */
 	size_t		 rowlen;
 	int		 header;
+	int		 done;		/* stepping again would start over */
 };
 
 static void
@@ -160,10 +161,12 @@ api_samples_read(void *arg, uint64_t pos, char *buf, size_t max)
 			off += s->rowlen;
 			s->rowlen = 0;
 		}
-		if ((rc = sqlite3_step(s->st)) != SQLITE_ROW) {
+		if (s->done || (rc = sqlite3_step(s->st)) != SQLITE_ROW) {
+			if (!s->done)
+				s->done = rc == SQLITE_DONE ? 1 : -1;
 			if (off > 0)
 				break;
-			return (rc == SQLITE_DONE ?
+			return (s->done == 1 ?
 			    MHD_CONTENT_READER_END_OF_STREAM :
 			    MHD_CONTENT_READER_END_WITH_ERROR);
 		}
