@@ -25,6 +25,7 @@
 
 #define RUN_PENDING_MAX	64	/* seconds waiting for every worker */
 #define RUN_TICK_LAG_NS	50000000ULL	/* merge 50 ms after each second */
+#define RUN_PRUNE_BATCH	20000		/* samples deleted per step */
 
 enum run_end {
 	END_NONE,
@@ -71,6 +72,8 @@ struct runs {
 	const struct config	*config;
 	struct store		*store;		/* the main thread's */
 	struct event		*wake;
+	struct event		*prune;		/* retention, in small steps */
+	uint64_t		 pruned;
 
 	pthread_mutex_t		 lock;		/* guards what follows */
 	int64_t			*queue;
@@ -789,6 +792,52 @@ runs_wake(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
+ * Retention: delete the raw samples of runs that ended more than
+ * retention_days ago, a batch per step so the writer and the API never
+ * wait long for the database; daily, and at start.
+ */
+static void
+runs_prune(evutil_socket_t fd, short events, void *arg)
+{
+	struct runs	*rs = arg;
+	sqlite3		*db = store_db(rs->store);
+	sqlite3_stmt	*st;
+	struct timeval	 tv;
+	char		 age[32];
+	int		 n = 0;
+
+	snprintf(age, sizeof age, "-%d days", rs->config->retention_days);
+	if (sqlite3_prepare_v2(db, "DELETE FROM samples WHERE rowid IN "
+	    "(SELECT rowid FROM samples WHERE run_id IN (SELECT id FROM runs "
+	    "WHERE ended_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)) "
+	    "LIMIT ?)", -1, &st, NULL) != SQLITE_OK) {
+		log_error("retention: %s", sqlite3_errmsg(db));
+		return;
+	}
+	sqlite3_bind_text(st, 1, age, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, RUN_PRUNE_BATCH);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		n = sqlite3_changes(db);
+	else
+		log_warn("retention: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	rs->pruned += (uint64_t)n;
+	tv.tv_usec = 0;
+	if (n == RUN_PRUNE_BATCH) {
+		tv.tv_sec = 0;
+		tv.tv_usec = 100000;	/* more to do: again soon */
+	} else {
+		if (rs->pruned > 0)
+			log_info("retention: deleted %llu samples of runs "
+			    "older than %d days", (unsigned long long)
+			    rs->pruned, rs->config->retention_days);
+		rs->pruned = 0;
+		tv.tv_sec = 24 * 3600;
+	}
+	evtimer_add(rs->prune, &tv);
+}
+
+/*
  * Recover after a crash or restart: a run still marked running was cut
  * short, so it becomes interrupted, its stats rebuilt from the intervals
  * that reached the disk; queued runs go back in the queue.
@@ -837,6 +886,11 @@ runs_create(struct event_base *base, const struct config *c,
 	event_add(rs->wake, NULL);
 	runs_recover(rs);
 	event_active(rs->wake, EV_READ, 0);
+	if (c->retention_days > 0) {
+		if ((rs->prune = evtimer_new(base, runs_prune, rs)) == NULL)
+			fatalx("evtimer_new");
+		event_active(rs->prune, EV_TIMEOUT, 0);
+	}
 	return (rs);
 }
 
@@ -862,6 +916,8 @@ runs_free(struct runs *rs)
 	if (rs == NULL)
 		return;
 	event_free(rs->wake);
+	if (rs->prune != NULL)
+		event_free(rs->prune);
 	json_decref(rs->progress);
 	free(rs->queue);
 	pthread_mutex_destroy(&rs->lock);
