@@ -58,7 +58,10 @@ static const struct api_route api_routes[] = {
 	{ "/v1/runs/{}/samples", api_run_samples, NULL, NULL, NULL, NULL },
 	{ "/v1/runs/{}/report", api_run_report, NULL, NULL, NULL, NULL },
 	{ "/metrics", api_metrics, NULL, NULL, NULL, NULL },
+	{ "/v1/runs/{}/compare", api_run_compare, NULL, NULL, NULL, NULL },
 	{ "/v1/baselines", api_baselines_list, NULL, NULL, NULL, NULL },
+	{ "/v1/baselines/{}", api_baseline_get, api_baseline_put, NULL, NULL,
+	    api_baseline_delete },
 };
 
 uint64_t

@@ -157,6 +157,13 @@ int		 store_run_delete(struct store *, int64_t, char **);
 int		 store_run_set_status(struct store *, int64_t, const char *,
 		     char **);
 void		 store_run_rebuild(struct store *, int64_t);
+int		 store_baseline_get(struct store *, const char *, json_t **,
+		     char **);
+int		 store_baseline_put(struct store *, const char *, int64_t,
+		     int *, char **);
+int		 store_baseline_delete(struct store *, const char *, char **);
+int		 store_comparison_put(struct store *, int64_t, json_t *,
+		     char **);
 
 /* schema.c (generated from schema/NNNN-*.sql at build time) */
 struct migration {
@@ -442,6 +449,18 @@ json_t		*stats_thresholds(const struct plan *, const struct wblock *,
 		     double, int, int *);
 double		 stats_ms(uint64_t);
 
+/* compare.c -- a run against a baseline */
+#define COMPARE_LATENCY	1
+#define COMPARE_RATE	2
+#define COMPARE_ERRORS	3
+#define COMPARE_NTOL	12	/* metrics a tolerance may name */
+int		 compare_parse_tolerance(const char *, double *, char **);
+double		 compare_mann_whitney(const double *, size_t, const double *,
+		     size_t);
+json_t		*compare_runs(struct store *, int64_t, int64_t, const char *,
+		     const double *, json_t *, json_t *);
+char		*compare_md(json_t *);
+
 /* run.c -- the run queue and the active run; state owned by the main thread */
 struct runs;
 struct runs	*runs_create(struct event_base *, const struct config *,
@@ -527,6 +546,10 @@ void		 api_metrics(struct api_request *);
 
 /* api-baselines.c */
 void		 api_baselines_list(struct api_request *);
+void		 api_baseline_get(struct api_request *);
+void		 api_baseline_put(struct api_request *);
+void		 api_baseline_delete(struct api_request *);
+void		 api_run_compare(struct api_request *);
 
 /* notify.c */
 void		 notify_ready(const char *);

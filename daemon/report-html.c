@@ -703,6 +703,58 @@ report_html_models(struct report *r, struct evbuffer *b)
 	    report_ms(a[7], 32, report_num(svc, "max_ms")));
 }
 
+/* The baseline's numbers beside this run's, when it was compared. */
+static void
+report_html_comparison(struct report *r, struct evbuffer *b)
+{
+	json_t		*c = json_object_get(r->doc, "comparison"), *m, *base;
+	const char	*v, *name, *metric;
+	char		 x[32], y[32];
+	size_t		 i;
+
+	if (c == NULL)
+		return;
+	base = json_object_get(c, "baseline");
+	name = json_string_value(json_object_get(base, "name"));
+	evbuffer_add_printf(b, "<h2>Compared with %s", name != NULL ?
+	    "baseline " : "run ");
+	if (name != NULL)
+		report_esc_xml(b, name);
+	evbuffer_add_printf(b, " (run %s): %s</h2><div class=\"scroll\">"
+	    "<table><tr><th>Request</th><th class=\"l\">Metric</th>"
+	    "<th>Baseline</th><th>This run</th><th>Change</th>"
+	    "<th class=\"l\">Verdict</th></tr>\n", report_fmt(x, sizeof x,
+	    report_num(base, "run_id"), 0), json_is_true(json_object_get(c,
+	    "passed")) ? "no regression" : "regressed");
+	json_array_foreach(json_object_get(c, "metrics"), i, m) {
+		v = report_str(m, "verdict");
+		metric = report_str(m, "metric");
+		evbuffer_add_printf(b, "<tr><td>");
+		report_esc_xml(b, strcmp(report_str(m, "request"), "*") == 0 ?
+		    "all" : report_str(m, "request"));
+		evbuffer_add_printf(b, "</td><td class=\"l\">");
+		report_esc_xml(b, metric);
+		evbuffer_add_printf(b, "</td><td>%s", report_fmt(x, sizeof x,
+		    report_num(m, "baseline"), 3));
+		report_esc_xml(b, report_metric_unit(metric));
+		evbuffer_add_printf(b, "</td><td>%s", report_fmt(y, sizeof y,
+		    report_num(m, "current"), 3));
+		report_esc_xml(b, report_metric_unit(metric));
+		evbuffer_add_printf(b, "</td><td>%+.1f%%</td><td class=\"l "
+		    "%s\">", report_num(m, "change_pct"), strcmp(v,
+		    "regressed") == 0 ? "ko" : strcmp(v, "improved") == 0 ?
+		    "ok" : "");
+		report_esc_xml(b, v);
+		if (json_is_string(json_object_get(m, "note"))) {
+			evbuffer_add_printf(b, " (");
+			report_esc_xml(b, report_str(m, "note"));
+			evbuffer_add_printf(b, ")");
+		}
+		evbuffer_add_printf(b, "</td></tr>\n");
+	}
+	evbuffer_add_printf(b, "</table></div>\n");
+}
+
 /* The thresholds and errors tables. */
 static void
 report_html_checks(struct report *r, struct evbuffer *b)
@@ -852,6 +904,7 @@ report_html(struct report *r, struct evbuffer *b)
 	evbuffer_add_printf(b, "</table></div>\n");
 
 	report_html_models(r, b);
+	report_html_comparison(r, b);
 	report_html_checks(r, b);
 	report_html_env(r, b);
 	evbuffer_add_printf(b, "<footer>loadd ");

@@ -521,6 +521,24 @@ report_clear(struct report *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* The run's latest comparison with a baseline, if one was made. */
+static void
+report_load_comparison(struct report *r, sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt	*st;
+	json_t		*c;
+
+	if (sqlite3_prepare_v2(db, "SELECT result FROM comparisons WHERE "
+	    "run_id = ?", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (c = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+	    NULL)) != NULL)
+		json_object_set_new(r->doc, "comparison", c);
+	sqlite3_finalize(st);
+}
+
 /* Gather a run's report: 1 done, 0 no such run, -1 error with *cause. */
 static int
 report_load(struct store *st, int64_t id, struct report *r, char **cause)
@@ -539,6 +557,7 @@ report_load(struct store *st, int64_t id, struct report *r, char **cause)
 	}
 	report_build(r, run);
 	json_decref(run);
+	report_load_comparison(r, store_db(st), id);
 	return (1);
 }
 

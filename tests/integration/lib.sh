@@ -62,7 +62,7 @@ like() {
 		ok 0 "$3"
 	else
 		ok 1 "$3"
-		echo "#   '$1' does not match /$2/"
+		echo "#   '$(printf '%s' "$1" | head -c 300)' does not match /$2/"
 	fi
 }
 

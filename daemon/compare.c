@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compare.c -- a run against a baseline (SPEC section 8): the tolerance
+ * grammar, each metric's change and verdict, and a noise test on the two
+ * runs' per-second values so that a change inside the run-to-run noise is
+ * not called a regression. Pure functions plus reads through the caller's
+ * SQLite connection; called from the API thread.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <sqlite3.h>
+
+#include "loadd.h"
+
+#define COMPARE_ALPHA		0.01	/* two-sided significance level */
+#define COMPARE_MIN_SECONDS	6	/* fewer: no noise test (5 vs 5 can never reach the level) */
+#define COMPARE_DEFAULT		"mean:10%,p95:10%,p99:20%,rps:10%,error_rate:1%"
+
+/* The metrics a tolerance may name: name, STATS key, kind, percentile. */
+static const struct compare_metric {
+	const char	*name;
+	const char	*key;
+	int		 kind;
+	double		 pct;
+} compare_metrics[] = {
+	{ "mean", "avg_latency_ms", COMPARE_LATENCY, -1 },
+	{ "median", "median_latency_ms", COMPARE_LATENCY, 50 },
+	{ "p50", "median_latency_ms", COMPARE_LATENCY, 50 },
+	{ "p90", "p90_latency_ms", COMPARE_LATENCY, 90 },
+	{ "p95", "p95_latency_ms", COMPARE_LATENCY, 95 },
+	{ "p99", "p99_latency_ms", COMPARE_LATENCY, 99 },
+	{ "p99.9", "p999_latency_ms", COMPARE_LATENCY, 99.9 },
+	{ "max", "max_latency_ms", COMPARE_LATENCY, 100 },
+	{ "min", "min_latency_ms", COMPARE_LATENCY, 0 },
+	{ "stddev", "std_dev_ms", COMPARE_LATENCY, -2 },
+	{ "rps", "throughput_rps", COMPARE_RATE, -1 },
+	{ "error_rate", NULL, COMPARE_ERRORS, -1 },
+};
+#define COMPARE_NMETRICS (sizeof compare_metrics / sizeof compare_metrics[0])
+_Static_assert(COMPARE_NMETRICS == COMPARE_NTOL, "COMPARE_NTOL");
+
+/*
+ * Parse "metric:N%,..." into tol (one slot per known metric, -1 unset).
+ * Returns 0, or -1 with *cause naming the bad part.
+ */
+int
+compare_parse_tolerance(const char *spec, double *tol, char **cause)
+{
+	char		*copy, *item, *next, *colon, *end, *p;
+	double		 v;
+	size_t		 i;
+	int		 rc = -1, any = 0;
+
+	for (i = 0; i < COMPARE_NMETRICS; i++)
+		tol[i] = -1;
+	if (spec == NULL || *spec == '\0')
+		spec = COMPARE_DEFAULT;
+	copy = xstrdup(spec);
+	for (item = copy; item != NULL; item = next) {
+		if ((next = strchr(item, ',')) != NULL)
+			*next++ = '\0';
+		while (isspace((unsigned char)*item))
+			item++;
+		p = item + strlen(item);
+		while (p > item && isspace((unsigned char)p[-1]))
+			*--p = '\0';
+		if ((colon = strchr(item, ':')) == NULL) {
+			xasprintf(cause, "tolerance: expected METRIC:N%% (as in "
+			    "p95:10%%); got \"%s\"", item);
+			goto out;
+		}
+		*colon = '\0';
+		for (i = 0; i < COMPARE_NMETRICS; i++)
+			if (strcmp(item, compare_metrics[i].name) == 0)
+				break;
+		if (i == COMPARE_NMETRICS) {
+			xasprintf(cause, "tolerance: unknown metric \"%s\" "
+			    "(expected mean, median, p50, p90, p95, p99, "
+			    "p99.9, max, min, stddev, rps or error_rate)",
+			    item);
+			goto out;
+		}
+		v = strtod(colon + 1, &end);
+		if (end == colon + 1 || strcmp(end, "%") != 0 || !isfinite(v) ||
+		    v < 0 || v > 1000) {
+			xasprintf(cause, "tolerance: %s: expected a percentage "
+			    "such as 10%%; got \"%s\"", item, colon + 1);
+			goto out;
+		}
+		if (tol[i] >= 0) {
+			xasprintf(cause, "tolerance: %s given twice", item);
+			goto out;
+		}
+		tol[i] = v;
+		any = 1;
+	}
+	if (!any) {
+		xasprintf(cause, "tolerance: empty");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return (rc);
+}
+
+/* The standard normal upper tail, for the test's p-value. */
+static double
+compare_norm_sf(double z)
+{
+	return (0.5 * erfc(z / M_SQRT2));
+}
+
+static int
+compare_dcmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * Mann-Whitney U test of a against b (two-sided, normal approximation
+ * with a tie correction). Returns the p-value; 1 when either is empty.
+ */
+double
+compare_mann_whitney(const double *a, size_t na, const double *b, size_t nb)
+{
+	struct { double v; int from_a; } *all;
+	double	 ra = 0, u, mu, sigma, ties = 0, n, z, rank;
+	size_t	 i, j, k;
+
+	if (na == 0 || nb == 0)
+		return (1);
+	n = (double)(na + nb);
+	all = xcalloc(na + nb, sizeof *all);
+	for (i = 0; i < na; i++) {
+		all[i].v = a[i];
+		all[i].from_a = 1;
+	}
+	for (i = 0; i < nb; i++)
+		all[na + i].v = b[i];
+	/* Sort by value (the struct starts with it). */
+	qsort(all, na + nb, sizeof *all, compare_dcmp);
+	for (i = 0; i < na + nb; i = j) {
+		for (j = i + 1; j < na + nb && all[j].v == all[i].v; j++)
+			;
+		rank = ((double)i + 1 + (double)j) / 2;	/* average rank */
+		for (k = i; k < j; k++)
+			if (all[k].from_a)
+				ra += rank;
+		if (j - i > 1)
+			ties += pow((double)(j - i), 3) - (double)(j - i);
+	}
+	free(all);
+	u = ra - (double)na * ((double)na + 1) / 2;
+	mu = (double)na * (double)nb / 2;
+	sigma = sqrt((double)na * (double)nb / 12 *
+	    ((n + 1) - ties / (n * (n - 1))));
+	if (sigma == 0)
+		return (1);
+	z = (fabs(u - mu) - 0.5) / sigma;	/* continuity correction */
+	if (z < 0)
+		z = 0;
+	return (2 * compare_norm_sf(z));
+}
+
+/*
+ * The per-second values of metric m for one request ('*' overall) of a
+ * run, from its intervals (each second's histogram for latency). Only
+ * whole seconds of the measured window count: the partial last second
+ * would look like an outlier to the test.
+ */
+static double *
+compare_series(sqlite3 *db, int64_t run, const char *request,
+    const struct compare_metric *m, size_t *n)
+{
+	sqlite3_stmt	*st;
+	struct hist	*h;
+	double		*v = NULL, x;
+	int64_t		 reqs, errs;
+	char		*cause;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(db, "SELECT requests, errors, hist FROM "
+	    "intervals WHERE run_id = ?1 AND request = ?2 AND requests > 0 "
+	    "AND second < (SELECT min(second) FROM intervals WHERE run_id = ?1 "
+	    "AND request = '*' AND requests > 0) + (SELECT CAST(summary->>"
+	    "'duration_s' AS INTEGER) FROM runs WHERE id = ?1) "
+	    "ORDER BY second", -1, &st, NULL) != SQLITE_OK)
+		return (NULL);
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, request, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		reqs = sqlite3_column_int64(st, 0);
+		errs = sqlite3_column_int64(st, 1);
+		if (m->kind == COMPARE_RATE)
+			x = (double)reqs;
+		else if (m->kind == COMPARE_ERRORS)
+			x = 100.0 * (double)errs / (double)reqs;
+		else {
+			h = hist_decode(sqlite3_column_blob(st, 2),
+			    (size_t)sqlite3_column_bytes(st, 2), &cause);
+			if (h == NULL) {
+				free(cause);
+				continue;
+			}
+			if (hist_count(h) == 0) {
+				hist_free(h);
+				continue;
+			}
+			if (m->pct == -1)
+				x = hist_mean(h);
+			else if (m->pct == -2)
+				x = hist_stddev(h);
+			else
+				x = (double)hist_percentile(h, m->pct);
+			hist_free(h);
+		}
+		v = xreallocarray(v, *n + 1, sizeof *v);
+		v[(*n)++] = x;
+	}
+	sqlite3_finalize(st);
+	return (v);
+}
+
+/* A metric's value from a STATS object; error_rate in percent. */
+static double
+compare_value(json_t *stats, const struct compare_metric *m)
+{
+	double	total, failed;
+
+	if (m->kind == COMPARE_ERRORS) {
+		total = json_number_value(json_object_get(stats,
+		    "total_requests"));
+		failed = json_number_value(json_object_get(stats,
+		    "failed_requests"));
+		return (total > 0 ? 100.0 * failed / total : 0);
+	}
+	return (json_number_value(json_object_get(stats, m->key)));
+}
+
+/*
+ * One metric of one scope: change, verdict (beyond tolerance and beyond
+ * the noise), and a note when the noise decided.
+ */
+static json_t *
+compare_one(sqlite3 *db, int64_t base, int64_t cur, const char *request,
+    const struct compare_metric *m, double tol, json_t *bs, json_t *cs,
+    int *regressed)
+{
+	double		 bv = compare_value(bs, m), cv = compare_value(cs, m);
+	double		 change, *sa, *sb, p = -1;
+	size_t		 na, nb;
+	const char	*verdict = "unchanged", *note = NULL;
+	int		 worse, better;
+
+	change = bv != 0 ? 100.0 * (cv - bv) / bv : (cv != 0 ? 100.0 : 0);
+	switch (m->kind) {
+	case COMPARE_LATENCY:
+		worse = cv > bv * (1 + tol / 100);
+		better = cv < bv * (1 - tol / 100);
+		break;
+	case COMPARE_RATE:
+		worse = cv < bv * (1 - tol / 100);
+		better = cv > bv * (1 + tol / 100);
+		break;
+	default:	/* error_rate: absolute percentage points */
+		worse = cv - bv > tol;
+		better = bv - cv > tol;
+		break;
+	}
+	if (worse || better) {
+		sa = compare_series(db, base, request, m, &na);
+		sb = compare_series(db, cur, request, m, &nb);
+		if (na >= COMPARE_MIN_SECONDS && nb >= COMPARE_MIN_SECONDS) {
+			p = compare_mann_whitney(sa, na, sb, nb);
+			if (p >= COMPARE_ALPHA) {
+				note = "within noise";
+				worse = better = 0;
+			}
+		} else
+			note = "too few seconds to test the noise";
+		free(sa);
+		free(sb);
+	}
+	if (worse) {
+		verdict = "regressed";
+		(*regressed)++;
+	} else if (better)
+		verdict = "improved";
+	return (json_pack("{s:s, s:s, s:f, s:f, s:f, s:s, s:s?, s:o}",
+	    "request", request, "metric", m->name, "baseline", bv,
+	    "current", cv, "change_pct", round(change * 100) / 100,
+	    "verdict", verdict, "note", note,
+	    "p_value", p >= 0 ? json_real(round(p * 10000) / 10000) :
+	    json_null()));
+}
+
+/* The request STATS of a summary by name, or NULL (borrowed). */
+static json_t *
+compare_find(json_t *summary, const char *name)
+{
+	json_t	*r;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(summary, "requests"), i, r) {
+		if (strcmp(json_string_value(json_object_get(r, "name")),
+		    name) == 0)
+			return (r);
+	}
+	return (NULL);
+}
+
+/* Warn when the two runs did not run alike. */
+static void
+compare_env(json_t *warnings, json_t *be, json_t *ce)
+{
+	static const char	*keys[] = { "host", "cores", "version",
+				     "threads", NULL };
+	json_t			*a, *b;
+	char			*w, *sa, *sb;
+	size_t			 i;
+
+	for (i = 0; keys[i] != NULL; i++) {
+		a = json_object_get(be, keys[i]);
+		b = json_object_get(ce, keys[i]);
+		if (a == NULL || b == NULL || json_equal(a, b))
+			continue;
+		sa = json_dumps(a, JSON_ENCODE_ANY);
+		sb = json_dumps(b, JSON_ENCODE_ANY);
+		xasprintf(&w, "the runs differ in %s (baseline %s, this run "
+		    "%s): the comparison may reflect the machine, not the "
+		    "code", keys[i], sa, sb);
+		json_array_append_new(warnings, json_string(w));
+		free(w);
+		free(sa);
+		free(sb);
+	}
+}
+
+/*
+ * Compare run cur with run base (both ended, with summaries). name is the
+ * baseline's name or NULL. Returns the SPEC section 8 document.
+ */
+json_t *
+compare_runs(struct store *st, int64_t base, int64_t cur, const char *name,
+    const double *tol, json_t *brun, json_t *crun)
+{
+	sqlite3		*db = store_db(st);
+	json_t		*bsum, *csum, *metrics, *added, *removed, *tj, *r;
+	json_t		*warnings, *b;
+	const char	*rn;
+	size_t		 i, k;
+	int		 regressed = 0;
+
+	bsum = json_object_get(brun, "summary");
+	csum = json_object_get(crun, "summary");
+	metrics = json_array();
+	tj = json_object();
+	for (k = 0; k < COMPARE_NMETRICS; k++) {
+		if (tol[k] < 0)
+			continue;
+		json_object_set_new(tj, compare_metrics[k].name,
+		    json_real(tol[k]));
+		json_array_append_new(metrics, compare_one(db, base, cur, "*",
+		    &compare_metrics[k], tol[k],
+		    json_object_get(bsum, "overall"),
+		    json_object_get(csum, "overall"), &regressed));
+	}
+	added = json_array();
+	removed = json_array();
+	json_array_foreach(json_object_get(csum, "requests"), i, r) {
+		rn = json_string_value(json_object_get(r, "name"));
+		if ((b = compare_find(bsum, rn)) == NULL) {
+			json_array_append_new(added, json_string(rn));
+			continue;
+		}
+		for (k = 0; k < COMPARE_NMETRICS; k++) {
+			if (tol[k] < 0)
+				continue;
+			json_array_append_new(metrics, compare_one(db, base,
+			    cur, rn, &compare_metrics[k], tol[k], b, r,
+			    &regressed));
+		}
+	}
+	json_array_foreach(json_object_get(bsum, "requests"), i, r) {
+		rn = json_string_value(json_object_get(r, "name"));
+		if (compare_find(csum, rn) == NULL)
+			json_array_append_new(removed, json_string(rn));
+	}
+	warnings = json_array();
+	compare_env(warnings, json_object_get(brun, "env"),
+	    json_object_get(crun, "env"));
+	if (strcmp(json_string_value(json_object_get(brun, "scenario")),
+	    json_string_value(json_object_get(crun, "scenario"))) != 0)
+		json_array_append_new(warnings, json_string("the runs are of "
+		    "different scenarios"));
+	return (json_pack("{s:{s:s?, s:I}, s:I, s:o, s:o, s:o, s:o, s:o, "
+	    "s:i, s:b}",
+	    "baseline", "name", name, "run_id", (json_int_t)base,
+	    "run_id", (json_int_t)cur, "tolerance", tj, "metrics", metrics,
+	    "added", added, "removed", removed, "warnings", warnings,
+	    "regressions", regressed, "passed", regressed == 0));
+}
+
+/* A value with a unit that suits its metric. */
+static void
+compare_md_value(struct evbuffer *b, const char *metric, double v)
+{
+	if (strcmp(metric, "rps") == 0)
+		evbuffer_add_printf(b, "%.1f/s", v);
+	else if (strcmp(metric, "error_rate") == 0)
+		evbuffer_add_printf(b, "%.2f%%", v);
+	else
+		evbuffer_add_printf(b, "%.2f ms", v);
+}
+
+/* The comparison as Markdown, for a pull-request comment. */
+char *
+compare_md(json_t *c)
+{
+	struct evbuffer	*b;
+	json_t		*m, *base = json_object_get(c, "baseline"), *v;
+	const char	*verdict, *name;
+	char		*out;
+	size_t		 i, len;
+	int		 n = (int)json_integer_value(json_object_get(c,
+			    "regressions"));
+
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new");
+	name = json_string_value(json_object_get(base, "name"));
+	if (n == 0)
+		evbuffer_add_printf(b, "✅ **no regression**");
+	else
+		evbuffer_add_printf(b, "❌ **%d regression%s**", n,
+		    n == 1 ? "" : "s");
+	evbuffer_add_printf(b, ": run %lld against %s%s (run %lld)\n\n",
+	    (long long)json_integer_value(json_object_get(c, "run_id")),
+	    name != NULL ? "baseline " : "run", name != NULL ? name : "",
+	    (long long)json_integer_value(json_object_get(base, "run_id")));
+	evbuffer_add_printf(b, "| Request | Metric | Baseline | Current | "
+	    "Change | Verdict |\n|:--|:--|--:|--:|--:|:--|\n");
+	json_array_foreach(json_object_get(c, "metrics"), i, m) {
+		verdict = json_string_value(json_object_get(m, "verdict"));
+		name = json_string_value(json_object_get(m, "request"));
+		evbuffer_add_printf(b, "| %s | %s | ", strcmp(name, "*") == 0 ?
+		    "**all**" : name, json_string_value(json_object_get(m,
+		    "metric")));
+		compare_md_value(b, json_string_value(json_object_get(m,
+		    "metric")), json_number_value(json_object_get(m,
+		    "baseline")));
+		evbuffer_add_printf(b, " | ");
+		compare_md_value(b, json_string_value(json_object_get(m,
+		    "metric")), json_number_value(json_object_get(m,
+		    "current")));
+		v = json_object_get(m, "note");
+		evbuffer_add_printf(b, " | %+.1f%% | %s%s%s%s%s |\n",
+		    json_number_value(json_object_get(m, "change_pct")),
+		    strcmp(verdict, "regressed") == 0 ? "❌ " :
+		    strcmp(verdict, "improved") == 0 ? "✅ " : "",
+		    verdict, json_is_string(v) ? " (" : "",
+		    json_is_string(v) ? json_string_value(v) : "",
+		    json_is_string(v) ? ")" : "");
+	}
+	json_array_foreach(json_object_get(c, "added"), i, v)
+		evbuffer_add_printf(b, "\n- added: `%s`", json_string_value(v));
+	json_array_foreach(json_object_get(c, "removed"), i, v)
+		evbuffer_add_printf(b, "\n- removed: `%s`",
+		    json_string_value(v));
+	json_array_foreach(json_object_get(c, "warnings"), i, v)
+		evbuffer_add_printf(b, "\n> ⚠ %s", json_string_value(v));
+	evbuffer_add(b, "\n", 1);
+	len = evbuffer_get_length(b);
+	out = xmalloc(len + 1);
+	evbuffer_remove(b, out, len);
+	out[len] = '\0';
+	evbuffer_free(b);
+	return (out);
+}
