@@ -404,7 +404,8 @@ api_access(void *arg, struct MHD_Connection *conn, const char *url,
 		req->method = method;
 		req->url = xstrdup(url);
 		req->store = api->store;
-		req->config = api->config;
+		/* One configuration per request, even across a reload. */
+		req->config = __atomic_load_n(&api->config, __ATOMIC_ACQUIRE);
 		req->runs = api->runs;
 		req->start_ns = api_now_ns();
 		*ctx = req;
@@ -652,6 +653,13 @@ api_stop(struct api *api)
 	free(api->unix_path);
 	free(api->address);
 	free(api);
+}
+
+/* SIGHUP: requests from now on see the new configuration. */
+void
+api_set_config(struct api *api, const struct config *c)
+{
+	__atomic_store_n(&api->config, c, __ATOMIC_RELEASE);
 }
 
 const char *

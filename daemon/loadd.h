@@ -466,6 +466,8 @@ struct runs;
 struct runs	*runs_create(struct event_base *, const struct config *,
 		     struct store *);
 void		 runs_shutdown(struct runs *);
+const struct config *runs_config(struct runs *);
+void		 runs_set_config(struct runs *, const struct config *);
 void		 runs_free(struct runs *);
 int		 run_submit(struct runs *, struct store *, json_t *, json_t *,
 		     int64_t *, int *, char **);
@@ -512,6 +514,7 @@ struct api_route {
 struct api	*api_start(const struct config *, struct runs *, char **);
 void		 api_stop(struct api *);
 const char	*api_address(struct api *);
+void		 api_set_config(struct api *, const struct config *);
 void		 api_reply_json(struct api_request *, int, json_t *);
 void		 api_reply_error(struct api_request *, int, const char *,
 		     const char *, const char *, ...)

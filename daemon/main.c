@@ -20,6 +20,10 @@
 struct loadd {
 	struct event_base	*base;
 	struct config		*config;
+	struct config		**old;		/* replaced by reloads */
+	size_t			 nold;
+	int			 argc;
+	char			**argv;
 	struct store		*store;
 	struct api		*api;
 	struct runs		*runs;
@@ -63,11 +67,43 @@ main_signal_stop(evutil_socket_t sig, short events, void *arg)
 	event_base_loopbreak(ld->base);
 }
 
+/*
+ * SIGHUP: read the flags and the file again. Token, allowlist, limits,
+ * queue and retention apply at once; the active run goes on untouched.
+ * Where the daemon listens, its database and its threads need a restart.
+ * Replaced configurations are kept until exit: a request in flight may
+ * still hold one.
+ */
 static void
 main_signal_hup(evutil_socket_t sig, short events, void *arg)
 {
-	log_info("received SIGHUP: configuration reload is not supported yet; "
-	    "restart loadd to apply changes");
+	struct loadd	*ld = arg;
+	struct config	*c;
+	char		*cause;
+
+	if ((c = config_load(ld->argc, ld->argv, &cause)) == NULL) {
+		log_error("reload failed, configuration unchanged: %s", cause);
+		free(cause);
+		return;
+	}
+	if (strcmp(c->listen, ld->config->listen) != 0 ||
+	    strcmp(c->db, ld->config->db) != 0 ||
+	    c->threads != ld->config->threads)
+		log_warn("reload: listen, db and threads change only at a "
+		    "restart");
+	free(c->listen);
+	c->listen = xstrdup(ld->config->listen);
+	free(c->db);
+	c->db = xstrdup(ld->config->db);
+	c->threads = ld->config->threads;
+	log_init(c->log_level, 0);
+	api_set_config(ld->api, c);
+	runs_set_config(ld->runs, c);
+	ld->old = xreallocarray(ld->old, ld->nold + 1, sizeof *ld->old);
+	ld->old[ld->nold++] = ld->config;
+	ld->config = c;
+	log_info("configuration reloaded%s", c->token != NULL ?
+	    " (token required)" : "");
 }
 
 static void
@@ -101,6 +137,8 @@ main(int argc, char **argv)
 	char		*cause, status[256];
 
 	memset(&ld, 0, sizeof ld);
+	ld.argc = argc;
+	ld.argv = argv;
 	log_init(LOG_INFO, 0);
 	if ((ld.config = config_load(argc, argv, &cause)) == NULL) {
 		log_error("%s", cause);
@@ -177,6 +215,9 @@ main(int argc, char **argv)
 	store_close(ld.store);
 	event_base_free(ld.base);
 	config_free(ld.config);
+	while (ld.nold > 0)
+		config_free(ld.old[--ld.nold]);
+	free(ld.old);
 	libevent_global_shutdown();
 	log_info("stopped");
 	return (0);

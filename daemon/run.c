@@ -806,6 +806,8 @@ runs_prune(evutil_socket_t fd, short events, void *arg)
 	char		 age[32];
 	int		 n = 0;
 
+	if (rs->config->retention_days <= 0)
+		return;		/* turned off by a reload */
 	snprintf(age, sizeof age, "-%d days", rs->config->retention_days);
 	if (sqlite3_prepare_v2(db, "DELETE FROM samples WHERE rowid IN "
 	    "(SELECT rowid FROM samples WHERE run_id IN (SELECT id FROM runs "
@@ -894,6 +896,29 @@ runs_create(struct event_base *base, const struct config *c,
 	return (rs);
 }
 
+/* The configuration in force (any thread). */
+const struct config *
+runs_config(struct runs *rs)
+{
+	return (__atomic_load_n(&rs->config, __ATOMIC_ACQUIRE));
+}
+
+/*
+ * Main thread, on SIGHUP: later runs, the queue limit, retention and the
+ * API's checks use c; the active run keeps the plan it started with.
+ */
+void
+runs_set_config(struct runs *rs, const struct config *c)
+{
+	__atomic_store_n(&rs->config, c, __ATOMIC_RELEASE);
+	if (c->retention_days > 0 && rs->prune == NULL) {
+		if ((rs->prune = evtimer_new(rs->base, runs_prune, rs)) ==
+		    NULL)
+			fatalx("evtimer_new");
+		event_active(rs->prune, EV_TIMEOUT, 0);
+	}
+}
+
 /* SIGTERM: the active run ends as interrupted, its data kept. */
 void
 runs_shutdown(struct runs *rs)
@@ -932,11 +957,12 @@ int
 run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
     int64_t *id, int *status, char **cause)
 {
-	struct plan	*p;
-	int		 why;
+	const struct config	*c = runs_config(rs);
+	struct plan		*p;
+	int			 why;
 
 	/* Refuse a forbidden target before anything is stored or sent. */
-	if ((p = plan_compile(spec, rs->config, &why, cause)) == NULL &&
+	if ((p = plan_compile(spec, c, &why, cause)) == NULL &&
 	    why == PLAN_FORBIDDEN) {
 		*status = 403;
 		return (-1);
@@ -946,13 +972,13 @@ run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
 	plan_free(p);
 
 	pthread_mutex_lock(&rs->lock);
-	if (rs->nqueue >= (size_t)rs->config->max_queue &&
-	    (rs->active != 0 || rs->config->max_queue == 0 ||
+	if (rs->nqueue >= (size_t)c->max_queue &&
+	    (rs->active != 0 || c->max_queue == 0 ||
 	    rs->nqueue > 0)) {
 		pthread_mutex_unlock(&rs->lock);
 		*status = 429;
 		xasprintf(cause, "the run queue is full (%d queued; max_queue)",
-		    rs->config->max_queue);
+		    c->max_queue);
 		return (-1);
 	}
 	if (store_run_insert(st, spec, labels, id, cause) != 0) {
@@ -1008,6 +1034,7 @@ int
 run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
     char **cause)
 {
+	const struct config	*c = runs_config(rs);
 	const char	*key;
 	json_t		*v;
 	int		 set[WORKER_STOP + 1] = { 0 };
@@ -1045,10 +1072,10 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 				return (-1);
 			}
 			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-			    json_integer_value(v) > rs->config->limits.max_vus) {
+			    json_integer_value(v) > c->limits.max_vus) {
 				xasprintf(cause, "vus: expected an integer "
 				    "0..%lld", (long long)
-				    rs->config->limits.max_vus);
+				    c->limits.max_vus);
 				return (-1);
 			}
 			set[WORKER_VUS] = 1;
@@ -1060,9 +1087,9 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 				return (-1);
 			}
 			if (!json_is_number(v) || json_number_value(v) < 0 ||
-			    json_number_value(v) > rs->config->limits.max_rate) {
+			    json_number_value(v) > c->limits.max_rate) {
 				xasprintf(cause, "rate: expected a number "
-				    "0..%g", rs->config->limits.max_rate);
+				    "0..%g", c->limits.max_rate);
 				return (-1);
 			}
 			set[WORKER_RATE] = 1;
