@@ -23,24 +23,13 @@ api_baselines_list(struct api_request *req)
 	api_reply_json(req, 200, json_pack("{s:o}", "baselines", list));
 }
 
-/* A {name} of the path must be a name. */
-static int
-api_baseline_name(struct api_request *req)
-{
-	if (parse_name(req->param))
-		return (0);
-	api_reply_error(req, 400, "invalid_name", "", "name: expected 1 to 64 "
-	    "of A-Z a-z 0-9 . _ -; got \"%s\"", req->param);
-	return (-1);
-}
-
 void
 api_baseline_get(struct api_request *req)
 {
 	json_t	*b;
 	char	*cause;
 
-	if (api_baseline_name(req) != 0)
+	if (api_check_name(req) != 0)
 		return;
 	switch (store_baseline_get(req->store, req->param, &b, &cause)) {
 	case 1:
@@ -66,7 +55,7 @@ api_baseline_put(struct api_request *req)
 	int64_t		 id;
 	int		 found, created;
 
-	if (api_baseline_name(req) != 0 || api_need_body(req) != 0)
+	if (api_check_name(req) != 0 || api_need_body(req) != 0)
 		return;
 	idj = json_object_get(req->json, "run_id");	/* borrowed */
 	if (!json_is_object(req->json) || !json_is_integer(idj) ||
@@ -112,7 +101,7 @@ api_baseline_delete(struct api_request *req)
 {
 	char	*cause;
 
-	if (api_baseline_name(req) != 0)
+	if (api_check_name(req) != 0)
 		return;
 	switch (store_baseline_delete(req->store, req->param, &cause)) {
 	case 1:

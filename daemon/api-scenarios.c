@@ -10,17 +10,6 @@
 
 #include "loadd.h"
 
-/* A {name} from the path must be a valid name. */
-static int
-api_check_name(struct api_request *req)
-{
-	if (parse_name(req->param))
-		return (0);
-	api_reply_error(req, 400, "invalid_name", "", "name: expected 1 to 64 "
-	    "of A-Z a-z 0-9 . _ -; got \"%s\"", req->param);
-	return (-1);
-}
-
 void
 api_scenarios_list(struct api_request *req)
 {

@@ -220,6 +220,17 @@ api_query(struct api_request *req, const char *key)
 	    key));
 }
 
+/* The {name} of the path must be a name; answers 400 when it is not. */
+int
+api_check_name(struct api_request *req)
+{
+	if (parse_name(req->param))
+		return (0);
+	api_reply_error(req, 400, "invalid_name", "", "name: expected 1 to 64 "
+	    "of A-Z a-z 0-9 . _ -; got \"%s\"", req->param);
+	return (-1);
+}
+
 /* Require a JSON body; answers 400 and returns -1 when there is none. */
 int
 api_need_body(struct api_request *req)

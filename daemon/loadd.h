@@ -527,6 +527,7 @@ void		 api_reply_stream(struct api_request *, int, const char *,
 		     api_stream_cb, void *, api_stream_free_cb);
 const char	*api_query(struct api_request *, const char *);
 int		 api_need_body(struct api_request *);
+int		 api_check_name(struct api_request *);
 uint64_t	 api_now_ns(void);
 
 /* api-scenarios.c */

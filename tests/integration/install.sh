@@ -52,9 +52,10 @@ done
 # The units run the programs where they were installed.
 sbin=$(dirname "$(where /sbin/loadd)")
 bin=$(dirname "$(where /bin/loadctl)")
+etc=$(where /loadd/loadd.conf)
 unit=$root$(where /systemd/system/loadd.service)
-like "$(grep '^ExecStart=' "$unit")" "^ExecStart=$sbin/loadd " \
-    "loadd.service runs the installed loadd"
+is "$(grep '^ExecStart=' "$unit")" "ExecStart=$sbin/loadd -c $etc" \
+    "loadd.service runs the installed loadd with the installed config"
 unit=$root$(where /systemd/system/loadd-run@.service)
 like "$(grep '^ExecStart=' "$unit")" "^ExecStart=$bin/loadctl " \
     "loadd-run@.service runs the installed loadctl"

@@ -36,8 +36,8 @@ is "$out" "" "no @...@ left in the generated units"
 
 # The generated units run what was installed, with the configure paths.
 like "$(grep '^ExecStart=' "$builddir/systemd/loadd.service")" \
-    '^ExecStart=/[^ ]*/sbin/loadd -c /etc/loadd/loadd.conf$' \
-    "loadd.service runs sbindir/loadd with /etc/loadd/loadd.conf"
+    '^ExecStart=/[^ ]*/sbin/loadd -c /[^ ]*/loadd/loadd\.conf$' \
+    "loadd.service runs sbindir/loadd -c sysconfdir/loadd/loadd.conf"
 like "$(grep '^ExecStart=' "$builddir/systemd/loadd-run@.service")" \
     '^ExecStart=/[^ ]*/bin/loadctl run --scenario %i --wait --baseline %i ' \
     "loadd-run@.service runs bindir/loadctl run --scenario %i --wait"
