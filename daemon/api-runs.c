@@ -174,6 +174,9 @@ api_run_create(struct api_request *req)
 		else if (status == 429)
 			api_reply_error(req, 429, "queue_full", "", "%s",
 			    cause);
+		else if (status == 400)
+			api_reply_error(req, 400, "limit_exceeded", "/load",
+			    "%s", cause);
 		else {
 			api_reply_store_error(req, cause);
 			return;

@@ -286,6 +286,7 @@ struct plan {
 struct plan	*plan_compile(json_t *, const struct config *, int *, char **);
 void		 plan_free(struct plan *);
 int		 plan_is_open(const struct plan *);
+int64_t		 plan_peak_vus(const struct plan *);
 double		 plan_target_at(const struct plan *, uint64_t);
 int		 plan_level_at(const struct plan *, uint64_t);
 uint64_t	 plan_time_of(const struct plan *, double);

@@ -5,6 +5,9 @@
  * one-daemon lock and migrating), starts the API thread, tells systemd, and
  * on SIGTERM/SIGINT tears everything down in reverse order.
  */
+#include <sys/resource.h>
+
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +115,22 @@ main_watchdog(evutil_socket_t fd, short events, void *arg)
 	notify_watchdog();
 }
 
+/* Every VU holds a connection: take all the descriptors we may. */
+static void
+main_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("setrlimit NOFILE: %s", strerror(errno));
+	else
+		log_debug("file descriptor limit raised to %llu",
+		    (unsigned long long)rl.rlim_cur);
+}
+
 /* Add a persistent signal or timer event, or die. */
 static struct event *
 main_add_event(struct event_base *base, int sig, event_callback_fn cb,
@@ -148,6 +167,7 @@ main(int argc, char **argv)
 	log_init(ld.config->log_level, 0);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
+	main_raise_nofile();
 
 	event_set_log_callback(main_event_log);
 	event_set_fatal_callback(main_event_fatal);

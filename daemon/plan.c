@@ -704,3 +704,24 @@ plan_count_at(const struct plan *p, uint64_t t)
 	}
 	return (count);
 }
+
+/* The most VUs the load model can ask for (open models: max_vus). */
+int64_t
+plan_peak_vus(const struct plan *p)
+{
+	double	peak = p->start;
+	size_t	i;
+
+	switch (p->executor) {
+	case EXEC_CONSTANT_VUS:
+		return (p->vus);
+	case EXEC_CONSTANT_RATE:
+	case EXEC_RAMPING_RATE:
+		return (p->max_vus);
+	default:
+		for (i = 0; i < p->nstages; i++)
+			if (p->stages[i].target > peak)
+				peak = p->stages[i].target;
+		return ((int64_t)ceil(peak));
+	}
+}

@@ -950,6 +950,30 @@ runs_free(struct runs *rs)
 }
 
 /*
+ * Every VU holds a connection (a group's VU one per member): refuse a run
+ * that would run out of file descriptors, rather than count its connect
+ * errors. The daemon raised its soft limit to the hard one at start.
+ */
+static int
+run_check_fds(const struct plan *p, char **cause)
+{
+	struct rlimit	rl;
+	int64_t		need;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return (0);
+	need = plan_peak_vus(p) * p->maxconns + 256;
+	if ((uint64_t)need <= (uint64_t)rl.rlim_cur)
+		return (0);
+	xasprintf(cause, "this run needs about %lld file descriptors (%lld "
+	    "VUs x %d connections) but loadd may open %llu: raise LimitNOFILE "
+	    "(or ulimit -n) and restart loadd", (long long)need,
+	    (long long)plan_peak_vus(p), p->maxconns,
+	    (unsigned long long)rl.rlim_cur);
+	return (-1);
+}
+
+/*
  * API thread: store a new queued run and wake the main thread. Returns 0,
  * or -1 with *status (429 queue full, 403 target refused) and *cause.
  */
@@ -969,6 +993,11 @@ run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
 	}
 	if (p == NULL)
 		free(*cause);	/* a DNS failure fails the run itself */
+	else if (run_check_fds(p, cause) != 0) {
+		plan_free(p);
+		*status = 400;
+		return (-1);
+	}
 	plan_free(p);
 
 	pthread_mutex_lock(&rs->lock);
