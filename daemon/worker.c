@@ -27,7 +27,6 @@
 #define WORKER_RING		(1U << 19)	/* samples in flight to SQLite */
 #define WORKER_BACKLOG		(1U << 16)	/* open model: waiting starts */
 #define WORKER_CONTROL_MS	100		/* closed model: VU target */
-#define WORKER_TICK_US		500		/* open model: pacing */
 
 /* A virtual user: one iteration at a time, on its own connections. */
 struct vu {
@@ -595,11 +594,32 @@ worker_pace(struct worker *w, uint64_t now)
 	}
 }
 
+/*
+ * Open model: wake exactly when the next iteration is due (precise timers),
+ * so pacing adds no delay of its own; at least every 100 ms for commands
+ * and the end.
+ */
+static void
+worker_arm_pace(struct worker *w)
+{
+	struct timeval	tv;
+	uint64_t	now = clock_ns(), wait = 100000000ULL;
+
+	if (w->next_start > now && w->next_start - now < wait)
+		wait = w->next_start - now;
+	else if (w->next_start <= now)
+		wait = 0;
+	tv.tv_sec = (time_t)(wait / 1000000000ULL);
+	tv.tv_usec = (suseconds_t)(wait % 1000000000ULL / 1000);
+	event_add(w->control, &tv);
+}
+
 /* The control timer: VU targets (closed) or pacing (open); the end. */
 static void
 worker_control(evutil_socket_t fd, short events, void *arg)
 {
 	struct worker	*w = arg;
+	struct timeval	 tv;
 	uint64_t	 now = clock_ns();
 	double		 target;
 
@@ -609,10 +629,17 @@ worker_control(evutil_socket_t fd, short events, void *arg)
 		worker_finish(w);
 		return;
 	}
-	if (w->paused)
+	if (w->paused) {
+		if (plan_is_open(w->plan)) {
+			tv.tv_sec = 0;
+			tv.tv_usec = WORKER_CONTROL_MS * 1000;
+			event_add(w->control, &tv);
+		}
 		return;
+	}
 	if (plan_is_open(w->plan)) {
 		worker_pace(w, now);
+		worker_arm_pace(w);
 		return;
 	}
 	target = w->vus_override >= 0 ? w->vus_override :
@@ -755,8 +782,7 @@ worker_main(void *arg)
 		;
 	worker_arm_second(w);
 	tv.tv_sec = 0;
-	tv.tv_usec = plan_is_open(w->plan) ? WORKER_TICK_US :
-	    WORKER_CONTROL_MS * 1000;
+	tv.tv_usec = WORKER_CONTROL_MS * 1000;
 	event_add(w->control, &tv);
 	worker_control(-1, 0, w);
 	/* It may have nothing to do (no VUs, no iterations of its own). */
