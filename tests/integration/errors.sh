@@ -75,6 +75,19 @@ id=$(submit "$(one nm '/?status=304')")
 wait_run "$id" 30
 is "$(jbody .summary.overall.failed_requests)" 0 "304 without a body (expected below 400)"
 
+# Bodies that never end or trickle: the request times out and is cancelled.
+id=$(submit "$(one en '/?endless=1' ',"timeout":"300ms"')")
+wait_run "$id" 30
+is "$(errs timeout)" 20 "an endless chunked body times out"
+id=$(submit "$(one dr '/?drip=1&drip_ms=200&bytes=100' ',"timeout":"300ms"')")
+wait_run "$id" 30
+is "$(errs timeout)" 20 "a slow drip times out"
+id=$(submit "$(one big '/?bytes=20000000')")
+wait_run "$id" 60
+is "$(jbody .summary.overall.successful_requests)" 20 "20 MB responses are read and discarded"
+ok $(( $(jbody .summary.overall.bytes_received) > 400000000 ? 0 : 1 )) \
+    "and counted as bytes received"
+
 # Connection refused: a port nobody listens on.
 port=$(free_port)
 id=$(submit "{\"name\":\"cn\",\"target\":\"http://127.0.0.1:$port\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":2,\"iterations\":20}}")
