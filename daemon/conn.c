@@ -766,6 +766,21 @@ conn_init(struct conn *c, const struct conn_ctx *ctx)
 }
 
 /*
+ * Take over fd, connected and non-blocking, as an idle connection to
+ * endpoint, as if conn_connect had made it: for tests and fuzzing. c must
+ * hold no fd and no request; conn_close closes fd.
+ */
+void
+conn_adopt(struct conn *c, int fd, int endpoint)
+{
+	c->fd = fd;
+	c->endpoint = endpoint;
+	c->reused = 0;
+	c->state = CONN_IDLE;
+	conn_arm(c);
+}
+
+/*
  * Send req on c, (re)connecting first if needed, and call cb exactly once,
  * from the event loop, with the outcome. The result passed to cb is a copy:
  * cb may start the next request on c at once.

@@ -343,6 +343,7 @@ struct conn {
 	size_t			 hdrbytes;	/* conn.c: header bytes so far */
 };
 void		 conn_init(struct conn *, const struct conn_ctx *);
+void		 conn_adopt(struct conn *, int, int);
 void		 conn_request(struct conn *, const struct plan_req *,
 		     conn_done_cb, void *);
 void		 conn_cancel(struct conn *);
