@@ -310,6 +310,7 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 		xasprintf(cause, "pthread_create: %s", strerror(error));
 		goto fail;
 	}
+	pthread_setname_np(wr->thread, "loadd-writer");
 	return (wr);
 
 fail_sql:
