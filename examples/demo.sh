@@ -17,7 +17,7 @@ port=$(cat "$portfile")
 sed "s/127.0.0.1:8080/127.0.0.1:$port/" examples/demo.json >"$scenario"
 
 if ! ./loadctl health >/dev/null 2>&1; then
-	./loadd --db ./loadd.db 2>>loadd.log &
+	./loadd --db ./loadd.db >>loadd.log 2>&1 &
 	echo "loadd started (pid $!, log in ./loadd.log, database ./loadd.db)"
 	for _ in $(seq 1 50); do ./loadctl health >/dev/null 2>&1 && break; sleep 0.1; done
 fi
