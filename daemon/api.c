@@ -162,11 +162,20 @@ api_reply_error(struct api_request *req, int status, const char *code,
     const char *path, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
+	char	*msg, *p;
+	json_t	*s;
 
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
+	/* Messages quote the URL, which need not be UTF-8: jansson wants it. */
+	if ((s = json_string(msg)) == NULL) {
+		for (p = msg; *p != '\0'; p++) {
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		}
+	}
+	json_decref(s);
 	api_reply_json(req, status, json_pack("{s:{s:s, s:s, s:s}}", "error",
 	    "code", code, "message", msg, "path", path != NULL ? path : ""));
 	free(msg);

@@ -62,12 +62,11 @@ for f in $srcs; do
 	fi
 done
 if [ -n "$stale" ]; then
-	echo "build.sh: compiling$(echo "$stale" | wc -w | tr -d ' ') daemon" \
-	    "sources" | sed 's/compiling/compiling /'
+	echo "build.sh: compiling $(echo $stale | wc -w) daemon sources"
 	# shellcheck disable=SC2086
-	printf '%s\n' $stale | xargs -P "$JOBS" -I{} sh -c \
-	    '$0 $1 -fsanitize=fuzzer-no-link -c "{}" -o "$2/obj/$(basename "{}" .c).o"' \
-	    "$CC" "$cflags" "$out"
+	printf '%s\n' $stale | xargs -P "$JOBS" -n 1 sh -c \
+	    'exec $0 $1 -fsanitize=fuzzer-no-link -c "$3" \
+	    -o "$2/obj/$(basename "$3" .c).o"' "$CC" "$cflags" "$out"
 fi
 
 # One binary per harness.

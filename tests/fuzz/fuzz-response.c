@@ -221,7 +221,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	if ((unsigned)st.res.kind >= ERR_NKINDS ||
-	    (st.res.kind == ERR_NONE && (st.res.status < 100 ||
+	    (st.res.kind == ERR_NONE && (st.res.status < 0 ||
 	    st.res.status > 999)) ||
 	    (st.res.kind != ERR_NONE && st.res.example == NULL)) {
 		fprintf(stderr, "bad result: kind %s, status %d\n",

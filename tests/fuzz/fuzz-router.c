@@ -12,6 +12,8 @@
  * request line and headers up to the first CRLF CRLF, then the body. The
  * harness drops the input's own framing (Content-Length, Transfer-Encoding,
  * Connection, empty lines) and adds its own plus "Connection: close".
+ * libmicrohttpd may close on a malformed request line or header without
+ * answering; only a well-formed request must get an answer.
  *
  * No run ever starts: max_queue is 0 and the allowlist names only
  * 192.0.2.1 (TEST-NET), the main event_base is never dispatched, and
@@ -56,7 +58,7 @@
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static char			 fuzz_dir[] = "/tmp/loadd-fuzz-router.XXXXXX";
+static char			 fuzz_dir[256];
 static struct config		*fuzz_config;
 static struct event_base	*fuzz_base;
 static struct store		*fuzz_store;
@@ -158,6 +160,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_init(LOG_CRIT, 0);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		abort();
+	/* Under run.sh's TMPDIR, removed even when a crash skips atexit. */
+	snprintf(fuzz_dir, sizeof fuzz_dir, "%s/loadd-fuzz-router.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(fuzz_dir) == NULL)
 		fuzz_fatal("mkdtemp", strerror(errno));
 	atexit(fuzz_cleanup);
@@ -294,6 +299,54 @@ fuzz_request(const uint8_t *data, size_t size, char **out)
 	return (len);
 }
 
+/* An RFC 9110 token character. */
+static int
+fuzz_tchar(int ch)
+{
+	return (isalnum(ch) || (ch != '\0' && strchr("!#$%&'*+-.^_`|~",
+	    ch) != NULL));
+}
+
+/*
+ * Is the request well formed: METHOD SP TARGET SP HTTP/1.x, then NAME:
+ * VALUE lines? libmicrohttpd may drop a malformed one without an answer;
+ * a well-formed one must be answered.
+ */
+static int
+fuzz_wellformed(const char *req, size_t len)
+{
+	const char	*p = req, *end = req + len, *eol;
+	unsigned char	 ch;
+
+	if ((eol = memmem(p, len, "\r\n", 2)) == NULL || p == eol ||
+	    !fuzz_tchar((unsigned char)*p))
+		return (0);
+	while (p < eol && fuzz_tchar((unsigned char)*p))
+		p++;
+	if (p == eol || *p++ != ' ' || p == eol || *p == ' ')
+		return (0);
+	while (p < eol && *p > ' ' && *p < 0x7f)
+		p++;
+	if (eol - p != 9 || (strncmp(p, " HTTP/1.0", 9) != 0 &&
+	    strncmp(p, " HTTP/1.1", 9) != 0))
+		return (0);
+	for (p = eol + 2; p < end && strncmp(p, "\r\n", 2) != 0; p = eol + 2) {
+		if ((eol = memmem(p, (size_t)(end - p), "\r\n", 2)) == NULL ||
+		    !fuzz_tchar((unsigned char)*p))
+			return (0);
+		while (p < eol && fuzz_tchar((unsigned char)*p))
+			p++;
+		if (p == eol || *p++ != ':')
+			return (0);
+		for (; p < eol; p++) {
+			ch = (unsigned char)*p;
+			if (ch != '\t' && (ch < ' ' || ch == 0x7f))
+				return (0);
+		}
+	}
+	return (1);
+}
+
 /* Milliseconds left until deadline (CLOCK_MONOTONIC ms), at least 0. */
 static int
 fuzz_left(uint64_t deadline)
@@ -305,6 +358,11 @@ fuzz_left(uint64_t deadline)
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	return (now >= deadline ? 0 : (int)(deadline - now));
 }
+
+/* How the last exchange ended, for the report of a missing answer. */
+static const char	*fuzz_how;
+static int		 fuzz_ms;
+static size_t		 fuzz_sent;
 
 /* Send req and read the answer until close or the deadline: its length. */
 static size_t
@@ -333,7 +391,9 @@ fuzz_exchange(const char *req, size_t reqlen)
 	}
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
-	if (poll(&pfd, 1, fuzz_left(deadline)) != 1 ||
+	while ((n = poll(&pfd, 1, fuzz_left(deadline))) == -1 && errno == EINTR)
+		/* again */;
+	if (n != 1 ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &elen) == -1 ||
 	    error != 0) {
 		fprintf(stderr, "cannot connect to the API: %s\n",
@@ -341,9 +401,14 @@ fuzz_exchange(const char *req, size_t reqlen)
 		abort();
 	}
 	/* Write and read at once: the server may answer before the body. */
+	fuzz_how = "timeout";
 	for (;;) {
 		pfd.events = POLLIN | (off < reqlen ? POLLOUT : 0);
-		if (poll(&pfd, 1, fuzz_left(deadline)) <= 0)
+		/* libFuzzer's SIGALRM (-timeout) interrupts poll. */
+		if ((n = poll(&pfd, 1, fuzz_left(deadline))) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
 			break;		/* timeout */
 		if ((pfd.revents & POLLOUT) && off < reqlen) {
 			n = send(fd, req + off, reqlen - off, MSG_NOSIGNAL);
@@ -355,8 +420,10 @@ fuzz_exchange(const char *req, size_t reqlen)
 		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = recv(fd, fuzz_resp + got, FUZZ_RESP_MAX - got, 0);
 			if (n == 0 || (n == -1 && errno != EAGAIN &&
-			    errno != EINTR))
+			    errno != EINTR)) {
+				fuzz_how = n == 0 ? "closed" : strerror(errno);
 				break;
+			}
 			if (n > 0)
 				got += (size_t)n;
 			if (got == FUZZ_RESP_MAX)
@@ -364,6 +431,8 @@ fuzz_exchange(const char *req, size_t reqlen)
 		}
 	}
 	close(fd);
+	fuzz_sent = off;
+	fuzz_ms = FUZZ_TIMEOUT_MS - fuzz_left(deadline);
 	fuzz_resp[got] = '\0';
 	return (got);
 }
@@ -408,15 +477,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	reqlen = fuzz_request(data, size, &req);
 	got = fuzz_exchange(req, reqlen);
 	status = fuzz_status(fuzz_resp, got, &final);
-	if (status == -1) {
-		fprintf(stderr, "no answer (%zu bytes) to:\n%.*s\n", got,
-		    (int)(reqlen > 2000 ? 2000 : reqlen), req);
+	if (status == -1 && fuzz_wellformed(req, reqlen)) {
+		fprintf(stderr, "no answer (%zu bytes; %s after %d ms, %zu "
+		    "of %zu bytes sent) to:\n%.*s\n", got, fuzz_how, fuzz_ms,
+		    fuzz_sent, reqlen, (int)(reqlen > 2000 ? 2000 : reqlen),
+		    req);
 		abort();
 	}
 	/*
 	 * 505 (HTTP version) is libmicrohttpd's answer to a bad request
 	 * line, before loadd sees it; every other 5xx is loadd's.
 	 */
+	if (status == -1) {
+		free(req);
+		return (0);
+	}
 	if (status >= 500 && status != 505) {
 		fprintf(stderr, "status %d to:\n%.*s\n--- answer:\n%.*s\n",
 		    status, (int)(reqlen > 2000 ? 2000 : reqlen), req,

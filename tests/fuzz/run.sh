@@ -39,7 +39,8 @@ run_one() {
 	mkdir -p "$work/$name"
 	cp "$top/tests/fuzz/corpus/$name"/* "$work/$name"/ 2>/dev/null
 	# shellcheck disable=SC2086
-	"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
+	TMPDIR=$work "$bin" -max_total_time="$secs" -print_final_stats=1 \
+	    -timeout=10 \
 	    -rss_limit_mb=2048 -artifact_prefix="$out/crashes/$name-" \
 	    ${FUZZ_ARGS:-} "$work/$name" > "$log" 2>&1
 	rc=$?
