@@ -16,6 +16,9 @@ is "$(jbody '.error.code')" not_found "404 code"
 is "$(jbody '.error | has("message") and has("path")')" true \
     "error has message and path"
 is "$(api GET /v1/scenarios/)" 404 "trailing slash is not a route"
+is "$(api GET '/v1/sc%C6narios')" 404 "a URL that is not UTF-8 is a 404 (found by fuzzing)"
+is "$(api GET '/v1/scenarios/%FF%FE')" 400 "and a name that is not UTF-8 a 400"
+is "$(api GET /v1/health)" 200 "the daemon is still there"
 
 is "$(api PUT /v1/health '{}')" 405 "PUT on health is 405"
 is "$(jbody '.error.code')" method_not_allowed "405 code"
