@@ -58,6 +58,12 @@ n=$(jbody .summary.overall.total_requests)
 ok $(( n >= 2300 && n <= 2450 ? 0 : 1 )) "and kept its schedule: $n requests of 2400"
 sleep 1
 after=$(rss)
-ok $(( after < before + 20480 ? 0 : 1 )) \
-    "memory came back: RSS ${before} kB before, ${after} kB after"
+if ldd "$LOADD" 2>/dev/null | grep -q libasan; then
+	# AddressSanitizer keeps freed memory in quarantine: RSS says nothing.
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - memory came back # SKIP under AddressSanitizer"
+else
+	ok $(( after < before + 20480 ? 0 : 1 )) \
+	    "memory came back: RSS ${before} kB before, ${after} kB after"
+fi
 done_testing
