@@ -365,16 +365,15 @@ store_scenario_list(struct store *st, char **cause)
 	return (list);
 }
 
-/* Delete a scenario: 1 deleted, 0 not found, -1 error. Runs keep a copy. */
-int
-store_scenario_delete(struct store *st, const char *name, char **cause)
+/* Run a DELETE by name: 1 deleted, 0 not found, -1 error. */
+static int
+store_delete_name(struct store *st, const char *sql, const char *name,
+    char **cause)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	stmt = store_prepare(st, "DELETE FROM scenarios WHERE name = ?",
-	    cause);
-	if (stmt == NULL)
+	if ((stmt = store_prepare(st, sql, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
@@ -384,6 +383,14 @@ store_scenario_delete(struct store *st, const char *name, char **cause)
 		rc = sqlite3_changes(st->db) > 0;
 	sqlite3_finalize(stmt);
 	return (rc);
+}
+
+/* Delete a scenario: 1 deleted, 0 not found, -1 error. Runs keep a copy. */
+int
+store_scenario_delete(struct store *st, const char *name, char **cause)
+{
+	return (store_delete_name(st, "DELETE FROM scenarios WHERE name = ?",
+	    name, cause));
 }
 
 /* Runs, newest first, optionally filtered by scenario and status. */
@@ -871,21 +878,8 @@ store_baseline_put(struct store *st, const char *name, int64_t run_id,
 int
 store_baseline_delete(struct store *st, const char *name, char **cause)
 {
-	sqlite3_stmt	*stmt;
-	int		 rc;
-
-	stmt = store_prepare(st, "DELETE FROM baselines WHERE name = ?",
-	    cause);
-	if (stmt == NULL)
-		return (-1);
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
-		rc = -1;
-	} else
-		rc = sqlite3_changes(st->db) > 0;
-	sqlite3_finalize(stmt);
-	return (rc);
+	return (store_delete_name(st, "DELETE FROM baselines WHERE name = ?",
+	    name, cause));
 }
 
 /* Keep a run's latest comparison, for its report. */
