@@ -818,9 +818,10 @@ cmd_wait_exec(const struct cmd_entry *e, int argc, char **argv)
 	return (rc);
 }
 
-/* "loadctl stop ID": POST /v1/runs/ID/stop. */
+/* One request on a run that answers nothing worth showing but JSON. */
 static int
-cmd_stop_exec(const struct cmd_entry *e, int argc, char **argv)
+cmd_run_action(const struct cmd_entry *e, int argc, char **argv,
+    const char *method, const char *suffix, const char *done)
 {
 	json_t	*resp;
 	char	*id, *path;
@@ -828,36 +829,28 @@ cmd_stop_exec(const struct cmd_entry *e, int argc, char **argv)
 	while (cmd_getopt(e, argc, argv, "", NULL) != -1)
 		;
 	id = cmd_run_id_arg(e, argc, argv);
-	xasprintf(&path, "/v1/runs/%s/stop", id);
-	resp = http_json("POST", path, NULL, NULL);
+	xasprintf(&path, "/v1/runs/%s%s", id, suffix);
+	resp = http_json(method, path, NULL, NULL);
 	if (loadctl_opts.json)
 		out_json(resp);
 	else
-		printf("stopping run %s\n", argv[optind]);
+		printf("%s run %s\n", done, argv[optind]);
 	json_decref(resp);
 	free(path);
 	free(id);
 	return (LOADCTL_EXIT_OK);
 }
 
+/* "loadctl stop ID": POST /v1/runs/ID/stop. */
+static int
+cmd_stop_exec(const struct cmd_entry *e, int argc, char **argv)
+{
+	return (cmd_run_action(e, argc, argv, "POST", "/stop", "stopping"));
+}
+
 /* "loadctl rm ID": DELETE /v1/runs/ID. */
 static int
 cmd_rm_exec(const struct cmd_entry *e, int argc, char **argv)
 {
-	json_t	*resp;
-	char	*id, *path;
-
-	while (cmd_getopt(e, argc, argv, "", NULL) != -1)
-		;
-	id = cmd_run_id_arg(e, argc, argv);
-	xasprintf(&path, "/v1/runs/%s", id);
-	resp = http_json("DELETE", path, NULL, NULL);
-	if (loadctl_opts.json)
-		out_json(resp);
-	else
-		printf("removed run %s\n", argv[optind]);
-	json_decref(resp);
-	free(path);
-	free(id);
-	return (LOADCTL_EXIT_OK);
+	return (cmd_run_action(e, argc, argv, "DELETE", "", "removed"));
 }
