@@ -332,9 +332,10 @@ api_prepare(struct api_request *req)
 	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && sscanf(cl, "%llu", &len) == 1 &&
-	    len > LOADD_BODY_MAX) {
+	    len > (unsigned long long)req->config->api_max_body) {
 		api_reply_error(req, 413, "too_large", "", "request body of %llu "
-		    "bytes is over the limit of %d", len, LOADD_BODY_MAX);
+		    "bytes is over the limit of %lld (api_max_body)", len,
+		    (long long)req->config->api_max_body);
 		return;
 	}
 	if (cl != NULL && len > 0 && !api_content_type_ok(req)) {
@@ -438,7 +439,8 @@ api_access(void *arg, struct MHD_Connection *conn, const char *url,
 	}
 	if (*upload_size > 0) {
 		if (!req->toolarge &&
-		    req->bodylen + *upload_size <= LOADD_BODY_MAX) {
+		    req->bodylen + *upload_size <=
+		    (size_t)req->config->api_max_body) {
 			req->body = xreallocarray(req->body,
 			    req->bodylen + *upload_size + 1, 1);
 			memcpy(req->body + req->bodylen, upload, *upload_size);
@@ -453,7 +455,8 @@ api_access(void *arg, struct MHD_Connection *conn, const char *url,
 		return (MHD_YES);
 	if (req->toolarge)
 		api_reply_error(req, 413, "too_large", "", "request body is "
-		    "over the limit of %d bytes", LOADD_BODY_MAX);
+		    "over the limit of %lld bytes (api_max_body)",
+		    (long long)req->config->api_max_body);
 	else if (api_parse_body(req) == 0)
 		api_handler(req->route, method)(req);
 	if (req->status == 0)
@@ -641,9 +644,10 @@ api_start(const struct config *c, struct runs *runs, char **cause)
 	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, api,
 	    MHD_OPTION_LISTEN_SOCKET, api->fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, api,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->api_max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->api_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)c->api_connection_memory,
 	    MHD_OPTION_END);
 	if (api->mhd == NULL) {
 		xasprintf(cause, "cannot start the HTTP server on %s",

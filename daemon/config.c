@@ -30,7 +30,8 @@ struct config_flags {
 static const char *config_keys[] = {
 	"listen", "db", "token_file", "threads", "allow_targets", "max_vus",
 	"max_rate", "max_duration", "max_queue", "retention_days", "log_level",
-	NULL
+	"max_samples", "api_max_connections", "api_timeout",
+	"api_connection_memory", "api_max_body", NULL
 };
 
 void
@@ -59,7 +60,7 @@ config_usage(void)
 static const char *
 config_key_list(void)
 {
-	static char	list[256];
+	static char	list[512];
 	size_t		i, off = 0;
 
 	for (i = 0; config_keys[i] != NULL && off < sizeof list; i++)
@@ -82,6 +83,30 @@ config_int(const char *s, long long min, long long max, long long *out)
 	if (errno != 0 || *end != '\0' || v < min || v > max)
 		return (-1);
 	*out = v;
+	return (0);
+}
+
+/* A byte size in [min, max]: digits, optionally followed by k or m (1024s). */
+static int
+config_bytes(const char *s, long long min, long long max, long long *out)
+{
+	char		 num[32];
+	size_t		 len = strlen(s);
+	long long	 mult = 1, v;
+
+	if (len > 0 && (s[len - 1] == 'k' || s[len - 1] == 'K'))
+		mult = 1024;
+	else if (len > 0 && (s[len - 1] == 'm' || s[len - 1] == 'M'))
+		mult = 1024 * 1024;
+	if (mult != 1)
+		len--;
+	if (len == 0 || len >= sizeof num)
+		return (-1);
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (config_int(num, 0, max / mult, &v) != 0 || v * mult < min)
+		return (-1);
+	*out = v * mult;
 	return (0);
 }
 
@@ -189,6 +214,45 @@ config_set(struct config *c, const char *key, const char *value, char **cause)
 			return (-1);
 		}
 		c->retention_days = (int)n;
+	} else if (strcmp(key, "max_samples") == 0) {
+		if (config_int(value, 0, INT64_MAX, &n) != 0) {
+			xasprintf(cause, "expected a number of samples (0 "
+			    "stores all); got \"%s\"", value);
+			return (-1);
+		}
+		c->max_samples = n;
+	} else if (strcmp(key, "api_max_connections") == 0) {
+		if (config_int(value, 1, 65536, &n) != 0) {
+			xasprintf(cause, "expected an integer 1..65536; got "
+			    "\"%s\"", value);
+			return (-1);
+		}
+		c->api_max_connections = (int)n;
+	} else if (strcmp(key, "api_timeout") == 0) {
+		if (parse_duration(value, &us, &why) != 0) {
+			*cause = why;
+			return (-1);
+		}
+		if (us < 1000000 || us > 86400LL * 1000000) {
+			xasprintf(cause, "expected 1s..24h; got \"%s\"",
+			    value);
+			return (-1);
+		}
+		c->api_timeout_s = (int)(us / 1000000);
+	} else if (strcmp(key, "api_connection_memory") == 0) {
+		if (config_bytes(value, 8192, 64LL << 20, &n) != 0) {
+			xasprintf(cause, "expected a size 8k..64m (bytes, or "
+			    "with k or m); got \"%s\"", value);
+			return (-1);
+		}
+		c->api_connection_memory = n;
+	} else if (strcmp(key, "api_max_body") == 0) {
+		if (config_bytes(value, 1024, 256LL << 20, &n) != 0) {
+			xasprintf(cause, "expected a size 1k..256m (bytes, or "
+			    "with k or m); got \"%s\"", value);
+			return (-1);
+		}
+		c->api_max_body = n;
 	} else if (strcmp(key, "log_level") == 0) {
 		if ((c->log_level = log_parse_level(value)) == -1) {
 			xasprintf(cause, "expected debug, info, warn or "
@@ -373,6 +437,11 @@ config_load(int argc, char **argv, char **cause)
 	c->max_queue = 16;
 	c->retention_days = 0;
 	c->log_level = LOG_INFO;
+	c->max_samples = 100000000;
+	c->api_max_connections = 256;
+	c->api_timeout_s = 60;
+	c->api_connection_memory = 64 * 1024;
+	c->api_max_body = LOADD_BODY_MAX;
 
 	if (fl.file != NULL) {
 		c->path = xstrdup(fl.file);

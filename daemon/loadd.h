@@ -50,6 +50,11 @@ struct config {
 	int		 max_queue;
 	int		 retention_days;
 	int		 log_level;	/* LOG_* from syslog.h */
+	int64_t		 max_samples;	/* raw samples stored per run, 0: all */
+	int		 api_max_connections;
+	int		 api_timeout_s;	/* an idle API connection is closed */
+	int64_t		 api_connection_memory;	/* bytes, headers included */
+	int64_t		 api_max_body;	/* bytes of one request body */
 };
 
 /* xmalloc.c */
@@ -368,6 +373,8 @@ struct ring {
 	_Atomic size_t	 head;		/* written by the producer */
 	_Atomic size_t	 tail;		/* written by the consumer */
 	uint64_t	 shed;		/* producer only: full ring */
+	uint64_t	 capped;	/* producer only: after max_samples */
+	_Atomic int	 closed;	/* set once by the consumer: cap hit */
 };
 /* A row of intervals or system_metrics, queued for the writer. */
 struct writer_row {
@@ -390,9 +397,10 @@ struct ring	*ring_create(size_t);
 void		 ring_free(struct ring *);
 int		 ring_push(struct ring *, const struct sample *);
 struct writer	*writer_start(const char *, int64_t, char **, size_t,
-		     struct ring **, size_t, char **);
+		     struct ring **, size_t, int64_t, char **);
 void		 writer_queue(struct writer *, struct writer_row *);
-void		 writer_stop(struct writer *, uint64_t *, uint64_t *);
+void		 writer_stop(struct writer *, uint64_t *, uint64_t *,
+		     uint64_t *);
 
 /* worker.c -- load worker threads */
 /* Per-name statistics of one worker for one second. */

@@ -91,14 +91,21 @@ main_signal_hup(evutil_socket_t sig, short events, void *arg)
 	}
 	if (strcmp(c->listen, ld->config->listen) != 0 ||
 	    strcmp(c->db, ld->config->db) != 0 ||
-	    c->threads != ld->config->threads)
-		log_warn("reload: listen, db and threads change only at a "
+	    c->threads != ld->config->threads ||
+	    c->api_max_connections != ld->config->api_max_connections ||
+	    c->api_timeout_s != ld->config->api_timeout_s ||
+	    c->api_connection_memory != ld->config->api_connection_memory)
+		log_warn("reload: listen, db, threads, api_max_connections, "
+		    "api_timeout and api_connection_memory change only at a "
 		    "restart");
 	free(c->listen);
 	c->listen = xstrdup(ld->config->listen);
 	free(c->db);
 	c->db = xstrdup(ld->config->db);
 	c->threads = ld->config->threads;
+	c->api_max_connections = ld->config->api_max_connections;
+	c->api_timeout_s = ld->config->api_timeout_s;
+	c->api_connection_memory = ld->config->api_connection_memory;
 	log_init(c->log_level, 0);
 	api_set_config(ld->api, c);
 	runs_set_config(ld->runs, c);

@@ -389,7 +389,7 @@ static json_t *
 report_warnings(json_t *doc, json_t *summary)
 {
 	json_t		*list = json_array(), *open;
-	double		 cpu, threads, late, total, shed, dropped;
+	double		 cpu, threads, late, total, shed, dropped, capped;
 	char		*why = NULL, *s, a[32], b[32];
 
 	/* Per process: 100% is one core, so threads x 100% is the ceiling. */
@@ -433,6 +433,14 @@ report_warnings(json_t *doc, json_t *summary)
 		xasprintf(&s, "%.0f raw samples were not stored (the sample "
 		    "writer fell behind); the statistics still count them",
 		    shed);
+		json_array_append_new(list, json_string(s));
+		free(s);
+	}
+	capped = report_num(summary, "samples_capped");
+	if (capped > 0) {
+		xasprintf(&s, "%.0f raw samples were not stored: the run "
+		    "reached max_samples; the statistics still count them",
+		    capped);
 		json_array_append_new(list, json_string(s));
 		free(s);
 	}

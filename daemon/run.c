@@ -553,7 +553,8 @@ run_start(struct runs *rs, int64_t id)
 		rings[w] = worker_ring(r->workers[w]);
 	}
 	r->writer = writer_start(rs->config->db, id, r->plan->stat_names,
-	    r->plan->nstats, rings, (size_t)r->nworkers, &cause);
+	    r->plan->nstats, rings, (size_t)r->nworkers,
+	    rs->config->max_samples, &cause);
 	if (r->writer == NULL) {
 		run_fail(rs, id, cause, 0);
 		free(cause);
@@ -642,7 +643,7 @@ run_finish(struct runs *rs, struct run *r)
 	json_t			*summary, *reqs, *levels, *errors, *th, *e, *st;
 	char			*text;
 	double			 elapsed, lvl_s;
-	uint64_t		 written = 0, failed = 0, shed = 0;
+	uint64_t		 written = 0, failed = 0, shed = 0, capped = 0;
 	size_t			 i;
 	int			 w, passed;
 
@@ -656,10 +657,12 @@ run_finish(struct runs *rs, struct run *r)
 		r->end = END_COMPLETED;
 	if (r->writer != NULL) {
 		run_collect(rs, r, 1);
-		writer_stop(r->writer, &written, &failed);
+		writer_stop(r->writer, &written, &failed, &capped);
 	}
-	for (w = 0; w < r->nworkers; w++)
+	for (w = 0; w < r->nworkers; w++) {
 		shed += worker_ring(r->workers[w])->shed;
+		capped += worker_ring(r->workers[w])->capped;
+	}
 
 	if (r->end != END_FAILED) {
 		elapsed = run_elapsed(r, r->t_end);
@@ -695,6 +698,9 @@ run_finish(struct runs *rs, struct run *r)
 		    "warmup_requests", (json_int_t)r->total->warmup_requests,
 		    "samples_stored", (json_int_t)written,
 		    "samples_shed", (json_int_t)(shed + failed));
+		if (capped > 0)
+			json_object_set_new(summary, "samples_capped",
+			    json_integer((json_int_t)capped));
 		if (plan_is_open(p))
 			json_object_set_new(summary, "open", run_open_json(r));
 		if (r->worker_busy_max >= 0)

@@ -4,7 +4,9 @@
  * connection. Workers push samples into their own single-producer rings
  * (never blocking: a full ring sheds and counts); the main thread queues
  * interval and system rows. The writer drains both every 100 ms and commits
- * at least once a second, so a crash loses at most the last second.
+ * at least once a second, so a crash loses at most the last second. Past
+ * max_samples stored, it closes the rings: workers stop pushing and count
+ * what they keep back, and the statistics go on.
  */
 #include "config.h"
 
@@ -41,6 +43,8 @@ struct writer {
 	sqlite3_stmt		*ins_sample, *ins_interval, *ins_system;
 	uint64_t		 written;
 	uint64_t		 failed;
+	uint64_t		 max;		/* 0: no cap */
+	uint64_t		 capped;	/* popped after the cap */
 };
 
 struct ring *
@@ -53,6 +57,7 @@ ring_create(size_t size)
 	r->mask = size - 1;	/* size is a power of two */
 	atomic_init(&r->head, 0);
 	atomic_init(&r->tail, 0);
+	atomic_init(&r->closed, 0);
 	return (r);
 }
 
@@ -65,12 +70,19 @@ ring_free(struct ring *r)
 	free(r);
 }
 
-/* Producer side: never blocks; a full ring sheds the sample and counts it. */
+/*
+ * Producer side: never blocks; a full ring sheds the sample and counts it, a
+ * closed one (max_samples reached) keeps it back and counts that.
+ */
 int
 ring_push(struct ring *r, const struct sample *s)
 {
 	size_t	head, tail;
 
+	if (atomic_load_explicit(&r->closed, memory_order_relaxed)) {
+		r->capped++;
+		return (-1);
+	}
 	head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	tail = atomic_load_explicit(&r->tail, memory_order_acquire);
 	if (head - tail > r->mask) {
@@ -119,7 +131,20 @@ writer_sample(struct writer *wr, const struct sample *s)
 				     "reset", "status", "protocol", "tls",
 				     "dns" };
 	sqlite3_stmt		*st = wr->ins_sample;
+	size_t			 i;
 
+	if (wr->max != 0 && wr->written >= wr->max) {
+		if (wr->capped++ == 0) {
+			for (i = 0; i < wr->nrings; i++)
+				atomic_store_explicit(&wr->rings[i]->closed, 1,
+				    memory_order_relaxed);
+			log_warn("run %lld: max_samples (%llu) reached; raw "
+			    "samples are no longer stored, statistics go on",
+			    (long long)wr->run_id,
+			    (unsigned long long)wr->max);
+		}
+		return;
+	}
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)s->t_us);
 	if (s->req < wr->nnames)
 		sqlite3_bind_text(st, 3, wr->names[s->req], -1, SQLITE_STATIC);
@@ -263,7 +288,7 @@ writer_main(void *arg)
  */
 struct writer *
 writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
-    struct ring **rings, size_t nrings, char **cause)
+    struct ring **rings, size_t nrings, int64_t max_samples, char **cause)
 {
 	struct writer	*wr;
 	int		 error;
@@ -276,6 +301,7 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 	wr->rings = xcalloc(nrings, sizeof *wr->rings);
 	memcpy(wr->rings, rings, nrings * sizeof *wr->rings);
 	wr->nrings = nrings;
+	wr->max = max_samples > 0 ? (uint64_t)max_samples : 0;
 	wr->rowtail = &wr->rows;
 	if (sqlite3_open_v2(path, &wr->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -339,10 +365,12 @@ writer_queue(struct writer *wr, struct writer_row *r)
 
 /*
  * Drain everything, commit, stop the thread and close. The workers must
- * have stopped pushing. Reports samples written and failed inserts.
+ * have stopped pushing. Reports samples written, failed inserts, and those
+ * the writer left out past max_samples (the rings count the rest).
  */
 void
-writer_stop(struct writer *wr, uint64_t *written, uint64_t *failed)
+writer_stop(struct writer *wr, uint64_t *written, uint64_t *failed,
+    uint64_t *capped)
 {
 	struct writer_row	*r, *next;
 
@@ -357,6 +385,8 @@ writer_stop(struct writer *wr, uint64_t *written, uint64_t *failed)
 		*written = wr->written;
 	if (failed != NULL)
 		*failed = wr->failed;
+	if (capped != NULL)
+		*capped = wr->capped;
 	for (r = wr->rows; r != NULL; r = next) {
 		next = r->next;
 		free(r->hist);

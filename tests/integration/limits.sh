@@ -1,6 +1,7 @@
 #!/bin/bash
 # limits.sh -- a run that would need more file descriptors than loadd may
-# open is refused up front, with what to do about it.
+# open is refused up front, with what to do about it; max_samples caps the
+# raw samples a run stores while its statistics go on.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 ulimit -n 1024 || { echo "1..0 # SKIP cannot set the fd limit"; exit 0; }
@@ -16,4 +17,22 @@ is "$(api POST /v1/runs "{\"name\":\"few\",\"target\":\"$TURL\",\"requests\":[{\
     201 "300 VUs fit"
 wait_run "$(jbody .id)" 20
 is "$(jbody .summary.overall.failed_requests)" 0 "and run without errors"
+stop_daemon
+
+printf 'max_samples = 1000\n' >"$T/cap.conf"
+start_daemon -c "$T/cap.conf" --threads 2 || { ok 1 "daemon starts"; done_testing; }
+id=$(submit "{\"name\":\"cap\",\"target\":\"$TURL\",\"samples\":\"all\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":4,\"iterations\":3000}}")
+wait_run "$id" 30
+is "$(jbody .status)" completed "a run past max_samples completes"
+is "$(jbody .summary.overall.total_requests)" 3000 "its statistics count every request"
+is "$(jbody .summary.samples_stored)" 1000 "it stored max_samples raw samples"
+is "$(jbody .summary.samples_capped)" 2000 "and says how many it left out"
+is "$(jbody .summary.samples_shed)" 0 "none of them counted as shed"
+is "$(sq "SELECT count(*) FROM samples WHERE run_id = $id")" 1000 \
+    "the samples table holds exactly 1000 rows"
+is "$(sq "SELECT total_requests FROM run_stats WHERE run_id = $id AND request = '*'")" \
+    3000 "run_stats has them all"
+api GET "/v1/runs/$id/report?format=md" >/dev/null
+like "$(cat "$T/body")" 'reached max\\?_samples' "the report says so"
+like "$(cat "$T/loadd.log")" "run $id: max_samples \(1000\) reached" "and the log"
 done_testing

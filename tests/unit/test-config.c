@@ -83,6 +83,12 @@ main(void)
 	    "default max_duration 24h");
 	is_int(c->max_queue, 16, "default max_queue");
 	is_int(c->retention_days, 0, "default retention_days");
+	is_int(c->max_samples, 100000000, "default max_samples");
+	is_int(c->api_max_connections, 256, "default api_max_connections");
+	is_int(c->api_timeout_s, 60, "default api_timeout");
+	is_int(c->api_connection_memory, 65536,
+	    "default api_connection_memory");
+	is_int(c->api_max_body, 1048576, "default api_max_body");
 	config_free(c);
 
 	path = write_file("a.conf",
@@ -97,7 +103,12 @@ main(void)
 	    "max_duration = 1h30m\n"
 	    "max_queue = 0\n"
 	    "retention_days = 7\n"
-	    "log_level = debug\n");
+	    "log_level = debug\n"
+	    "max_samples = 0\n"
+	    "api_max_connections = 32\n"
+	    "api_timeout = 2m\n"
+	    "api_connection_memory = 128k\n"
+	    "api_max_body = 4m\n");
 	c = load(&cause, "-c", path, NULL);
 	ok(c != NULL, "a full file loads");
 	if (c == NULL)
@@ -115,6 +126,12 @@ main(void)
 		is_int(c->max_queue, 0, "file max_queue");
 		is_int(c->retention_days, 7, "file retention_days");
 		is_int(c->log_level, LOG_DEBUG, "file log_level");
+		is_int(c->max_samples, 0, "file max_samples");
+		is_int(c->api_max_connections, 32, "file api_max_connections");
+		is_int(c->api_timeout_s, 120, "file api_timeout");
+		is_int(c->api_connection_memory, 131072,
+		    "file api_connection_memory, k suffix");
+		is_int(c->api_max_body, 4194304, "file api_max_body, m suffix");
 	}
 	config_free(c);
 
@@ -173,6 +190,27 @@ main(void)
 	path = write_file("h.conf", "log_level = loud\n");
 	c = load(&cause, "-c", path, NULL);
 	fails_with(c, cause, "h.conf:1: log_level:", "bad log level");
+	free(path);
+
+	path = write_file("i.conf", "api_connection_memory = 1k\n");
+	c = load(&cause, "-c", path, NULL);
+	fails_with(c, cause, "i.conf:1: api_connection_memory: expected a size",
+	    "api_connection_memory below 8k");
+	free(path);
+	path = write_file("j.conf", "api_max_body = 12q\n");
+	c = load(&cause, "-c", path, NULL);
+	fails_with(c, cause, "j.conf:1: api_max_body: expected a size",
+	    "api_max_body with a bad suffix");
+	free(path);
+	path = write_file("k.conf", "api_timeout = 0s\n");
+	c = load(&cause, "-c", path, NULL);
+	fails_with(c, cause, "k.conf:1: api_timeout: expected 1s..24h",
+	    "api_timeout 0");
+	free(path);
+	path = write_file("l.conf", "max_samples = -5\n");
+	c = load(&cause, "-c", path, NULL);
+	fails_with(c, cause, "l.conf:1: max_samples: expected a number",
+	    "max_samples negative");
 	free(path);
 
 	c = load(&cause, "--threads", "x", NULL);
