@@ -36,6 +36,7 @@ static const struct behav_key behav_keys[] = {
 	{ "bytes", BEHAV_SIZE, BEHAV_OFF(bytes) },
 	{ "chunk", BEHAV_SIZE, BEHAV_OFF(chunk) },
 	{ "hugeheader", BEHAV_SIZE, BEHAV_OFF(hugeheader) },
+	{ "redirect", BEHAV_SIZE, BEHAV_OFF(redirect) },
 	{ "fail", BEHAV_PCT, BEHAV_OFF(fail_pct) },
 	{ "status", BEHAV_STATUS, BEHAV_OFF(status) },
 	{ "chunked", BEHAV_BOOL, BEHAV_OFF(chunked) },
@@ -198,6 +199,8 @@ behav_set(struct behav *b, const char *k, size_t klen, const char *v,
 			return (-1);
 		if (key->off == BEHAV_OFF(chunk) &&
 		    (u == 0 || u > BEHAV_CHUNK_MAX))
+			return (-1);
+		if (key->off == BEHAV_OFF(redirect) && (u == 0 || u > 65535))
 			return (-1);
 		memcpy(field, &u, sizeof u);
 		return (0);

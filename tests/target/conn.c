@@ -427,6 +427,12 @@ conn_respond(struct conn *c)
 		STATS_ADD(c->w, bytes_out, len);
 		goto send;
 	}
+	if (b->redirect > 0) {
+		/* Loopback only, like the server itself. */
+		p = conn_put(p, "Location: http://127.0.0.1:");
+		p = conn_putu(p, b->redirect);
+		p = conn_put(p, "/redirected\r\n");
+	}
 	if (b->hugeheader > 0) {
 		p = conn_put(p, "X-Huge: ");
 		if (evbuffer_add(dst, stage, (size_t)(p - stage)) != 0)

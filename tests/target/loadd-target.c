@@ -126,7 +126,8 @@ target_usage(FILE *f)
 "\n"
 "Query parameters override the flags per request: delay, jitter, status,\n"
 "bytes, chunked, chunk, fail, close, reset=headers|body|now, drop, drip,\n"
-"drip_ms, garbage, hugeheader, endless, nolength. GET /stats returns\n"
+"drip_ms, garbage, hugeheader, endless, nolength, redirect=PORT (a\n"
+"Location on 127.0.0.1:PORT; with status=302). GET /stats returns\n"
 "counters as JSON; POST /stats/reset zeroes them.\n");
 }
 

@@ -49,6 +49,7 @@ struct behav {
 	uint64_t		 bytes;
 	uint64_t		 chunk;
 	uint64_t		 hugeheader;
+	uint64_t		 redirect;	/* Location: 127.0.0.1:PORT, 0 none */
 	double			 fail_pct;
 	int			 status;
 	int			 chunked;
