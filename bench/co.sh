@@ -62,7 +62,7 @@ for r in $(seq 1 "$ROUNDS"); do
 			align 0.05
 			id=$(submit "$(scenario co "$TURL" all \
 			    "{\"executor\":\"constant-rate\",\"rate\":$RATE,\"duration\":\"${SECS}s\",\"max_vus\":$mv}")")
-			wait_run "$id" $((SECS + 60))
+			wait_run "$id" $((SECS + 60)) "$SECS"
 			n=$(rj .summary.overall.total_requests)
 			p99=$(rj .summary.overall.p99_latency_ms)
 			svc50=$(rj .summary.open.service_time.p50_ms)

@@ -48,7 +48,7 @@ for r in $(seq 1 "$ROUNDS"); do
 			load="{\"executor\":\"constant-rate\",\"rate\":$rate,\"duration\":\"${SECS}s\",\"max_vus\":1000}"
 		fi
 		id=$(submit "$(scenario ingest "$TURL" all "$load")")
-		wait_run "$id" $((SECS + 120))
+		wait_run "$id" $((SECS + 120)) "$SECS"
 		c1=$(cpu_ticks "$DPID")
 		dur=$(rj .summary.duration_s)
 		stored=$(rj .summary.samples_stored)

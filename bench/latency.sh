@@ -31,7 +31,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		if [ $tool = loadd ]; then
 			id=$(submit "$(scenario lat "$TURL" none \
 			    "{\"executor\":\"constant-vus\",\"vus\":10,\"duration\":\"${SECS}s\"}")")
-			wait_run "$id" $((SECS + 60))
+			wait_run "$id" $((SECS + 60)) "$SECS"
 			target_us
 			n=$(rj .summary.overall.total_requests)
 			g50=$(rj .summary.overall.median_latency_ms)

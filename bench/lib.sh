@@ -211,9 +211,13 @@ submit() {
 	jq -r .id "$B/body"
 }
 
-# wait_run ID MAXSECONDS: until the run has ended; its document in $B/run.json.
+# wait_run ID MAXSECONDS [QUIET]: until the run has ended; its document in
+# $B/run.json. With QUIET, sleep that many seconds before polling: each poll
+# spawns curl and jq, which on a 2-core machine takes CPU from the generator
+# and the target (wrk, measured beside loadd, is simply waited for).
 wait_run() {
 	local id=$1 max=$2 i s=
+	[ -n "${3:-}" ] && sleep "$3"
 	for i in $(seq 1 $((max * 10))); do
 		api GET "/v1/runs/$id" >/dev/null
 		s=$(jq -r .status "$B/body" 2>/dev/null)

@@ -47,7 +47,7 @@ one_loadd() {
 	c0=$(cpu_ticks "$DPID")
 	id=$(submit "$(scenario tp "$NURL" "$1" \
 	    "{\"executor\":\"constant-vus\",\"vus\":50,\"duration\":\"${SECS}s\"}")")
-	wait_run "$id" $((SECS + 60))
+	wait_run "$id" $((SECS + 60)) "$SECS"
 	c1=$(cpu_ticks "$DPID")
 	w1=$(cpu_ticks "$NWPID")
 	n1=$(nginx_requests)

@@ -7,11 +7,10 @@
 command -v ab >/dev/null || { echo "1..0 # SKIP ab (apache2-utils) not installed"; exit 0; }
 start_target
 start_daemon --threads 1 || { ok 1 "daemon starts"; done_testing; }
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status"; }
 
 id=$(submit "{\"name\":\"steady\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-rate\",\"rate\":200,\"duration\":\"12s\"}}")
 sleep 1
-before=$(rss)
+before=$(rss_kb)
 
 printf '{"name": "x", "load": ' >"$T/truncated.json"
 awk 'BEGIN { for (i = 0; i < 5000; i++) printf "["; for (i = 0; i < 5000; i++) printf "]" }' >"$T/deep.json"
@@ -57,13 +56,5 @@ is "$(jbody .status)" completed "the run completed"
 n=$(jbody .summary.overall.total_requests)
 ok $(( n >= 2300 && n <= 2450 ? 0 : 1 )) "and kept its schedule: $n requests of 2400"
 sleep 1
-after=$(rss)
-if ldd "$LOADD" 2>/dev/null | grep -q libasan; then
-	# AddressSanitizer keeps freed memory in quarantine: RSS says nothing.
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - memory came back # SKIP under AddressSanitizer"
-else
-	ok $(( after < before + 20480 ? 0 : 1 )) \
-	    "memory came back: RSS ${before} kB before, ${after} kB after"
-fi
+memory_back "$before" 20480
 done_testing

@@ -203,6 +203,25 @@ sq() {
 	sqlite3 -cmd '.timeout 5000' "$T/loadd.db" "$1"
 }
 
+# rss_kb: the daemon's VmRSS in kB.
+rss_kb() {
+	awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status"
+}
+
+# memory_back BEFORE SLACK_KB: ok if the daemon's RSS is within SLACK_KB of
+# BEFORE; skipped under AddressSanitizer, whose quarantine keeps freed memory.
+memory_back() {
+	local after
+	after=$(rss_kb)
+	if ldd "$LOADD" 2>/dev/null | grep -q libasan; then
+		tap_n=$((tap_n + 1))
+		echo "ok $tap_n - memory came back # SKIP under AddressSanitizer"
+		return
+	fi
+	ok $(( after < $1 + $2 ? 0 : 1 )) \
+	    "memory came back: RSS $1 kB before, $after kB after"
+}
+
 # done_testing: the plan, cleanup, and logs kept on failure.
 done_testing() {
 	stop_daemon || true

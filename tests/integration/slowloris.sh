@@ -15,7 +15,6 @@ start_target
 start_daemon -c "$T/api.conf" --threads 1 || { ok 1 "daemon starts"; done_testing; }
 hostport=${URL#http://}
 host=${hostport%:*} port=${hostport##*:}
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status"; }
 
 # drip N: one connection that sends a request line, then a header line
 # every 0.3 s for N rounds, never ending its headers.
@@ -40,7 +39,7 @@ health_ms() {
 
 id=$(submit "{\"name\":\"steady\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-rate\",\"rate\":100,\"duration\":\"10s\"}}")
 sleep 0.5
-before=$(rss)
+before=$(rss_kb)
 
 pids=
 for i in $(seq 1 13); do
@@ -79,12 +78,5 @@ n=$(jbody .summary.overall.total_requests)
 ok $(( n >= 960 && n <= 1010 ? 0 : 1 )) "and kept its schedule: $n requests of 1000"
 is "$(jbody .summary.overall.failed_requests)" 0 "without errors"
 is "$(grep -cE 'api: [A-Z]+ [^ ]+ 5[0-9][0-9] ' "$T/loadd.log")" 0 "no 5xx"
-after=$(rss)
-if ldd "$LOADD" 2>/dev/null | grep -q libasan; then
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - memory came back # SKIP under AddressSanitizer"
-else
-	ok $(( after < before + 4096 ? 0 : 1 )) \
-	    "memory came back: RSS ${before} kB before, ${after} kB after"
-fi
+memory_back "$before" 4096
 done_testing
