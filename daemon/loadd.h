@@ -339,13 +339,11 @@ struct conn {
 	int			 reused;	/* fd served a request before */
 	int			 retried;
 	int			 close_after;	/* server said close */
-	int			 in_headers;
 	struct conn_result	 res;
 	conn_done_cb		 cb;
 	void			*arg;
 	short			 armed;		/* conn.c: events ev waits for */
 	short			 want;		/* conn.c: EV_WRITE/TLS needs */
-	size_t			 hdrbytes;	/* conn.c: header bytes so far */
 };
 void		 conn_init(struct conn *, const struct conn_ctx *);
 void		 conn_adopt(struct conn *, int, int);
