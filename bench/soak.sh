@@ -38,7 +38,7 @@ id=$(submit "$body")
 t0=$(date +%s)
 
 printf '%6s %12s %10s %5s %14s %8s\n' minute requests rss_kb fds db_bytes errors
-first_rss= last_rss= first_fds= last_fds= first_db= last_db= rows=()
+half_rss= half_fds= first_rss= last_rss= first_fds= last_fds= first_db= last_db= rows=()
 m=0
 while :; do
 	sleep 60
@@ -52,6 +52,7 @@ while :; do
 	[ "$s" = running ] || break
 	# the first minute warms caches and the SQLite page cache: start at 2
 	if [ "$m" = 2 ]; then first_rss=$r first_fds=$f first_db=$d first_req=$req; fi
+	if [ "$m" = $((MINUTES / 2)) ]; then half_rss=$r half_fds=$f; fi
 	last_rss=$r last_fds=$f last_db=$d last_req=$req
 	[ $(( $(date +%s) - t0 )) -gt $((MINUTES * 60 + 120)) ] && die "run did not end"
 done
@@ -69,3 +70,7 @@ if [ -n "$first_rss" ]; then
 	    "db $(calc "($last_db - $first_db) / ($last_req - $first_req)" 1)" \
 	    "bytes per request"
 fi
+# The sample rings' pages are first touched as they fill (12 MiB per worker
+# thread); the second half shows the steady state.
+[ -n "$half_rss" ] && echo "second half, minute $((MINUTES / 2)) -> $((m - 1)):" \
+    "rss ${half_rss} -> ${last_rss} kB ($((last_rss - half_rss)) kB), fds ${half_fds} -> ${last_fds}"
