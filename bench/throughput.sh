@@ -76,10 +76,16 @@ for r in $(seq 1 "$ROUNDS"); do
 		c100k=$(calc "$3 / $1 * 100000" 3)
 		RPS[$tool]="${RPS[$tool]:-} $rps"
 		CPU[$tool]="${CPU[$tool]:-} $c100k"
+		eval "R_${tool//-/_}=$rps C_${tool//-/_}=$c100k"
 		[ "$6" != - ] && SHED[$tool]=$(( ${SHED[$tool]:-0} + $6 ))
 		printf '%-5s %-12s %9s %7s %10s %7s %8s %10s %9s %9s %6s\n' "$r" \
 		    "$tool" "$1" "$2" "$rps" "$3" "$(calc "$3 / $2 * 100" 0)" \
 		    "$c100k" "$4" "$5" "$6"
+	done
+	# ratios within the round: its three runs are adjacent in time
+	for t in loadd_all loadd_none; do
+		eval "RR_$t=\"\${RR_$t:-} \$(calc \"\$R_$t / \$R_wrk\")\""
+		eval "RC_$t=\"\${RC_$t:-} \$(calc \"\$C_$t / \$C_wrk\")\""
 	done
 done
 
@@ -98,7 +104,11 @@ done
 echo
 for t in loadd_all loadd_none; do
 	eval "r=\$MED_RPS_$t c=\$MED_CPU_$t"
-	echo "$t / wrk: rps x$(calc "$r / $MED_RPS_wrk" 2), cpu per request x$(calc "$c / $MED_CPU_wrk" 2)"
+	echo "$t / wrk: rps x$(calc "$r / $MED_RPS_wrk" 2), cpu per request x$(calc "$c / $MED_CPU_wrk" 2) (ratio of the medians)"
+	eval "set -- \$(stats \$RR_$t)"
+	rr="x$1 [$2..$3]"
+	eval "set -- \$(stats \$RC_$t)"
+	echo "$t / wrk within each round: rps $rr, cpu per request x$1 [$2..$3] (median [min..max])"
 done
 [ "${SHED[loadd-all]:-0}" -gt 0 ] && echo "samples were shed with samples=all: ${SHED[loadd-all]}" \
     || echo "no samples were shed"
