@@ -89,3 +89,20 @@ if [ "$(($1 - 1))" -gt "$rows" ]; then
 else
 	echo "  $(calc "$rows / $secs" 0) rows/s"
 fi
+
+# The writer alone: synthetic samples from two producer threads (standing in
+# for the workers) into the real writer, with no load generation beside it.
+# Where it sheds is its limit on this machine.
+WB=$LOADD_BUILD/bench/writer-bench
+[ -x "$WB" ] || make -C "$LOADD_BUILD" bench/writer-bench >/dev/null 2>&1
+if [ -x "$WB" ]; then
+	stop_pid "$DPID"
+	echo
+	echo "the writer alone (bench/writer-bench, 2 producers, ${SECS}s each):"
+	for rate in ${WRITER_RATES:-250000 500000 1000000 2000000 max}; do
+		rm -f "$B/wb.db" "$B/wb.db-wal" "$B/wb.db-shm"
+		echo "  $("$WB" "$B/wb.db" "$SECS" "$rate" 2)"
+	done
+else
+	echo "writer-bench not built (make bench/writer-bench in $LOADD_BUILD)"
+fi
