@@ -324,7 +324,7 @@ static void
 worker_iteration_done(struct vu *vu)
 {
 	struct worker	*w = vu->w;
-	uint64_t	 think;
+	uint64_t	 think, now;
 	struct timeval	 tv;
 
 	vu->busy = 0;
@@ -345,8 +345,8 @@ worker_iteration_done(struct vu *vu)
 		} else
 			w->idle[w->nidle++] = vu;
 		/* Awake anyway: start what is due without a wake-up of its own. */
-		if (!w->paused && w->next_start <= clock_ns())
-			worker_pace(w, clock_ns());
+		if (!w->paused && w->next_start <= (now = clock_ns()))
+			worker_pace(w, now);
 		return;
 	}
 	think = w->plan->think_min_ns;
