@@ -354,6 +354,33 @@ config_read_token(struct config *c, char **cause)
 	return (0);
 }
 
+/* A configuration with every default; the caller frees it. */
+struct config *
+config_default(void)
+{
+	struct config	*c;
+	long		 ncpu;
+
+	c = xcalloc(1, sizeof *c);
+	c->listen = xstrdup("127.0.0.1:7878");
+	c->db = xstrdup("./loadd.db");
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	c->threads = ncpu > 0 ? (int)ncpu : 1;
+	c->allow_targets = xstrdup("127.0.0.0/8, ::1, localhost");
+	c->limits.max_vus = 10000;
+	c->limits.max_rate = 100000;
+	c->limits.max_duration_us = 24LL * 3600 * 1000000;
+	c->max_queue = 16;
+	c->retention_days = 0;
+	c->log_level = LOG_INFO;
+	c->max_samples = 100000000;
+	c->api_max_connections = 256;
+	c->api_timeout_s = 60;
+	c->api_connection_memory = 64 * 1024;
+	c->api_max_body = LOADD_BODY_MAX;
+	return (c);
+}
+
 /*
  * Build the configuration from argv and the optional file. Prints usage and
  * exits for --help and --version; returns NULL with *cause on any error.
@@ -375,7 +402,6 @@ config_load(int argc, char **argv, char **cause)
 	struct config_flags	 fl;
 	struct config		*c;
 	char			*why;
-	long			 ncpu;
 	int			 ch;
 	size_t			 i;
 
@@ -425,23 +451,7 @@ config_load(int argc, char **argv, char **cause)
 		return (NULL);
 	}
 
-	c = xcalloc(1, sizeof *c);
-	c->listen = xstrdup("127.0.0.1:7878");
-	c->db = xstrdup("./loadd.db");
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	c->threads = ncpu > 0 ? (int)ncpu : 1;
-	c->allow_targets = xstrdup("127.0.0.0/8, ::1, localhost");
-	c->limits.max_vus = 10000;
-	c->limits.max_rate = 100000;
-	c->limits.max_duration_us = 24LL * 3600 * 1000000;
-	c->max_queue = 16;
-	c->retention_days = 0;
-	c->log_level = LOG_INFO;
-	c->max_samples = 100000000;
-	c->api_max_connections = 256;
-	c->api_timeout_s = 60;
-	c->api_connection_memory = 64 * 1024;
-	c->api_max_body = LOADD_BODY_MAX;
+	c = config_default();
 
 	if (fl.file != NULL) {
 		c->path = xstrdup(fl.file);

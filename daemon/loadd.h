@@ -83,6 +83,7 @@ void		 fatalx(const char *, ...)
 #define log_error(...)	log_write(3, __VA_ARGS__)
 
 /* config.c */
+struct config	*config_default(void);
 struct config	*config_load(int, char **, char **);
 void		 config_free(struct config *);
 void		 config_usage(void);

@@ -167,16 +167,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fuzz_fatal("mkdtemp", strerror(errno));
 	atexit(fuzz_cleanup);
 
-	c = xcalloc(1, sizeof *c);
+	c = config_default();
+	free(c->listen);
 	c->listen = xstrdup("127.0.0.1:0");
+	free(c->db);
 	xasprintf(&c->db, "%s/loadd.db", fuzz_dir);
 	c->threads = 1;
+	free(c->allow_targets);
 	c->allow_targets = xstrdup("192.0.2.1/32");
-	c->limits.max_vus = 10000;
-	c->limits.max_rate = 100000;
-	c->limits.max_duration_us = 24LL * 3600 * 1000000;
 	c->max_queue = 0;
-	c->retention_days = 0;
 	c->log_level = LOG_CRIT;
 	fuzz_config = c;
 
