@@ -342,9 +342,9 @@ writer_main(void *arg)
 	return (NULL);
 }
 
-/* The WRITER_ROWS-row INSERT; ?1 is the run id, shared by every row. */
+/* The INSERT of rows samples; ?1 is the run id, shared by every row. */
 static char *
-writer_many_sql(void)
+writer_insert_sql(size_t rows)
 {
 	static const char	 head[] = "INSERT INTO samples (run_id, t_us, "
 				     "request, latency_us, status, bytes, "
@@ -353,10 +353,10 @@ writer_many_sql(void)
 	char			*sql, *p;
 	size_t			 i;
 
-	sql = p = xmalloc(sizeof head + WRITER_ROWS * sizeof row);
+	sql = p = xmalloc(sizeof head + rows * sizeof row);
 	memcpy(p, head, sizeof head - 1);
 	p += sizeof head - 1;
-	for (i = 0; i < WRITER_ROWS; i++) {
+	for (i = 0; i < rows; i++) {
 		if (i > 0)
 			*p++ = ',';
 		memcpy(p, row, sizeof row - 1);
@@ -375,7 +375,7 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
     struct ring **rings, size_t nrings, int64_t max_samples, char **cause)
 {
 	struct writer	*wr;
-	char		*sql = NULL;
+	char		*sql = NULL, *one = NULL;
 	int		 error;
 
 	wr = xcalloc(1, sizeof *wr);
@@ -395,12 +395,11 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 		goto fail;
 	}
 	sqlite3_busy_timeout(wr->db, 5000);
-	sql = writer_many_sql();
+	one = writer_insert_sql(1);
+	sql = writer_insert_sql(WRITER_ROWS);
 	if (writer_exec(wr, "PRAGMA synchronous = NORMAL") != 0)
 		goto fail_sql;
-	if (sqlite3_prepare_v2(wr->db, "INSERT INTO samples (run_id, t_us, "
-	    "request, latency_us, status, bytes, error, warmup) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?)", -1, &wr->ins_sample, NULL) !=
+	if (sqlite3_prepare_v2(wr->db, one, -1, &wr->ins_sample, NULL) !=
 	    SQLITE_OK ||
 	    sqlite3_prepare_v2(wr->db, sql, -1, &wr->ins_samples, NULL) !=
 	    SQLITE_OK ||
@@ -414,8 +413,9 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 	    "target_rss_bytes) VALUES (?, ?, ?, ?, ?, ?)", -1,
 	    &wr->ins_system, NULL) != SQLITE_OK)
 		goto fail_sql;
+	free(one);
 	free(sql);
-	sql = NULL;
+	one = sql = NULL;
 	sqlite3_bind_int64(wr->ins_sample, 1, run_id);
 	sqlite3_bind_int64(wr->ins_samples, 1, run_id);
 	sqlite3_bind_int64(wr->ins_interval, 1, run_id);
@@ -433,6 +433,7 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 fail_sql:
 	xasprintf(cause, "writer: %s", sqlite3_errmsg(wr->db));
 fail:
+	free(one);
 	free(sql);
 	sqlite3_finalize(wr->ins_sample);
 	sqlite3_finalize(wr->ins_samples);
