@@ -10,7 +10,7 @@
 
 #include "target.h"
 
-/* Histogram bucket of a value in microseconds: 1/64 octave, under 1% off. */
+/* Histogram bucket of a value in microseconds: 1/1024 octave. */
 static unsigned int
 stats_bucket(uint64_t us)
 {
@@ -18,11 +18,11 @@ stats_bucket(uint64_t us)
 
 	if (us < HIST_EXACT)
 		return ((unsigned int)us);
-	if (us >= (1ULL << (7 + HIST_OCTAVES)))
-		us = (1ULL << (7 + HIST_OCTAVES)) - 1;
+	if (us >= (1ULL << (HIST_SUB_BITS + 1 + HIST_OCTAVES)))
+		us = (1ULL << (HIST_SUB_BITS + 1 + HIST_OCTAVES)) - 1;
 	msb = 63 - (unsigned int)__builtin_clzll(us);
-	shift = msb - 6;
-	return (HIST_EXACT + (msb - 7) * HIST_SUB +
+	shift = msb - HIST_SUB_BITS;
+	return (HIST_EXACT + (msb - HIST_SUB_BITS - 1) * HIST_SUB +
 	    (unsigned int)((us >> shift) - HIST_SUB));
 }
 
@@ -36,8 +36,8 @@ stats_bucket_value(unsigned int i)
 	if (i < HIST_EXACT)
 		return ((double)i);
 	j = i - HIST_EXACT;
-	msb = 7 + j / HIST_SUB;
-	shift = msb - 6;
+	msb = HIST_SUB_BITS + 1 + j / HIST_SUB;
+	shift = msb - HIST_SUB_BITS;
 	low = (uint64_t)(HIST_SUB + j % HIST_SUB) << shift;
 	return ((double)low + ((double)(1ULL << shift) - 1) / 2);
 }
@@ -104,7 +104,7 @@ stats_percentile(const uint64_t *hist, uint64_t count, double q)
 size_t
 stats_json(struct target *t, char *buf, size_t len)
 {
-	static __thread struct stats	 s;	/* 18 KiB: off the stack */
+	static __thread struct stats	 s;	/* 256 KiB: off the stack */
 	uint64_t			 count = 0;
 	double				 maxv = 0, mean;
 	unsigned int			 i;
