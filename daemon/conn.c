@@ -245,6 +245,28 @@ conn_report(struct conn *c)
 	return (-1);
 }
 
+/*
+ * When the response was complete, on the monotonic clock: the kernel's
+ * receive time of the last bytes read, if it gave one, else now. The
+ * kernel stamps in CLOCK_REALTIME; the age of the stamp is taken on that
+ * clock and subtracted from monotonic now, so a clock step between the
+ * two readings is the only error.
+ */
+static uint64_t
+conn_received(struct conn *c)
+{
+	struct timespec	 ts;
+	uint64_t	 now = c->ctx->now(), real, age;
+
+	if (c->rx_real_ns == 0 || clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		return (now);
+	real = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (real <= c->rx_real_ns)
+		return (now);
+	age = real - c->rx_real_ns;
+	return (age < now ? now - age : now);
+}
+
 /* A complete response: keep the connection if allowed, then report. */
 static int
 conn_done(struct conn *c)
@@ -254,7 +276,7 @@ conn_done(struct conn *c)
 	if (event_del(&c->tmo) == -1)
 		fatalx("conn: event_del failed");
 	c->res.kind = ERR_NONE;
-	c->res.done_ns = c->ctx->now();
+	c->res.done_ns = conn_received(c);
 	if (c->close_after || !c->ctx->keepalive ||
 	    c->woff < req->wirelen + req->bodylen)
 		conn_shutdown(c);
@@ -285,6 +307,9 @@ conn_connect(struct conn *c)
 	if ((ep->addr.ss_family == AF_INET || ep->addr.ss_family == AF_INET6) &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
 		return (conn_fail(c, ERR_CONNECT, conn_connect_error(errno)));
+	if (c->ctx->rx_stamps && ep->tls == 0 && (ep->addr.ss_family == AF_INET ||
+	    ep->addr.ss_family == AF_INET6))
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
 	if (connect(fd, (const struct sockaddr *)&ep->addr,
 	    ep->addrlen) == -1 && errno != EINPROGRESS && errno != EINTR)
 		return (conn_fail(c, ERR_CONNECT, conn_connect_error(errno)));
@@ -309,6 +334,7 @@ conn_retry(struct conn *c)
 	c->retried = 1;
 	c->woff = 0;
 	c->close_after = 0;
+	c->rx_real_ns = 0;
 	http_parser_init(&c->parser, HTTP_RESPONSE);
 	c->parser.data = c;
 	(void)conn_connect(c);
@@ -363,6 +389,45 @@ conn_eof(struct conn *c)
 	    "connection closed before the response was complete"));
 }
 
+/*
+ * read(2) that also takes the kernel's receive time of the data, when the
+ * socket has SO_TIMESTAMPNS on (plain TCP; c->rx_real_ns stays 0 if not).
+ */
+static ssize_t
+conn_recv(struct conn *c, unsigned char *buf, size_t len)
+{
+	union {
+		char		 buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr	 align;
+	}			 cbuf;
+	struct msghdr		 msg;
+	struct iovec		 iov;
+	struct cmsghdr		*cm;
+	struct timespec		 ts;
+	ssize_t			 n;
+
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof cbuf.buf;
+	if ((n = recvmsg(c->fd, &msg, 0)) <= 0)
+		return (n);
+	c->rx_real_ns = 0;	/* this read's stamp or none: never an older one */
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof ts)) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+			c->rx_real_ns = (uint64_t)ts.tv_sec * 1000000000ULL +
+			    (uint64_t)ts.tv_nsec;
+		}
+	}
+	return (n);
+}
+
 /* Read and parse whatever is there. Returns -1 once the request ended. */
 static int
 conn_read(struct conn *c)
@@ -398,7 +463,7 @@ conn_read(struct conn *c)
 			}
 			n = r;
 		} else {
-			n = read(c->fd, ctx->rbuf, ctx->rbufsize);
+			n = conn_recv(c, ctx->rbuf, ctx->rbufsize);
 			if (n == 0)
 				return (conn_eof(c));
 			if (n == -1) {
@@ -789,6 +854,7 @@ conn_request(struct conn *c, const struct plan_req *req, conn_done_cb cb,
 	c->woff = 0;
 	c->retried = 0;
 	c->close_after = 0;
+	c->rx_real_ns = 0;
 	http_parser_init(&c->parser, HTTP_RESPONSE);
 	c->parser.data = c;
 

@@ -323,6 +323,7 @@ struct conn_ctx {
 	SSL_CTX			*ssl_ctx;	/* NULL when no https target */
 	const struct plan_endpoint *endpoints;
 	int			 keepalive;
+	int			 rx_stamps;	/* SO_TIMESTAMPNS on plain TCP */
 	const struct timeval	**timeouts;	/* per plan_req, common */
 	uint64_t		 (*now)(void);
 };
@@ -340,6 +341,7 @@ struct conn {
 	int			 reused;	/* fd served a request before */
 	int			 retried;
 	int			 close_after;	/* server said close */
+	uint64_t		 rx_real_ns;	/* kernel receipt of the last read */
 	struct conn_result	 res;
 	conn_done_cb		 cb;
 	void			*arg;

@@ -269,9 +269,10 @@ worker_record(struct vu *vu, const struct plan_req *req,
 	else {
 		worker_count(&w->cur->stats[req->stat], r, kind, lat);
 		worker_count(&w->cur->overall, r, kind, lat);
-		if (plan_is_open(p) && r->kind == ERR_NONE &&
-		    r->done_ns > r->sent_ns)
-			hist_record(&w->cur->svc, r->done_ns - r->sent_ns);
+		/* The kernel's receipt may precede send(2)'s return. */
+		if (plan_is_open(p) && r->kind == ERR_NONE && r->sent_ns != 0)
+			hist_record(&w->cur->svc, r->done_ns > r->sent_ns ?
+			    r->done_ns - r->sent_ns : 0);
 	}
 	if (p->samples == SAMPLES_ALL ||
 	    (p->samples == SAMPLES_ERRORS && kind != ERR_NONE)) {
@@ -852,6 +853,8 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	w->ctx.endpoints = p->endpoints;
 	w->ctx.keepalive = p->keepalive;
 	w->ctx.now = clock_ns;
+	/* A response ends when the kernel has it, not when this thread wakes. */
+	w->ctx.rx_stamps = 1;
 	/* One common timeout per request: O(1) timer queues in libevent. */
 	w->timeouts = xcalloc(p->nreqs, sizeof *w->timeouts);
 	for (i = 0; i < p->nreqs; i++) {

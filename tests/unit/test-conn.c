@@ -662,6 +662,47 @@ test_keepalive(void)
 	pump(NULL, 0, 50);
 }
 
+/*
+ * A response ends when the kernel received it: the client sends, then
+ * sleeps 100 ms away from its loop while the answer arrives. With receive
+ * stamps the latency excludes that sleep; without, it includes it.
+ */
+static void
+test_rx_stamp(void)
+{
+	static const struct script s = { .loop = 1, .resp = {
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" } };
+	struct plan_req	 get;
+	struct conn	 c;
+	uint64_t	 woke;
+	int		 stamps;
+
+	mkreq(&get, "GET", EP_PLAIN, 0, NULL, 0);
+	srv_set(&s);
+	for (stamps = 1; stamps >= 0; stamps--) {
+		ctx.rx_stamps = stamps;
+		conn_init(&c, &ctx);
+		request(&c, &get);	/* connect (and set the option) */
+		memset(&got, 0xff, sizeof got);
+		ncalls = 0;
+		conn_request(&c, &get, on_done, NULL);	/* sent at once */
+		usleep(100000);
+		woke = now_ns();
+		pump(&ncalls, 1, 10000);
+		if (stamps)
+			ok(got.kind == ERR_NONE && got.done_ns >= got.sent_ns &&
+			    got.done_ns + 50000000 < woke,
+			    "receive stamp: done %.1f ms before the loop woke",
+			    ((double)woke - (double)got.done_ns) / 1e6);
+		else
+			ok(got.kind == ERR_NONE && got.done_ns >= woke,
+			    "no receive stamp: done when the loop read it");
+		conn_close(&c);
+	}
+	ctx.rx_stamps = 0;
+	pump(NULL, 0, 50);
+}
+
 /* A conn_close'd connection after keepalive = 0. */
 static void
 test_no_keepalive(void)
@@ -1101,6 +1142,7 @@ main(void)
 
 	test_table();
 	test_keepalive();
+	test_rx_stamp();
 	test_no_keepalive();
 	test_idle_close();
 	test_refused();
