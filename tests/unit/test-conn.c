@@ -64,6 +64,7 @@ static pthread_mutex_t		 srv_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct script	*srv_script;
 static int			 srv_accepts;
 static int			 srv_closed;	/* saw the client close */
+static int			 srv_answered;	/* responses written */
 static int			 srv_live;	/* connection threads */
 static size_t			 srv_body;	/* request body bytes */
 static SSL_CTX			*srv_ssl_ctx;
@@ -267,6 +268,9 @@ srv_conn_main(void *arg)
 			goto out;
 		if (srv_write(sc, r, len) == -1)
 			goto out;
+		pthread_mutex_lock(&srv_lock);
+		srv_answered++;
+		pthread_mutex_unlock(&srv_lock);
 		if (s->early && srv_drain(sc, left) == -1)
 			goto out;
 	}
@@ -675,7 +679,7 @@ test_rx_stamp(void)
 	struct plan_req	 get;
 	struct conn	 c;
 	uint64_t	 woke;
-	int		 stamps;
+	int		 stamps, answered, i;
 
 	mkreq(&get, "GET", EP_PLAIN, 0, NULL, 0);
 	srv_set(&s);
@@ -685,7 +689,11 @@ test_rx_stamp(void)
 		request(&c, &get);	/* connect (and set the option) */
 		memset(&got, 0xff, sizeof got);
 		ncalls = 0;
+		answered = srv_get(&srv_answered);
 		conn_request(&c, &get, on_done, NULL);	/* sent at once */
+		/* The response is in the socket 100 ms before the loop runs. */
+		for (i = 0; i < 5000 && srv_get(&srv_answered) == answered; i++)
+			usleep(1000);
 		usleep(100000);
 		woke = now_ns();
 		pump(&ncalls, 1, 10000);
@@ -747,7 +755,7 @@ test_idle_close(void)
 	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" },
 	    .after = AFTER_CLOSE };
 	struct conn	c;
-	int		accepts;
+	int		accepts, i;
 
 	mkreq(&chain_req, "GET", EP_PLAIN, 0, NULL, 0);
 	srv_set(&s);
@@ -757,7 +765,8 @@ test_idle_close(void)
 	conn_init(&c, &ctx);
 	request(&c, &chain_req);
 	ok(got.kind == ERR_NONE, "idle close: first request");
-	pump(NULL, 0, 100);
+	for (i = 0; i < 300 && c.fd != -1; i++)
+		pump(NULL, 0, 10);
 	ok(c.fd == -1, "idle close: noticed and closed");
 	is_int(ncalls, 1, "idle close: no callback for it");
 	request(&c, &chain_req);
