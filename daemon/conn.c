@@ -249,17 +249,19 @@ conn_report(struct conn *c)
  * When the response was complete, on the monotonic clock: the kernel's
  * receive time of the last bytes read, if it gave one, else now. The
  * kernel stamps in CLOCK_REALTIME; the age of the stamp is taken on that
- * clock and subtracted from monotonic now, so a clock step between the
- * two readings is the only error.
+ * clock and subtracted from monotonic now. Real time is read first, so a
+ * delay between the two readings can only lengthen the latency, never end
+ * it before it began; a clock step between them is the only other error.
  */
 static uint64_t
 conn_received(struct conn *c)
 {
 	struct timespec	 ts;
-	uint64_t	 now = c->ctx->now(), real, age;
+	uint64_t	 now, real, age;
 
 	if (c->rx_real_ns == 0 || clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return (now);
+		return (c->ctx->now());
+	now = c->ctx->now();
 	real = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	if (real <= c->rx_real_ns)
 		return (now);
@@ -563,11 +565,19 @@ conn_send(struct conn *c)
 {
 	const struct plan_req	*req = c->req;
 	size_t			 total = req->wirelen + req->bodylen;
+	uint64_t		 t = 0;
 	ssize_t			 n;
 	int			 error;
 
 	c->want = 0;
 	while (c->woff < total) {
+		/*
+		 * The clock is read before the first write: over loopback the
+		 * answer can be in (and stamped by) the kernel before send(2)
+		 * returns to us.
+		 */
+		if (c->res.sent_ns == 0)
+			t = c->ctx->now();
 		n = conn_write1(c, &error);
 		if (n == 0)
 			return (0);
@@ -592,7 +602,7 @@ conn_send(struct conn *c)
 			    conn_reset_error(error)));
 		}
 		if (c->res.sent_ns == 0)
-			c->res.sent_ns = c->ctx->now();
+			c->res.sent_ns = t;
 		c->res.bytes_sent += n;
 		c->woff += n;
 	}
