@@ -176,6 +176,18 @@ conn_arm(struct conn *c)
 	default:
 		return;
 	}
+	/*
+	 * Plain sockets are edge-triggered: a level-triggered socket is
+	 * polled twice per readiness (once more on the next epoll_wait, to
+	 * find it drained). A read goes on until the response is complete or
+	 * EAGAIN: a short read is no proof, as a reset that came with the
+	 * data raises no further edge. A complete response after a full read,
+	 * or with the peer's FIN in the same edge (EV_CLOSED), closes the
+	 * connection: what is left would go unannounced. TLS may buffer
+	 * inside OpenSSL, so it stays level-triggered.
+	 */
+	if (c->ssl == NULL && c->state != CONN_CONNECTING)
+		events |= EV_ET | EV_CLOSED;
 	if (events == c->armed)
 		return;
 	if (event_del(&c->ev) == -1)
@@ -205,6 +217,7 @@ conn_shutdown(struct conn *c)
 		c->fd = -1;
 	}
 	c->reused = 0;
+	c->peer_closed = 0;
 	c->want = 0;
 	c->state = CONN_CLOSED;
 }
@@ -479,13 +492,17 @@ conn_read(struct conn *c)
 		c->res.bytes_recv += n;
 		switch (conn_feed(c, ctx->rbuf, n)) {
 		case 1:
+			/*
+			 * A full read may have left bytes in the socket, and
+			 * a FIN that came with this edge will not come again.
+			 */
+			if (c->ssl == NULL && ((size_t)n == ctx->rbufsize ||
+			    c->peer_closed))
+				c->close_after = 1;
 			return (conn_done(c));
 		case -1:
 			return (conn_fail(c, ERR_PROTOCOL, c->res.example));
 		}
-		/* A short plain read drained the socket; TLS may buffer. */
-		if (c->ssl == NULL && (size_t)n < ctx->rbufsize)
-			return (0);
 	}
 }
 
@@ -711,9 +728,10 @@ conn_idle(struct conn *c)
 		conn_shutdown(c);
 		return;
 	}
-	n = read(c->fd, ctx->rbuf, ctx->rbufsize);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
+	while ((n = read(c->fd, ctx->rbuf, ctx->rbufsize)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	conn_shutdown(c);
 }
@@ -725,6 +743,8 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 	struct conn	*c = arg;
 
 	(void)fd;
+	if (what & EV_CLOSED)
+		c->peer_closed = 1;
 	switch (c->state) {
 	case CONN_FAILED:
 		c->state = CONN_CLOSED;
@@ -839,6 +859,7 @@ conn_adopt(struct conn *c, int fd, int endpoint)
 	c->fd = fd;
 	c->endpoint = endpoint;
 	c->reused = 0;
+	c->peer_closed = 0;
 	c->state = CONN_IDLE;
 	conn_arm(c);
 }

@@ -341,6 +341,7 @@ struct conn {
 	int			 reused;	/* fd served a request before */
 	int			 retried;
 	int			 close_after;	/* server said close */
+	int			 peer_closed;	/* its FIN seen (EV_CLOSED) */
 	uint64_t		 rx_real_ns;	/* kernel receipt of the last read */
 	struct conn_result	 res;
 	conn_done_cb		 cb;
