@@ -24,36 +24,6 @@ echo "nginx $NURL (worker pid $NWPID), loadd $URL (pid $DPID, --threads 1)"
 echo "rounds $ROUNDS x ${SECS}s, 50 connections"
 echo
 
-# one_wrk: prints "requests seconds cpu_s nginx_cpu_s gen_count shed"
-one_wrk() {
-	local n0 n1 w0 w1
-	n0=$(nginx_requests)
-	w0=$(cpu_ticks "$NWPID")
-	sh -c 'wrk -t1 -c50 -d"$1"s "$2/" >"$3" 2>&1; cat /proc/$$/stat >"$4"' \
-	    sh "$SECS" "$NURL" "$B/wrk.out" "$B/wrk.stat"
-	w1=$(cpu_ticks "$NWPID")
-	n1=$(nginx_requests)
-	# cutime, cstime: the 14th and 15th fields after comm
-	local cpu
-	cpu=$(sed 's/.*) //' "$B/wrk.stat" | awk -v hz="$CLK_TCK" '{ print ($14 + $15) / hz }')
-	echo "$((n1 - n0)) $SECS $cpu $(calc "($w1 - $w0) / $CLK_TCK") $(wrk_total "$B/wrk.out") -"
-}
-
-# one_loadd SAMPLES: same fields
-one_loadd() {
-	local n0 n1 c0 c1 w0 w1 id
-	n0=$(nginx_requests)
-	w0=$(cpu_ticks "$NWPID")
-	c0=$(cpu_ticks "$DPID")
-	id=$(submit "$(scenario tp "$NURL" "$1" \
-	    "{\"executor\":\"constant-vus\",\"vus\":50,\"duration\":\"${SECS}s\"}")")
-	wait_run "$id" $((SECS + 60)) "$SECS"
-	c1=$(cpu_ticks "$DPID")
-	w1=$(cpu_ticks "$NWPID")
-	n1=$(nginx_requests)
-	echo "$((n1 - n0)) $(rj .summary.duration_s) $(calc "($c1 - $c0) / $CLK_TCK") $(calc "($w1 - $w0) / $CLK_TCK") $(rj .summary.overall.total_requests) $(rj .summary.samples_shed)"
-}
-
 # warm-up: one short loadd run and one short wrk run (not counted)
 submit "$(scenario warm "$NURL" none '{"executor":"constant-vus","vus":50,"duration":"2s"}')" >"$B/warm.id"
 wait_run "$(cat "$B/warm.id")" 60
