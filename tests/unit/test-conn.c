@@ -747,6 +747,55 @@ on_chain(struct conn *c, const struct conn_result *r, void *arg)
 		chain_retried = c->retried;
 }
 
+/*
+ * Edge-triggered reads: a response that fills the read buffer exactly may
+ * have left bytes unread that no edge will announce, so the connection is
+ * closed after it; one byte shorter, it is kept.
+ */
+static void
+test_full_read(void)
+{
+	static char		 resp[2][sizeof rbuf + 1];
+	static struct script	 s[2];
+	struct plan_req		 get;
+	struct conn		 c;
+	size_t			 len, hlen;
+	int			 k, answered, i;
+
+	mkreq(&get, "GET", EP_PLAIN, 0, NULL, 0);
+	hlen = strlen("HTTP/1.1 200 OK\r\nContent-Length: 00000\r\n\r\n");
+	for (k = 0; k < 2; k++) {
+		len = sizeof rbuf - (size_t)k - hlen;	/* the body */
+		snprintf(resp[k], sizeof resp[k],
+		    "HTTP/1.1 200 OK\r\nContent-Length: %05zu\r\n\r\n", len);
+		memset(resp[k] + hlen, 'x', len);
+		resp[k][hlen + len] = '\0';
+		s[k].resp[0] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+		s[k].resp[1] = resp[k];
+		srv_set(&s[k]);
+		conn_init(&c, &ctx);
+		request(&c, &get);	/* connect, with a small response */
+		memset(&got, 0xff, sizeof got);
+		ncalls = 0;
+		answered = srv_get(&srv_answered);
+		conn_request(&c, &get, on_done, NULL);
+		/* The whole response is in the socket before the loop reads. */
+		for (i = 0; i < 5000 && srv_get(&srv_answered) == answered; i++)
+			usleep(1000);
+		usleep(20000);
+		pump(&ncalls, 1, 10000);
+		ok(got.kind == ERR_NONE && got.bytes_recv == strlen(resp[k]),
+		    "full read %d: kind %d, %llu bytes", k, (int)got.kind,
+		    (unsigned long long)got.bytes_recv);
+		if (k == 0)
+			ok(c.fd == -1, "full read: closed after the response");
+		else
+			ok(c.fd != -1, "one byte short: kept");
+		conn_close(&c);
+		pump(NULL, 0, 20);
+	}
+}
+
 /* The server closes an idle keep-alive connection: no error shows. */
 static void
 test_idle_close(void)
@@ -1160,6 +1209,7 @@ main(void)
 	test_keepalive();
 	test_rx_stamp();
 	test_no_keepalive();
+	test_full_read();
 	test_idle_close();
 	test_refused();
 	test_timeout();
