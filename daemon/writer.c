@@ -26,7 +26,6 @@
 #include "loadd.h"
 
 #define WRITER_BATCH	4096	/* samples read from a ring at a time */
-#define WRITER_ROWS	128	/* samples per INSERT statement */
 #define WRITER_POLL_MS	100
 #define WRITER_COMMIT_MS 1000
 #define WRITER_NICE	5	/* above the workers' 0 */
@@ -35,6 +34,7 @@ struct writer {
 	char			*path;
 	int64_t			 run_id;
 	char			**names;	/* stat index -> request name */
+	int			*namelens;
 	size_t			 nnames;
 	struct ring		**rings;
 	size_t			 nrings;
@@ -46,8 +46,10 @@ struct writer {
 	int			 stop;
 
 	sqlite3			*db;
-	sqlite3_stmt		*ins_sample, *ins_samples;
+	sqlite3_stmt		*ins_samples;
 	sqlite3_stmt		*ins_interval, *ins_system;
+	const struct sample	*batch;		/* what loadd_batch shows */
+	size_t			 nbatch;
 	uint64_t		 written;
 	uint64_t		 failed;
 	uint64_t		 max;		/* 0: no cap */
@@ -132,50 +134,180 @@ writer_exec(struct writer *wr, const char *sql)
 }
 
 /*
- * Bind one sample as the seven values from parameter k on: one row of the
- * single-row or of the many-row INSERT.
+ * loadd_batch: an eponymous virtual table, on the writer's connection only,
+ * over the batch at hand (wr->batch). One INSERT ... SELECT stores a whole
+ * batch: no binds and no many-row statement to feed row by row.
  */
-static void
-writer_bind(struct writer *wr, sqlite3_stmt *st, int k,
-    const struct sample *s)
+struct batch_vtab {
+	sqlite3_vtab		 base;
+	struct writer		*wr;
+};
+
+struct batch_cursor {
+	sqlite3_vtab_cursor	 base;
+	size_t			 i;
+};
+
+enum batch_column {
+	BATCH_T_US,
+	BATCH_REQUEST,
+	BATCH_LATENCY_US,
+	BATCH_STATUS,
+	BATCH_BYTES,
+	BATCH_ERROR,
+	BATCH_WARMUP
+};
+
+static int
+batch_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+    sqlite3_vtab **out, char **err)
+{
+	struct batch_vtab	*v;
+	int			 rc;
+
+	(void)argc;
+	(void)argv;
+	(void)err;
+	rc = sqlite3_declare_vtab(db, "CREATE TABLE x(t_us, request, "
+	    "latency_us, status, bytes, error, warmup)");
+	if (rc != SQLITE_OK)
+		return (rc);
+	if ((v = sqlite3_malloc(sizeof *v)) == NULL)
+		return (SQLITE_NOMEM);
+	memset(v, 0, sizeof *v);
+	v->wr = aux;
+	*out = &v->base;
+	return (SQLITE_OK);
+}
+
+static int
+batch_disconnect(sqlite3_vtab *vt)
+{
+	sqlite3_free(vt);
+	return (SQLITE_OK);
+}
+
+/* Only full scans are asked of it. */
+static int
+batch_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+	(void)vt;
+	info->estimatedCost = WRITER_BATCH;
+	info->estimatedRows = WRITER_BATCH;
+	return (SQLITE_OK);
+}
+
+static int
+batch_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+	struct batch_cursor	*cur;
+
+	(void)vt;
+	if ((cur = sqlite3_malloc(sizeof *cur)) == NULL)
+		return (SQLITE_NOMEM);
+	memset(cur, 0, sizeof *cur);
+	*out = &cur->base;
+	return (SQLITE_OK);
+}
+
+static int
+batch_close(sqlite3_vtab_cursor *cur)
+{
+	sqlite3_free(cur);
+	return (SQLITE_OK);
+}
+
+static int
+batch_filter(sqlite3_vtab_cursor *base, int idxnum, const char *idxstr,
+    int argc, sqlite3_value **argv)
+{
+	(void)idxnum;
+	(void)idxstr;
+	(void)argc;
+	(void)argv;
+	((struct batch_cursor *)base)->i = 0;
+	return (SQLITE_OK);
+}
+
+static int
+batch_next(sqlite3_vtab_cursor *base)
+{
+	((struct batch_cursor *)base)->i++;
+	return (SQLITE_OK);
+}
+
+static int
+batch_eof(sqlite3_vtab_cursor *base)
+{
+	struct batch_vtab	*v = (struct batch_vtab *)base->pVtab;
+
+	return (((struct batch_cursor *)base)->i >= v->wr->nbatch);
+}
+
+/* One value of the sample under the cursor, as SPEC's samples row has it. */
+static int
+batch_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col)
 {
 	static const char	*kinds[] = { NULL, "connect", "timeout",
 				     "reset", "status", "protocol", "tls",
 				     "dns" };
+	struct batch_vtab	*v = (struct batch_vtab *)base->pVtab;
+	struct writer		*wr = v->wr;
+	const struct sample	*s = &wr->batch[((struct batch_cursor *)base)->i];
 
-	sqlite3_bind_int64(st, k, (sqlite3_int64)s->t_us);
-	if (s->req < wr->nnames)
-		sqlite3_bind_text(st, k + 1, wr->names[s->req], -1,
-		    SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, k + 1);
-	if (s->latency_us >= 0)
-		sqlite3_bind_int64(st, k + 2, s->latency_us);
-	else
-		sqlite3_bind_null(st, k + 2);
-	if (s->status != 0)
-		sqlite3_bind_int(st, k + 3, s->status);
-	else
-		sqlite3_bind_null(st, k + 3);
-	sqlite3_bind_int64(st, k + 4, s->bytes);
-	if (s->error != ERR_NONE && s->error < ERR_NKINDS)
-		sqlite3_bind_text(st, k + 5, kinds[s->error], -1,
-		    SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, k + 5);
-	sqlite3_bind_int(st, k + 6, s->warmup);
+	switch ((enum batch_column)col) {
+	case BATCH_T_US:
+		sqlite3_result_int64(ctx, (sqlite3_int64)s->t_us);
+		break;
+	case BATCH_REQUEST:
+		if (s->req < wr->nnames)
+			sqlite3_result_text(ctx, wr->names[s->req],
+			    wr->namelens[s->req], SQLITE_STATIC);
+		break;
+	case BATCH_LATENCY_US:
+		if (s->latency_us >= 0)
+			sqlite3_result_int64(ctx, s->latency_us);
+		break;
+	case BATCH_STATUS:
+		if (s->status != 0)
+			sqlite3_result_int(ctx, s->status);
+		break;
+	case BATCH_BYTES:
+		sqlite3_result_int64(ctx, s->bytes);
+		break;
+	case BATCH_ERROR:
+		if (s->error != ERR_NONE && s->error < ERR_NKINDS)
+			sqlite3_result_text(ctx, kinds[s->error], -1,
+			    SQLITE_STATIC);
+		break;
+	case BATCH_WARMUP:
+		sqlite3_result_int(ctx, s->warmup);
+		break;
+	}
+	return (SQLITE_OK);	/* no result set: NULL */
 }
 
-/* Step an INSERT of n samples and count the outcome. */
-static void
-writer_step(struct writer *wr, sqlite3_stmt *st, size_t n)
+static int
+batch_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid)
 {
-	if (sqlite3_step(st) != SQLITE_DONE)
-		wr->failed += n;
-	else
-		wr->written += n;
-	sqlite3_reset(st);
+	*rowid = (sqlite3_int64)((struct batch_cursor *)base)->i;
+	return (SQLITE_OK);
 }
+
+/* Eponymous only: no xCreate, so no CREATE VIRTUAL TABLE can name it. */
+static const sqlite3_module batch_module = {
+	.iVersion = 0,
+	.xConnect = batch_connect,
+	.xBestIndex = batch_best_index,
+	.xDisconnect = batch_disconnect,
+	.xOpen = batch_open,
+	.xClose = batch_close,
+	.xFilter = batch_filter,
+	.xNext = batch_next,
+	.xEof = batch_eof,
+	.xColumn = batch_column,
+	.xRowid = batch_rowid
+};
 
 /*
  * Past max_samples: close the rings so that the workers stop pushing, and
@@ -201,26 +333,28 @@ writer_cap(struct writer *wr, size_t n)
 	return (room);
 }
 
-/*
- * Insert n samples, WRITER_ROWS to a statement: one many-row INSERT costs
- * a third of what as many single-row ones do.
- */
+/* Step an INSERT of n samples and count the outcome. */
+static void
+writer_step(struct writer *wr, sqlite3_stmt *st, size_t n)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		wr->failed += n;
+	else
+		wr->written += n;
+	sqlite3_reset(st);
+}
+
+/* Insert n samples with one statement, from the loadd_batch table. */
 static void
 writer_samples(struct writer *wr, const struct sample *s, size_t n)
 {
-	size_t	i, j;
-
-	n = writer_cap(wr, n);
-	for (i = 0; i + WRITER_ROWS <= n; i += WRITER_ROWS) {
-		for (j = 0; j < WRITER_ROWS; j++)
-			writer_bind(wr, wr->ins_samples, 2 + 7 * (int)j,
-			    &s[i + j]);
-		writer_step(wr, wr->ins_samples, WRITER_ROWS);
-	}
-	for (; i < n; i++) {
-		writer_bind(wr, wr->ins_sample, 2, &s[i]);
-		writer_step(wr, wr->ins_sample, 1);
-	}
+	if ((n = writer_cap(wr, n)) == 0)
+		return;
+	wr->batch = s;
+	wr->nbatch = n;
+	writer_step(wr, wr->ins_samples, n);
+	wr->batch = NULL;
+	wr->nbatch = 0;
 }
 
 static void
@@ -342,30 +476,6 @@ writer_main(void *arg)
 	return (NULL);
 }
 
-/* The INSERT of rows samples; ?1 is the run id, shared by every row. */
-static char *
-writer_insert_sql(size_t rows)
-{
-	static const char	 head[] = "INSERT INTO samples (run_id, t_us, "
-				     "request, latency_us, status, bytes, "
-				     "error, warmup) VALUES ";
-	static const char	 row[] = "(?1, ?, ?, ?, ?, ?, ?, ?)";
-	char			*sql, *p;
-	size_t			 i;
-
-	sql = p = xmalloc(sizeof head + rows * sizeof row);
-	memcpy(p, head, sizeof head - 1);
-	p += sizeof head - 1;
-	for (i = 0; i < rows; i++) {
-		if (i > 0)
-			*p++ = ',';
-		memcpy(p, row, sizeof row - 1);
-		p += sizeof row - 1;
-	}
-	*p = '\0';
-	return (sql);
-}
-
 /*
  * Start the writer of run_id on its own connection to path. names maps stat
  * indexes to request names; rings are the workers' (borrowed).
@@ -375,13 +485,16 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
     struct ring **rings, size_t nrings, int64_t max_samples, char **cause)
 {
 	struct writer	*wr;
-	char		*sql = NULL, *one = NULL;
+	size_t		 i;
 	int		 error;
 
 	wr = xcalloc(1, sizeof *wr);
 	wr->path = xstrdup(path);
 	wr->run_id = run_id;
 	wr->names = names;
+	wr->namelens = xcalloc(nnames > 0 ? nnames : 1, sizeof *wr->namelens);
+	for (i = 0; i < nnames; i++)
+		wr->namelens[i] = (int)strlen(names[i]);
 	wr->nnames = nnames;
 	wr->rings = xcalloc(nrings, sizeof *wr->rings);
 	memcpy(wr->rings, rings, nrings * sizeof *wr->rings);
@@ -395,14 +508,14 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 		goto fail;
 	}
 	sqlite3_busy_timeout(wr->db, 5000);
-	one = writer_insert_sql(1);
-	sql = writer_insert_sql(WRITER_ROWS);
-	if (writer_exec(wr, "PRAGMA synchronous = NORMAL") != 0)
+	if (writer_exec(wr, "PRAGMA synchronous = NORMAL") != 0 ||
+	    sqlite3_create_module(wr->db, "loadd_batch", &batch_module,
+	    wr) != SQLITE_OK)
 		goto fail_sql;
-	if (sqlite3_prepare_v2(wr->db, one, -1, &wr->ins_sample, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_prepare_v2(wr->db, sql, -1, &wr->ins_samples, NULL) !=
-	    SQLITE_OK ||
+	if (sqlite3_prepare_v2(wr->db, "INSERT INTO samples (run_id, t_us, "
+	    "request, latency_us, status, bytes, error, warmup) SELECT ?, "
+	    "t_us, request, latency_us, status, bytes, error, warmup FROM "
+	    "loadd_batch", -1, &wr->ins_samples, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(wr->db, "INSERT OR REPLACE INTO intervals "
 	    "(run_id, second, request, requests, errors, p50_ms, p95_ms, "
 	    "p99_ms, max_ms, hist, vus) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
@@ -413,10 +526,6 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 	    "target_rss_bytes) VALUES (?, ?, ?, ?, ?, ?)", -1,
 	    &wr->ins_system, NULL) != SQLITE_OK)
 		goto fail_sql;
-	free(one);
-	free(sql);
-	one = sql = NULL;
-	sqlite3_bind_int64(wr->ins_sample, 1, run_id);
 	sqlite3_bind_int64(wr->ins_samples, 1, run_id);
 	sqlite3_bind_int64(wr->ins_interval, 1, run_id);
 	sqlite3_bind_int64(wr->ins_system, 1, run_id);
@@ -433,14 +542,12 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 fail_sql:
 	xasprintf(cause, "writer: %s", sqlite3_errmsg(wr->db));
 fail:
-	free(one);
-	free(sql);
-	sqlite3_finalize(wr->ins_sample);
 	sqlite3_finalize(wr->ins_samples);
 	sqlite3_finalize(wr->ins_interval);
 	sqlite3_finalize(wr->ins_system);
 	sqlite3_close(wr->db);
 	free(wr->rings);
+	free(wr->namelens);
 	free(wr->path);
 	free(wr);
 	return (NULL);
@@ -486,7 +593,6 @@ writer_stop(struct writer *wr, uint64_t *written, uint64_t *failed,
 		free(r->hist);
 		free(r);
 	}
-	sqlite3_finalize(wr->ins_sample);
 	sqlite3_finalize(wr->ins_samples);
 	sqlite3_finalize(wr->ins_interval);
 	sqlite3_finalize(wr->ins_system);
@@ -495,6 +601,7 @@ writer_stop(struct writer *wr, uint64_t *written, uint64_t *failed,
 	pthread_mutex_destroy(&wr->lock);
 	pthread_cond_destroy(&wr->cond);
 	free(wr->rings);
+	free(wr->namelens);
 	free(wr->path);
 	free(wr);
 }
