@@ -320,6 +320,10 @@ machine() {
 	    "$(uname -r)" \
 	    "$(wrk --version 2>&1 | awk 'NR == 1 { print $1, $2 }')" \
 	    "$(nginx -v 2>&1 | sed 's/^nginx version: //')"
+	# A system call's price decides how far fewer calls per request go.
+	command -v perf >/dev/null &&
+	    perf bench syscall basic -l 1000000 2>/dev/null |
+	    awk '/usecs\/op/ { print "system call (getppid): " $1 " us" }'
 	printf 'date: %s; load average at start: %s; busy processes: %s\n' \
 	    "$(date -u +%FT%TZ)" "$(cut -d' ' -f1-3 /proc/loadavg)" \
 	    "$(busy_others)"
