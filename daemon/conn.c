@@ -334,11 +334,17 @@ conn_connect(struct conn *c)
 	return (0);
 }
 
-/* Whether a lost connection may be silently replaced (a keep-alive race). */
+/*
+ * Whether a lost connection may be silently replaced: a keep-alive race,
+ * where the server closed the idle connection as the request went out. The
+ * server may have read it, though, so only an idempotent method is resent
+ * (RFC 9112 9.3.1); a POST or PATCH fails with ERR_RESET instead.
+ */
 static int
 conn_can_retry(struct conn *c)
 {
-	return (c->reused && !c->retried && c->res.bytes_recv == 0);
+	return (c->reused && !c->retried && c->res.bytes_recv == 0 &&
+	    c->req->idempotent);
 }
 
 /* Replace a reused connection the server closed, and resend once. */

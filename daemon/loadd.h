@@ -206,6 +206,7 @@ struct plan_req {
 	int		 stat;		/* index into the per-name stats */
 	int		 endpoint;	/* index into plan->endpoints */
 	int		 head;		/* HEAD: the response has no body */
+	int		 idempotent;	/* may be resent (RFC 9110 9.2.2) */
 	char		*wire;		/* request line + headers + CRLF */
 	size_t		 wirelen;
 	const char	*body;		/* own text, or the shared body */

@@ -207,6 +207,8 @@ plan_request(struct plan *p, json_t *spec, json_t *r, struct plan_req *pr,
 
 	snprintf(pr->name, sizeof pr->name, "%s", JS(r, "name"));
 	pr->head = strcmp(method, "HEAD") == 0;
+	pr->idempotent = strcmp(method, "POST") != 0 &&
+	    strcmp(method, "PATCH") != 0;
 	if (JS(r, "url") != NULL) {
 		pr->endpoint = plan_endpoint(p, JS(r, "url"), path,
 		    sizeof path, cause);

@@ -439,6 +439,9 @@ worker_iteration(struct vu *vu)
 	int			 i;
 	uint64_t		 now = clock_ns();
 
+	/* One iteration at a time: a resume must not start a thinking VU. */
+	if (vu->busy)
+		return;
 	if (!plan_is_open(p)) {
 		if (w->stopping || w->paused || !vu->active || w->quota == 0 ||
 		    now >= w->end) {
@@ -505,6 +508,17 @@ worker_vu(struct worker *w, size_t i)
 	return (vu);
 }
 
+/*
+ * Closed model: whether a VU may start an iteration now; one that is in an
+ * iteration or thinking goes on by itself when that ends.
+ */
+static int
+worker_vu_ready(struct vu *vu)
+{
+	return (!vu->busy && !vu->w->paused &&
+	    !evtimer_pending(&vu->think, NULL));
+}
+
 /* Closed model: move the number of active VUs to the target. */
 static void
 worker_set_active(struct worker *w, size_t target)
@@ -516,7 +530,7 @@ worker_set_active(struct worker *w, size_t target)
 	while (w->nactive < target) {
 		vu = worker_vu(w, w->nactive++);
 		vu->active = 1;
-		if (!vu->busy && !w->paused)
+		if (worker_vu_ready(vu))
 			worker_iteration(vu);
 	}
 	/* Surplus VUs finish their iteration, then park. */
@@ -728,6 +742,9 @@ worker_finish(struct worker *w)
 			conn_cancel(&w->vus[i]->conns[k]);
 	}
 	w->nbusy = 0;
+	/* Open model: what still waited for a VU never started. */
+	w->cur->dropped += w->bl_len;
+	w->bl_len = 0;
 	worker_rotate(w);
 	pthread_mutex_lock(&w->lock);
 	w->finished = 1;
@@ -778,7 +795,7 @@ worker_inbox(evutil_socket_t fd, short events, void *arg)
 			worker_reschedule(w, clock_ns());
 		else
 			for (i = 0; i < w->nactive; i++)
-				if (!w->vus[i]->busy)
+				if (worker_vu_ready(w->vus[i]))
 					worker_iteration(w->vus[i]);
 	}
 	worker_control(-1, 0, w);

@@ -3,8 +3,8 @@
  * writer.c -- the sample writer: one thread per run with its own SQLite
  * connection. Workers push samples into their own single-producer rings
  * (never blocking: a full ring sheds and counts); the main thread queues
- * interval and system rows. The writer drains both every 100 ms and commits
- * at least once a second, so a crash loses at most the last second. Past
+ * interval and system rows. The writer drains both every 100 ms, each drain
+ * one transaction, so a crash loses at most the last 100 ms. Past
  * max_samples stored, it closes the rings: workers stop pushing and count
  * what they keep back, and the statistics go on.
  */
@@ -27,7 +27,6 @@
 
 #define WRITER_BATCH	4096	/* samples read from a ring at a time */
 #define WRITER_POLL_MS	100
-#define WRITER_COMMIT_MS 1000
 #define WRITER_NICE	5	/* above the workers' 0 */
 
 struct writer {
@@ -432,8 +431,8 @@ writer_main(void *arg)
 {
 	struct writer	*wr = arg;
 	struct sample	*buf;
-	struct timespec	 ts, last, now;
-	int		 stop = 0, intx = 0;
+	struct timespec	 ts;
+	int		 stop = 0;
 
 	/*
 	 * Background work: yield to the workers and the target on a busy
@@ -445,7 +444,6 @@ writer_main(void *arg)
 	    WRITER_NICE) == -1)
 		log_debug("writer: setpriority: %s", strerror(errno));
 	buf = xcalloc(WRITER_BATCH, sizeof *buf);
-	clock_gettime(CLOCK_MONOTONIC, &last);
 	while (!stop) {
 		pthread_mutex_lock(&wr->lock);
 		if (!wr->stop) {
@@ -460,17 +458,16 @@ writer_main(void *arg)
 		stop = wr->stop;
 		pthread_mutex_unlock(&wr->lock);
 
-		if (!intx && writer_exec(wr, "BEGIN") == 0)
-			intx = 1;
+		/*
+		 * One transaction per drain, never held while asleep: the API's
+		 * own writes wait only for a drain (a few ms), and a crash
+		 * loses at most the last WRITER_POLL_MS.
+		 */
+		if (writer_exec(wr, "BEGIN") != 0)
+			continue;
 		writer_drain(wr, buf);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (intx && (stop || (now.tv_sec - last.tv_sec) * 1000 +
-		    (now.tv_nsec - last.tv_nsec) / 1000000 >=
-		    WRITER_COMMIT_MS)) {
-			writer_exec(wr, "COMMIT");
-			intx = 0;
-			last = now;
-		}
+		if (writer_exec(wr, "COMMIT") != 0)
+			(void)writer_exec(wr, "ROLLBACK");
 	}
 	free(buf);
 	return (NULL);

@@ -416,6 +416,8 @@ mkreq(struct plan_req *r, const char *method, int ep, int stat,
 	r->stat = stat;
 	r->endpoint = ep;
 	r->head = strcmp(method, "HEAD") == 0;
+	r->idempotent = strcmp(method, "POST") != 0 &&
+	    strcmp(method, "PATCH") != 0;
 	if (body != NULL)
 		xasprintf(&w, "%s / HTTP/1.1\r\nHost: test\r\n"
 		    "Content-Length: %zu\r\n\r\n", method, bodylen);
@@ -697,7 +699,17 @@ test_rx_stamp(void)
 		usleep(100000);
 		woke = now_ns();
 		pump(&ncalls, 1, 10000);
-		if (stamps)
+		if (stamps && (i == 5000 || c.retried)) {
+			/*
+			 * Seen once on a loaded machine: the kept connection was
+			 * gone, so the request went out from inside the loop and
+			 * the premise (an answer waiting 100 ms) did not hold.
+			 */
+			diag("receive stamp: not answered before the loop ran "
+			    "(waited %d ms, retried %d)", i, c.retried);
+			ok(got.kind == ERR_NONE && got.done_ns >= got.sent_ns,
+			    "receive stamp: sent and done in order");
+		} else if (stamps)
 			ok(got.kind == ERR_NONE && got.done_ns >= got.sent_ns &&
 			    got.done_ns + 50000000 < woke,
 			    "receive stamp: done %.1f ms before the loop woke",
@@ -846,6 +858,25 @@ test_idle_close(void)
 	ok(got.bytes_sent >= chain_req.wirelen, "retry: bytes sent %llu",
 	    (unsigned long long)got.bytes_sent);
 	is_int(srv_get(&srv_accepts) - accepts, 2, "retry: two accepts");
+	conn_close(&c);
+	pump(NULL, 0, 20);
+
+	/*
+	 * The same with a POST: the server may have acted on it, so it is
+	 * not resent; the loss is a reset.
+	 */
+	mkreq(&chain_req, "POST", EP_PLAIN, 0, "x", 1);
+	srv_set(&s2);
+	accepts = srv_get(&srv_accepts);
+	conn_init(&c, &ctx);
+	ncalls = 0;
+	chain_retried = 0;
+	conn_request(&c, &chain_req, on_chain, NULL);
+	pump(&ncalls, 2, 5000);
+	is_int(ncalls, 2, "no POST retry: two callbacks");
+	is_str(err_kind_name(got.kind), "reset", "no POST retry: a reset");
+	ok(!chain_retried, "no POST retry: not resent");
+	is_int(srv_get(&srv_accepts) - accepts, 1, "no POST retry: one accept");
 	conn_close(&c);
 	pump(NULL, 0, 20);
 }
