@@ -216,27 +216,36 @@ api_run_get(struct api_request *req)
 	}
 }
 
+/* Whether run id is stored; if not, the 404 (or store error) is sent. */
+static int
+api_run_exists(struct api_request *req, int64_t id)
+{
+	json_t	*run;
+	char	*cause;
+	int	 found;
+
+	found = store_run_get(req->store, id, &run, &cause);
+	if (found > 0) {
+		json_decref(run);
+		return (1);
+	}
+	if (found < 0)
+		api_reply_store_error(req, cause);
+	else
+		api_reply_error(req, 404, "run_not_found", "",
+		    "no run with id %lld", (long long)id);
+	return (0);
+}
+
 /* POST /v1/runs/{id}/stop: 202, the run ends as stopped. */
 void
 api_run_stop(struct api_request *req)
 {
-	json_t	*run;
 	char	*cause;
 	int64_t	 id;
-	int	 found;
 
-	if (api_run_id(req, &id) != 0)
+	if (api_run_id(req, &id) != 0 || !api_run_exists(req, id))
 		return;
-	found = store_run_get(req->store, id, &run, &cause);
-	if (found <= 0) {
-		if (found < 0)
-			api_reply_store_error(req, cause);
-		else
-			api_reply_error(req, 404, "run_not_found", "",
-			    "no run with id %lld", (long long)id);
-		return;
-	}
-	json_decref(run);
 	switch (run_stop(req->runs, id)) {
 	case 1:
 		break;
@@ -263,7 +272,8 @@ api_run_patch(struct api_request *req)
 	char	*cause, *path;
 	int64_t	 id;
 
-	if (api_run_id(req, &id) != 0 || api_need_body(req) != 0)
+	if (api_run_id(req, &id) != 0 || api_need_body(req) != 0 ||
+	    !api_run_exists(req, id))
 		return;
 	if (run_patch(req->runs, id, req->json, &path, &cause) != 0) {
 		if (path == NULL)

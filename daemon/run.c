@@ -79,7 +79,9 @@ struct runs {
 	int64_t			*queue;
 	size_t			 nqueue;
 	int64_t			 active;	/* 0: none */
+	int			 starting;	/* active, its workers not yet */
 	int			 active_open;	/* its model is open */
+	int			 active_conns;	/* connections per VU */
 	enum run_end		 request;	/* stop asked by the API */
 	int			 patch_set[WORKER_STOP + 1];
 	double			 patch[WORKER_STOP + 1];
@@ -482,7 +484,23 @@ run_fail(struct runs *rs, int64_t id, const char *reason, int dns)
 	json_decref(summary);
 }
 
-/* Start run id: compile, spawn the writer and the workers. */
+/* A run that could not start is no longer active. */
+static void
+runs_clear_active(struct runs *rs, int64_t id)
+{
+	pthread_mutex_lock(&rs->lock);
+	if (rs->active == id) {
+		rs->active = 0;
+		rs->starting = 0;
+		rs->request = END_NONE;
+	}
+	pthread_mutex_unlock(&rs->lock);
+}
+
+/*
+ * Start run id, already active: compile, spawn the writer and the workers.
+ * Returns -1 when it could not start (marked failed).
+ */
 static int
 run_start(struct runs *rs, int64_t id)
 {
@@ -576,12 +594,9 @@ run_start(struct runs *rs, int64_t id)
 
 	rs->run = r;
 	pthread_mutex_lock(&rs->lock);
-	rs->active = id;
+	rs->starting = 0;
 	rs->active_open = plan_is_open(r->plan);
-	rs->request = END_NONE;
-	memset(rs->patch_set, 0, sizeof rs->patch_set);
-	json_decref(rs->progress);
-	rs->progress = NULL;
+	rs->active_conns = r->plan->maxconns;
 	pthread_mutex_unlock(&rs->lock);
 
 	for (w = 0; w < r->nworkers; w++)
@@ -741,6 +756,7 @@ run_finish(struct runs *rs, struct run *r)
 
 	pthread_mutex_lock(&rs->lock);
 	rs->active = 0;
+	rs->starting = 0;
 	rs->request = END_NONE;
 	json_decref(rs->progress);
 	rs->progress = NULL;
@@ -781,8 +797,19 @@ runs_next(struct runs *rs)
 		id = rs->queue[0];
 		memmove(rs->queue, rs->queue + 1, --rs->nqueue *
 		    sizeof *rs->queue);
+		/*
+		 * Active from the pop on: a stop while it starts is kept, and
+		 * it is never neither queued nor active.
+		 */
+		rs->active = id;
+		rs->starting = 1;
+		rs->request = END_NONE;
+		memset(rs->patch_set, 0, sizeof rs->patch_set);
+		json_decref(rs->progress);
+		rs->progress = NULL;
 		pthread_mutex_unlock(&rs->lock);
-		run_start(rs, id);
+		if (run_start(rs, id) != 0)
+			runs_clear_active(rs, id);
 	}
 }
 
@@ -961,21 +988,20 @@ runs_free(struct runs *rs)
  * errors. The daemon raised its soft limit to the hard one at start.
  */
 static int
-run_check_fds(const struct plan *p, char **cause)
+run_check_fds(int64_t vus, int conns, char **cause)
 {
 	struct rlimit	rl;
 	int64_t		need;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
 		return (0);
-	need = plan_peak_vus(p) * p->maxconns + 256;
+	need = vus * conns + 256;
 	if ((uint64_t)need <= (uint64_t)rl.rlim_cur)
 		return (0);
 	xasprintf(cause, "this run needs about %lld file descriptors (%lld "
 	    "VUs x %d connections) but loadd may open %llu: raise LimitNOFILE "
 	    "(or ulimit -n) and restart loadd", (long long)need,
-	    (long long)plan_peak_vus(p), p->maxconns,
-	    (unsigned long long)rl.rlim_cur);
+	    (long long)vus, conns, (unsigned long long)rl.rlim_cur);
 	return (-1);
 }
 
@@ -999,7 +1025,7 @@ run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
 	}
 	if (p == NULL)
 		free(*cause);	/* a DNS failure fails the run itself */
-	else if (run_check_fds(p, cause) != 0) {
+	else if (run_check_fds(plan_peak_vus(p), p->maxconns, cause) != 0) {
 		plan_free(p);
 		*status = 400;
 		return (-1);
@@ -1007,9 +1033,9 @@ run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
 	plan_free(p);
 
 	pthread_mutex_lock(&rs->lock);
+	/* A run that starts at once never waits, even with max_queue 0. */
 	if (rs->nqueue >= (size_t)c->max_queue &&
-	    (rs->active != 0 || c->max_queue == 0 ||
-	    rs->nqueue > 0)) {
+	    (rs->active != 0 || rs->nqueue > 0)) {
 		pthread_mutex_unlock(&rs->lock);
 		*status = 429;
 		xasprintf(cause, "the run queue is full (%d queued; max_queue)",
@@ -1075,14 +1101,16 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 	int		 set[WORKER_STOP + 1] = { 0 };
 	double		 val[WORKER_STOP + 1] = { 0 };
 	size_t		 i;
-	int		 open;
+	int		 open, conns;
 
 	*path = NULL;
 	pthread_mutex_lock(&rs->lock);
 	open = rs->active_open;
-	if (rs->active != id) {
+	conns = rs->active_conns;
+	if (rs->active != id || rs->starting) {
+		xasprintf(cause, "run %lld is not running%s", (long long)id,
+		    rs->active == id ? " yet: it is starting" : "");
 		pthread_mutex_unlock(&rs->lock);
-		xasprintf(cause, "run %lld is not running", (long long)id);
 		return (-1);
 	}
 	pthread_mutex_unlock(&rs->lock);
@@ -1113,6 +1141,9 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 				    c->limits.max_vus);
 				return (-1);
 			}
+			if (run_check_fds(json_integer_value(v), conns,
+			    cause) != 0)
+				return (-1);
 			set[WORKER_VUS] = 1;
 			val[WORKER_VUS] = (double)json_integer_value(v);
 		} else if (strcmp(key, "rate") == 0) {

@@ -74,6 +74,33 @@ is "$(api DELETE "/v1/runs/$id")" 409 "DELETE of a running run is 409"
 api POST "/v1/runs/$id/stop" >/dev/null
 wait_run "$id" 10
 is "$(api PATCH "/v1/runs/$id" '{"rate":1}')" 409 "PATCH of an ended run is 409"
+is "$(api PATCH /v1/runs/999999 '{"rate":1}')" 404 "PATCH of an unknown run is 404"
+is "$(jbody .error.code)" run_not_found "code run_not_found"
+
+# Pause and resume while VUs think: a thinking VU is not started twice, so
+# an iterations run ends on its count, and the target saw exactly that.
+seen0=$(target_stat requests)
+id=$(submit "{\"name\":\"think\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"r\",\"path\":\"/?delay=100ms\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":4,\"iterations\":40,\"think_time\":\"300ms\"}}")
+sleep 0.7
+for i in 1 2 3 4 5; do
+	api PATCH "/v1/runs/$id" '{"paused":true}' >/dev/null
+	api PATCH "/v1/runs/$id" '{"paused":false}' >/dev/null
+	sleep 0.15
+done
+wait_run "$id" 30
+is "$(jbody .status)" completed "pause/resume during think time: completes"
+is "$(jbody .summary.overall.total_requests)" 40 "with its 40 iterations"
+is "$(( $(target_stat requests) - seen0 ))" 40 "and the target saw 40"
+
+# Open model past max_vus: what waits at the end is counted as dropped.
+id=$(submit "$(long ov '{"executor":"constant-rate","rate":100,"duration":"2s","max_vus":2}' | sed 's/delay=10ms/delay=100ms/')")
+wait_run "$id" 20
+tot=$(jbody .summary.overall.total_requests)
+late=$(jbody .summary.open.late_iterations)
+drop=$(jbody .summary.open.dropped_iterations)
+ok $(( late > 0 && tot < 80 ? 0 : 1 )) "overloaded open model: $tot done, $late late"
+ok $(( tot + drop >= 190 && tot + drop <= 200 ? 0 : 1 )) \
+    "every scheduled iteration is done or dropped ($tot + $drop of 200)"
 
 # Targets outside allow_targets: 403 before anything is stored or sent.
 n=$(sq "SELECT count(*) FROM runs")

@@ -17,11 +17,23 @@ is "$(api POST /v1/runs "{\"name\":\"few\",\"target\":\"$TURL\",\"requests\":[{\
     201 "300 VUs fit"
 wait_run "$(jbody .id)" 20
 is "$(jbody .summary.overall.failed_requests)" 0 "and run without errors"
+# Raising the VUs of a running run meets the same check.
+id=$(submit "{\"name\":\"grow\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"r\",\"path\":\"/?delay=10ms\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":2,\"duration\":\"20s\"}}")
+sleep 0.5
+is "$(api PATCH "/v1/runs/$id" '{"vus":2000}')" 400 "PATCH to 2000 VUs is refused too"
+like "$(jbody .error.message)" 'LimitNOFILE' "saying what to raise"
+is "$(api PATCH "/v1/runs/$id" '{"vus":20}')" 200 "20 VUs fit"
+api POST "/v1/runs/$id/stop" >/dev/null
+wait_run "$id" 10
 stop_daemon
 
-printf 'max_samples = 1000\n' >"$T/cap.conf"
+# max_queue 0: a run starts when nothing runs, and nothing waits.
+printf 'max_samples = 1000\nmax_queue = 0\n' >"$T/cap.conf"
 start_daemon -c "$T/cap.conf" --threads 2 || { ok 1 "daemon starts"; done_testing; }
 id=$(submit "{\"name\":\"cap\",\"target\":\"$TURL\",\"samples\":\"all\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":4,\"iterations\":3000}}")
+ok $(( id > 0 ? 0 : 1 )) "max_queue 0 takes a run on an idle daemon"
+is "$(api POST /v1/runs "{\"name\":\"q\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"iterations\":1}}")" \
+    429 "and refuses one that would wait"
 wait_run "$id" 30
 is "$(jbody .status)" completed "a run past max_samples completes"
 is "$(jbody .summary.overall.total_requests)" 3000 "its statistics count every request"
