@@ -142,7 +142,7 @@ cmd_run_progress(const json_t *run)
 	double		 v;
 	int		 found;
 
-	if (json_is_true(json_object_get(run, "paused")))
+	if (json_is_object(p) && json_is_true(json_object_get(p, "paused")))
 		status = "paused";
 	line = xstrdup(status);
 	if (!json_is_object(p))

@@ -82,6 +82,7 @@ struct runs {
 	int			 starting;	/* active, its workers not yet */
 	int			 active_open;	/* its model is open */
 	int			 active_conns;	/* connections per VU */
+	int			 paused;	/* by PATCH */
 	enum run_end		 request;	/* stop asked by the API */
 	int			 patch_set[WORKER_STOP + 1];
 	double			 patch[WORKER_STOP + 1];
@@ -234,13 +235,15 @@ run_second_done(struct runs *rs, struct run *r, struct wblock *b)
 		r->last_requests = b->overall.ok + b->overall.failed +
 		    b->warmup_requests;
 	}
-	p = json_pack("{s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:b}",
+	/* requests and errors as the summary will count them; warmup apart */
+	p = json_pack("{s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:f, s:b}",
 	    "elapsed_s", (double)(now - r->t0) / 1e9,
 	    "duration_s", (double)(r->plan->warmup_ns + r->plan->duration_ns) /
 		1e9,
 	    "requests", (json_int_t)(r->total->overall.ok +
-		r->total->overall.failed + r->total->warmup_requests),
+		r->total->overall.failed),
 	    "errors", (json_int_t)r->total->overall.failed,
+	    "warmup_requests", (json_int_t)r->total->warmup_requests,
 	    "rps", (json_int_t)r->last_requests,
 	    "vus", (json_int_t)b->vus,
 	    "p95_ms", stats_ms(hist_percentile(&r->total->overall.lat, 95)),
@@ -803,6 +806,7 @@ runs_next(struct runs *rs)
 		 */
 		rs->active = id;
 		rs->starting = 1;
+		rs->paused = 0;
 		rs->request = END_NONE;
 		memset(rs->patch_set, 0, sizeof rs->patch_set);
 		json_decref(rs->progress);
@@ -1179,10 +1183,14 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 			continue;
 		rs->patch_set[i] = 1;
 		rs->patch[i] = val[i];
-		if (i == WORKER_PAUSE)
+		if (i == WORKER_PAUSE) {
 			rs->patch_set[WORKER_RESUME] = 0;
-		if (i == WORKER_RESUME)
+			rs->paused = 1;
+		}
+		if (i == WORKER_RESUME) {
 			rs->patch_set[WORKER_PAUSE] = 0;
+			rs->paused = 0;
+		}
 	}
 	pthread_mutex_unlock(&rs->lock);
 	event_active(rs->wake, EV_READ, 0);
@@ -1196,11 +1204,14 @@ run_progress(struct runs *rs, int64_t id)
 	json_t	*p = NULL;
 
 	pthread_mutex_lock(&rs->lock);
-	if (rs->active == id)
+	if (rs->active == id) {
 		p = rs->progress != NULL ? json_deep_copy(rs->progress) :
-		    json_pack("{s:f, s:I, s:I, s:I, s:I, s:f}", "elapsed_s",
-		    0.0, "requests", (json_int_t)0, "errors", (json_int_t)0,
-		    "rps", (json_int_t)0, "vus", (json_int_t)0, "p95_ms", 0.0);
+		    json_pack("{s:f, s:I, s:I, s:I, s:I, s:I, s:f}",
+		    "elapsed_s", 0.0, "requests", (json_int_t)0, "errors",
+		    (json_int_t)0, "warmup_requests", (json_int_t)0, "rps",
+		    (json_int_t)0, "vus", (json_int_t)0, "p95_ms", 0.0);
+		json_object_set_new(p, "paused", json_boolean(rs->paused));
+	}
 	pthread_mutex_unlock(&rs->lock);
 	return (p);
 }

@@ -30,12 +30,14 @@ is "$(api PATCH "/v1/runs/$id" '{"bogus":1}')" 400 "unknown field is 400"
 
 # Pause and resume.
 is "$(api PATCH "/v1/runs/$id" '{"paused":true}')" 200 "pause"
+is "$(jbody .progress.paused)" true "the run's progress says paused"
 sleep 2.2
 a=$(progress "$id" requests)
 sleep 1.5
 b=$(progress "$id" requests)
 is "$b" "$a" "no requests while paused"
 is "$(api PATCH "/v1/runs/$id" '{"paused":false}')" 200 "resume"
+is "$(jbody .progress.paused)" false "and no longer after resume"
 sleep 1.5
 c=$(progress "$id" requests)
 ok $(( c > b ? 0 : 1 )) "requests flow again after resume ($b -> $c)"
@@ -91,6 +93,17 @@ wait_run "$id" 30
 is "$(jbody .status)" completed "pause/resume during think time: completes"
 is "$(jbody .summary.overall.total_requests)" 40 "with its 40 iterations"
 is "$(( $(target_stat requests) - seen0 ))" 40 "and the target saw 40"
+
+# Progress during the warmup: its requests apart, none counted yet.
+id=$(submit "$(long wu '{"executor":"constant-vus","vus":2,"duration":"1s","warmup":"2s"}' | sed 's/delay=10ms/status=500/')")
+sleep 1.6
+is "$(progress "$id" requests)/$(progress "$id" errors)" 0/0 \
+    "warmup: no requests or errors counted yet"
+ok $(( $(progress "$id" warmup_requests) > 0 ? 0 : 1 )) "warmup requests shown apart"
+is "$(progress "$id" warmup)" true "progress says warmup"
+wait_run "$id" 10
+is "$(jbody .summary.overall.total_requests)" "$(jbody .summary.overall.failed_requests)" \
+    "then every counted request failed (status 500)"
 
 # Open model past max_vus: what waits at the end is counted as dropped.
 id=$(submit "$(long ov '{"executor":"constant-rate","rate":100,"duration":"2s","max_vus":2}' | sed 's/delay=10ms/delay=100ms/')")
