@@ -41,6 +41,7 @@ struct vu {
 	int			 next;		/* sequential, fallback */
 	int			 pending;	/* parallel, race */
 	int			 failed;
+	int			 incomplete;	/* a member got no response */
 	enum err_kind		 kind;
 	uint64_t		 member_start[PLAN_GROUP_MAX];
 	struct event		 think;
@@ -295,15 +296,18 @@ worker_record_group(struct vu *vu, uint64_t now)
 {
 	struct worker		*w = vu->w;
 	struct wstat		*s;
-	struct conn_result	 r;
 
 	if (vu->warmup)
 		return;
 	s = &w->cur->stats[vu->entry->stat];
-	memset(&r, 0, sizeof r);
-	r.kind = ERR_NONE;
-	r.example = "a member failed";
-	hist_record(&s->lat, now > vu->iter_start ? now - vu->iter_start : 0);
+	/*
+	 * As for a request (SPEC section 3): a group that failed for want of
+	 * a response (a timeout, a reset) adds no latency; one that failed
+	 * on a status does.
+	 */
+	if (!vu->failed || !vu->incomplete)
+		hist_record(&s->lat, now > vu->iter_start ?
+		    now - vu->iter_start : 0);
 	if (vu->failed) {
 		s->failed++;
 		s->errors[vu->kind]++;
@@ -381,6 +385,8 @@ worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
 	if (kind != ERR_NONE) {
 		vu->failed++;
 		vu->kind = kind;
+		if (kind != ERR_STATUS)
+			vu->incomplete = 1;
 	}
 	switch (e->group) {
 	case GROUP_PARALLEL:
@@ -470,6 +476,7 @@ worker_iteration(struct vu *vu)
 	}
 	e = vu->entry = &p->entries[lo];
 	vu->failed = 0;
+	vu->incomplete = 0;
 	vu->kind = ERR_NONE;
 	switch (e->group) {
 	case GROUP_PARALLEL:
