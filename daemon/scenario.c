@@ -1389,6 +1389,12 @@ v_load_sweep(struct vctx *c, json_t *in, json_t *out, const char *path,
 	if (v_opt(c, in, out, path, "level_duration", OPT_POSITIVE_DURATION,
 	    NULL, &us) != 0)
 		return (-1);
+	/* Each level's report is made of whole seconds of the run. */
+	if (us % 1000000 != 0) {
+		ptr_key(p, path, "level_duration");
+		return (vfail(c, p, "expected whole seconds, such as \"30s\" "
+		    "(each level is reported from whole seconds of the run)"));
+	}
 	*length = us * (int64_t)json_array_size(v);
 	return (0);
 }
@@ -1443,6 +1449,12 @@ v_load(struct vctx *c, json_t *in, const char *path)
 	    v_opt(c, in, out, path, "warmup", OPT_DURATION, json_string("0s"),
 	    &warmup) != 0)
 		goto fail;
+	if (ex == EXEC_SWEEP && warmup % 1000000 != 0) {
+		ptr_key(p, path, "warmup");
+		vfail(c, p, "expected whole seconds with sweep, such as \"5s\" "
+		    "(each level is reported from whole seconds of the run)");
+		goto fail;
+	}
 	if (ex != EXEC_CONSTANT_RATE && ex != EXEC_RAMPING_RATE) {
 		ptr_key(p, path, "think_time");
 		if ((v = json_object_get(in, "think_time")) == NULL)
