@@ -114,6 +114,10 @@ drop=$(jbody .summary.open.dropped_iterations)
 ok $(( late > 0 && tot < 80 ? 0 : 1 )) "overloaded open model: $tot done, $late late"
 ok $(( tot + drop >= 190 && tot + drop <= 200 ? 0 : 1 )) \
     "every scheduled iteration is done or dropped ($tot + $drop of 200)"
+lat=$(jbody .summary.overall.median_latency_ms)
+svc=$(jbody .summary.open.service_time.p50_ms)
+ok $(awk -v l="$lat" -v s="$svc" 'BEGIN { exit !(l > 3 * s && s >= 100) }'; echo $?) \
+    "latency from the schedule ($lat ms) counts the wait, service time ($svc ms) does not"
 
 # Targets outside allow_targets: 403 before anything is stored or sent.
 n=$(sq "SELECT count(*) FROM runs")
