@@ -79,6 +79,14 @@ id=$(submit "{\"name\":\"rv\",\"target\":\"$TURL\",$req,\"load\":{\"executor\":\
 wait_run "$id" 20
 is "$(jbody .status)" completed "ramping-vus completes"
 ok $(( $(jbody .summary.overall.total_requests) > 10 ? 0 : 1 )) "ramping-vus sent requests"
+# The shape, from the VUs active at the end of each second (the whole run's
+# intervals rows): up to near 4 after the first stage, back down at the end.
+vus=$(sq "SELECT group_concat(vus, ',') FROM (SELECT vus FROM intervals WHERE run_id = $id AND request = '*' ORDER BY second)")
+vmax=$(sq "SELECT max(vus) FROM intervals WHERE run_id = $id AND request = '*'")
+vlast=$(sq "SELECT vus FROM intervals WHERE run_id = $id AND request = '*' ORDER BY second DESC LIMIT 1")
+ok $(( ${vmax:-0} >= 2 ? 0 : 1 )) "ramping-vus ramps up (VUs per second: $vus)"
+ok $(( ${vlast:--1} >= 0 && ${vlast:--1} < ${vmax:-0} ? 0 : 1 )) \
+    "and back down (last second $vlast < max $vmax)"
 
 # sweep: one row per level.
 id=$(submit "{\"name\":\"sw\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"d\",\"path\":\"/?delay=2ms\"}],\"load\":{\"executor\":\"sweep\",\"levels\":[1,4],\"level_duration\":\"1s\"}}")
@@ -127,6 +135,16 @@ id=$(submit "$(grp fallback '/?status=503' '/')")
 wait_run "$id" 20
 is "$(jbody '.summary.requests[] | select(.name=="grp") | .successful_requests')" 10 "fallback succeeds on the second"
 is "$(jbody '.summary.requests[] | select(.name=="m1") | .failed_requests')" 10 "after the first fails"
+# A group that failed for want of a response adds no latency, as a request
+# does not; one that failed on a status does.
+id=$(submit "{\"name\":\"gt\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"grp\",\"group\":\"parallel\",\"requests\":[{\"name\":\"m1\",\"path\":\"/?delay=2s\",\"timeout\":\"100ms\"},{\"name\":\"m2\",\"path\":\"/\"}]}],\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"iterations\":3}}")
+wait_run "$id" 20
+is "$(jbody '.summary.requests[] | select(.name=="grp") | "\(.failed_requests) \(.max_latency_ms)"')" \
+    "3 0" "a group whose member timed out: failed, no latency"
+id=$(submit "$(grp parallel '/?status=500' '/')")
+wait_run "$id" 20
+ok $(jbody '.summary.requests[] | select(.name=="grp") | if .failed_requests == 10 and .max_latency_ms > 0 then 0 else 1 end') \
+    "a group failed on a status keeps its latency"
 
 # samples: "errors" keeps only failures, "none" keeps nothing.
 mix='"requests":[{"name":"good","path":"/"},{"name":"bad","path":"/?status=500"}]'
