@@ -247,9 +247,6 @@ batch_eof(sqlite3_vtab_cursor *base)
 static int
 batch_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col)
 {
-	static const char	*kinds[] = { NULL, "connect", "timeout",
-				     "reset", "status", "protocol", "tls",
-				     "dns" };
 	struct batch_vtab	*v = (struct batch_vtab *)base->pVtab;
 	struct writer		*wr = v->wr;
 	const struct sample	*s = &wr->batch[((struct batch_cursor *)base)->i];
@@ -276,7 +273,7 @@ batch_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col)
 		break;
 	case BATCH_ERROR:
 		if (s->error != ERR_NONE && s->error < ERR_NKINDS)
-			sqlite3_result_text(ctx, kinds[s->error], -1,
+			sqlite3_result_text(ctx, err_kind_name(s->error), -1,
 			    SQLITE_STATIC);
 		break;
 	case BATCH_WARMUP:
@@ -332,17 +329,6 @@ writer_cap(struct writer *wr, size_t n)
 	return (room);
 }
 
-/* Step an INSERT of n samples and count the outcome. */
-static void
-writer_step(struct writer *wr, sqlite3_stmt *st, size_t n)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		wr->failed += n;
-	else
-		wr->written += n;
-	sqlite3_reset(st);
-}
-
 /* Insert n samples with one statement, from the loadd_batch table. */
 static void
 writer_samples(struct writer *wr, const struct sample *s, size_t n)
@@ -351,7 +337,11 @@ writer_samples(struct writer *wr, const struct sample *s, size_t n)
 		return;
 	wr->batch = s;
 	wr->nbatch = n;
-	writer_step(wr, wr->ins_samples, n);
+	if (sqlite3_step(wr->ins_samples) != SQLITE_DONE)
+		wr->failed += n;
+	else
+		wr->written += n;
+	sqlite3_reset(wr->ins_samples);
 	wr->batch = NULL;
 	wr->nbatch = 0;
 }
@@ -432,7 +422,7 @@ writer_main(void *arg)
 	struct writer	*wr = arg;
 	struct sample	*buf;
 	struct timespec	 ts;
-	int		 stop = 0;
+	int		 stop = 0, intx;
 
 	/*
 	 * Background work: yield to the workers and the target on a busy
@@ -461,12 +451,12 @@ writer_main(void *arg)
 		/*
 		 * One transaction per drain, never held while asleep: the API's
 		 * own writes wait only for a drain (a few ms), and a crash
-		 * loses at most the last WRITER_POLL_MS.
+		 * loses at most the last WRITER_POLL_MS. Without one (BEGIN
+		 * failed) each statement commits on its own: nothing waits.
 		 */
-		if (writer_exec(wr, "BEGIN") != 0)
-			continue;
+		intx = writer_exec(wr, "BEGIN") == 0;
 		writer_drain(wr, buf);
-		if (writer_exec(wr, "COMMIT") != 0)
+		if (intx && writer_exec(wr, "COMMIT") != 0)
 			(void)writer_exec(wr, "ROLLBACK");
 	}
 	free(buf);

@@ -745,6 +745,27 @@ test_no_keepalive(void)
 
 static struct plan_req	 chain_req;
 static int		 chain_retried;
+static void		 on_chain(struct conn *, const struct conn_result *,
+			     void *);
+
+/*
+ * chain_req on a fresh connection, then again on it as the server (script
+ * s) closes it unanswered; returns how many connections the server took.
+ */
+static int
+chain_on_closing(const struct script *s, struct conn *c)
+{
+	int	accepts;
+
+	srv_set(s);
+	accepts = srv_get(&srv_accepts);
+	conn_init(c, &ctx);
+	ncalls = 0;
+	chain_retried = 0;
+	conn_request(c, &chain_req, on_chain, NULL);
+	pump(&ncalls, 2, 5000);
+	return (srv_get(&srv_accepts) - accepts);
+}
 
 /* Chain a second request from inside the callback, as the engine does. */
 static void
@@ -844,20 +865,14 @@ test_idle_close(void)
 	 * Closed when the next request came, unanswered: the resend on a new
 	 * connection hides it.
 	 */
-	srv_set(&s2);
-	accepts = srv_get(&srv_accepts);
-	conn_init(&c, &ctx);
-	ncalls = 0;
-	chain_retried = 0;
-	conn_request(&c, &chain_req, on_chain, NULL);
-	pump(&ncalls, 2, 5000);
+	accepts = chain_on_closing(&s2, &c);
 	is_int(ncalls, 2, "retry: two callbacks");
 	is_str(err_kind_name(got.kind), "none", "retry: no error");
 	is_int(got.status, 200, "retry: status");
 	ok(chain_retried, "retry: it was retried");
 	ok(got.bytes_sent >= chain_req.wirelen, "retry: bytes sent %llu",
 	    (unsigned long long)got.bytes_sent);
-	is_int(srv_get(&srv_accepts) - accepts, 2, "retry: two accepts");
+	is_int(accepts, 2, "retry: two accepts");
 	conn_close(&c);
 	pump(NULL, 0, 20);
 
@@ -866,17 +881,11 @@ test_idle_close(void)
 	 * not resent; the loss is a reset.
 	 */
 	mkreq(&chain_req, "POST", EP_PLAIN, 0, "x", 1);
-	srv_set(&s2);
-	accepts = srv_get(&srv_accepts);
-	conn_init(&c, &ctx);
-	ncalls = 0;
-	chain_retried = 0;
-	conn_request(&c, &chain_req, on_chain, NULL);
-	pump(&ncalls, 2, 5000);
+	accepts = chain_on_closing(&s2, &c);
 	is_int(ncalls, 2, "no POST retry: two callbacks");
 	is_str(err_kind_name(got.kind), "reset", "no POST retry: a reset");
 	ok(!chain_retried, "no POST retry: not resent");
-	is_int(srv_get(&srv_accepts) - accepts, 1, "no POST retry: one accept");
+	is_int(accepts, 1, "no POST retry: one accept");
 	conn_close(&c);
 	pump(NULL, 0, 20);
 }
