@@ -157,7 +157,7 @@ api_run_compare(struct api_request *req)
 {
 	const char	*bname, *brun_s, *tol_s, *format;
 	json_t		*crun = NULL, *brun = NULL, *b, *c;
-	double		 tol[COMPARE_NTOL];
+	struct tolerance tol;
 	char		*cause, *end, *md;
 	int64_t		 id, base;
 
@@ -183,7 +183,7 @@ api_run_compare(struct api_request *req)
 		    "NAME or run=ID (one of them)");
 		return;
 	}
-	if (compare_parse_tolerance(tol_s, tol, &cause) != 0) {
+	if (compare_parse_tolerance(tol_s, &tol, &cause) != 0) {
 		api_reply_error(req, 400, "invalid_tolerance", "", "%s", cause);
 		free(cause);
 		return;
@@ -222,7 +222,7 @@ api_run_compare(struct api_request *req)
 		json_decref(crun);
 		return;
 	}
-	c = compare_runs(req->store, base, id, bname, tol, brun, crun);
+	c = compare_runs(req->store, base, id, bname, &tol, brun, crun);
 	json_decref(crun);
 	json_decref(brun);
 	if (store_comparison_put(req->store, id, c, &cause) != 0) {

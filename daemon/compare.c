@@ -23,85 +23,111 @@
 #define COMPARE_MIN_SECONDS	6	/* fewer: no noise test (5 vs 5 can never reach the level) */
 #define COMPARE_DEFAULT		"mean:10%,p95:10%,p99:20%,rps:10%,error_rate:1%"
 
-/* The metrics a tolerance may name: name, STATS key, kind, percentile. */
-static const struct compare_metric {
-	const char	*name;
-	const char	*key;
-	int		 kind;
-	double		 pct;
-} compare_metrics[] = {
-	{ "mean", "avg_latency_ms", COMPARE_LATENCY, -1 },
-	{ "median", "median_latency_ms", COMPARE_LATENCY, 50 },
-	{ "p50", "median_latency_ms", COMPARE_LATENCY, 50 },
-	{ "p90", "p90_latency_ms", COMPARE_LATENCY, 90 },
-	{ "p95", "p95_latency_ms", COMPARE_LATENCY, 95 },
-	{ "p99", "p99_latency_ms", COMPARE_LATENCY, 99 },
-	{ "p99.9", "p999_latency_ms", COMPARE_LATENCY, 99.9 },
-	{ "max", "max_latency_ms", COMPARE_LATENCY, 100 },
-	{ "min", "min_latency_ms", COMPARE_LATENCY, 0 },
-	{ "stddev", "std_dev_ms", COMPARE_LATENCY, -2 },
-	{ "rps", "throughput_rps", COMPARE_RATE, -1 },
-	{ "error_rate", NULL, COMPARE_ERRORS, -1 },
-};
-#define COMPARE_NMETRICS (sizeof compare_metrics / sizeof compare_metrics[0])
-_Static_assert(COMPARE_NMETRICS == COMPARE_NTOL, "COMPARE_NTOL");
+/* "expected one of" the metrics a tolerance may name. */
+static const char *
+compare_metric_list(void)
+{
+	static char	buf[512];
+
+	if (buf[0] == '\0')
+		metric_list(buf, sizeof buf, METRIC_TOL);
+	return (buf);
+}
+
+/* Trim spaces at both ends of s, in place. */
+static char *
+compare_trim(char *s)
+{
+	char	*p;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	p = s + strlen(s);
+	while (p > s && isspace((unsigned char)p[-1]))
+		*--p = '\0';
+	return (s);
+}
 
 /*
- * Parse "metric:N%,..." into tol (one slot per known metric, -1 unset).
- * Returns 0, or -1 with *cause naming the bad part.
+ * Parse "[REQUEST:]METRIC:N%,..." (SPEC sections 8 and 13): a bare metric
+ * applies to the run and every request, a request's entry wins over the
+ * bare one for that request. Returns 0, or -1 with *cause naming the bad
+ * part.
  */
 int
-compare_parse_tolerance(const char *spec, double *tol, char **cause)
+compare_parse_tolerance(const char *spec, struct tolerance *tol, char **cause)
 {
-	char		*copy, *item, *next, *colon, *end, *p;
-	double		 v;
-	size_t		 i;
-	int		 rc = -1, any = 0;
+	struct tolerance_item	*it;
+	char			*copy, *item, *next, *colon, *metric, *end;
+	char			*req;
+	double			 v;
+	size_t			 i;
+	int			 m, rc = -1;
 
-	for (i = 0; i < COMPARE_NMETRICS; i++)
-		tol[i] = -1;
+	memset(tol, 0, sizeof *tol);
 	if (spec == NULL || *spec == '\0')
 		spec = COMPARE_DEFAULT;
 	copy = xstrdup(spec);
 	for (item = copy; item != NULL; item = next) {
 		if ((next = strchr(item, ',')) != NULL)
 			*next++ = '\0';
-		while (isspace((unsigned char)*item))
-			item++;
-		p = item + strlen(item);
-		while (p > item && isspace((unsigned char)p[-1]))
-			*--p = '\0';
-		if ((colon = strchr(item, ':')) == NULL) {
-			xasprintf(cause, "tolerance: expected METRIC:N%% (as in "
-			    "p95:10%%); got \"%s\"", item);
+		item = compare_trim(item);
+		if ((colon = strrchr(item, ':')) == NULL) {
+			xasprintf(cause, "tolerance: expected [REQUEST:]METRIC:"
+			    "N%% (as in p95:10%% or checkout:p95:5%%); got "
+			    "\"%s\"", item);
 			goto out;
 		}
 		*colon = '\0';
-		for (i = 0; i < COMPARE_NMETRICS; i++)
-			if (strcmp(item, compare_metrics[i].name) == 0)
-				break;
-		if (i == COMPARE_NMETRICS) {
+		req = NULL;
+		metric = item;
+		if ((end = strchr(item, ':')) != NULL) {
+			*end = '\0';
+			req = compare_trim(item);
+			metric = end + 1;
+			if (!parse_name(req)) {
+				xasprintf(cause, "tolerance: \"%s\" is not a "
+				    "request name", req);
+				goto out;
+			}
+		}
+		metric = compare_trim(metric);
+		if ((m = metric_lookup(metric, strlen(metric), METRIC_TOL)) < 0) {
 			xasprintf(cause, "tolerance: unknown metric \"%s\" "
-			    "(expected mean, median, p50, p90, p95, p99, "
-			    "p99.9, max, min, stddev, rps or error_rate)",
-			    item);
+			    "(expected one of %s)", metric,
+			    compare_metric_list());
 			goto out;
 		}
 		v = strtod(colon + 1, &end);
-		if (end == colon + 1 || strcmp(end, "%") != 0 || !isfinite(v) ||
-		    v < 0 || v > 1000) {
+		if (end == colon + 1 || strcmp(compare_trim(end), "%") != 0 ||
+		    !isfinite(v) || v < 0 || v > 1000) {
 			xasprintf(cause, "tolerance: %s: expected a percentage "
-			    "such as 10%%; got \"%s\"", item, colon + 1);
+			    "such as 10%%; got \"%s\"", metric, colon + 1);
 			goto out;
 		}
-		if (tol[i] >= 0) {
-			xasprintf(cause, "tolerance: %s given twice", item);
+		for (i = 0; i < tol->n; i++) {
+			if (tol->items[i].metric == (enum metric)m &&
+			    strcmp(tol->items[i].request, req != NULL ? req :
+			    "") == 0) {
+				xasprintf(cause, "tolerance: %s%s%s given "
+				    "twice", req != NULL ? req : "",
+				    req != NULL ? ":" : "", metric);
+				goto out;
+			}
+		}
+		if (tol->n == COMPARE_TOL_MAX) {
+			xasprintf(cause, "tolerance: more than %d entries",
+			    COMPARE_TOL_MAX);
 			goto out;
 		}
-		tol[i] = v;
-		any = 1;
+		it = &tol->items[tol->n++];
+		snprintf(it->request, sizeof it->request, "%s",
+		    req != NULL ? req : "");
+		snprintf(it->name, sizeof it->name, "%s", metric);
+		it->metric = (enum metric)m;
+		it->pct = v;
 	}
-	if (!any) {
+	if (tol->n == 0) {
 		xasprintf(cause, "tolerance: empty");
 		goto out;
 	}
@@ -179,8 +205,8 @@ compare_mann_whitney(const double *a, size_t na, const double *b, size_t nb)
  * would look like an outlier to the test.
  */
 static double *
-compare_series(sqlite3 *db, int64_t run, const char *request,
-    const struct compare_metric *m, size_t *n)
+compare_series(sqlite3 *db, int64_t run, const char *request, enum metric m,
+    size_t *n)
 {
 	sqlite3_stmt	*st;
 	struct hist	*h;
@@ -201,9 +227,9 @@ compare_series(sqlite3 *db, int64_t run, const char *request,
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		reqs = sqlite3_column_int64(st, 0);
 		errs = sqlite3_column_int64(st, 1);
-		if (m->kind == COMPARE_RATE)
+		if (m == METRIC_RPS)
 			x = (double)reqs;
-		else if (m->kind == COMPARE_ERRORS)
+		else if (m == METRIC_ERROR_RATE)
 			x = 100.0 * (double)errs / (double)reqs;
 		else {
 			h = hist_decode(sqlite3_column_blob(st, 2),
@@ -216,12 +242,13 @@ compare_series(sqlite3 *db, int64_t run, const char *request,
 				hist_free(h);
 				continue;
 			}
-			if (m->pct == -1)
+			if (m == METRIC_AVG)
 				x = hist_mean(h);
-			else if (m->pct == -2)
+			else if (m == METRIC_STDDEV)
 				x = hist_stddev(h);
 			else
-				x = (double)hist_percentile(h, m->pct);
+				x = (double)hist_percentile(h,
+				    metric_defs[m].pct);
 			hist_free(h);
 		}
 		v = xreallocarray(v, *n + 1, sizeof *v);
@@ -231,55 +258,55 @@ compare_series(sqlite3 *db, int64_t run, const char *request,
 	return (v);
 }
 
-/* A metric's value from a STATS object; error_rate in percent. */
-static double
-compare_value(json_t *stats, const struct compare_metric *m)
+/* A number for JSON, null for NAN. */
+static json_t *
+compare_num(double v, double scale)
 {
-	double	total, failed;
-
-	if (m->kind == COMPARE_ERRORS) {
-		total = json_number_value(json_object_get(stats,
-		    "total_requests"));
-		failed = json_number_value(json_object_get(stats,
-		    "failed_requests"));
-		return (total > 0 ? 100.0 * failed / total : 0);
-	}
-	return (json_number_value(json_object_get(stats, m->key)));
+	if (!isfinite(v))
+		return (json_null());
+	return (json_real(round(v * scale) / scale));
 }
 
 /*
  * One metric of one scope: change, verdict (beyond tolerance and beyond
- * the noise), and a note when the noise decided.
+ * the noise), and a note when the noise or missing data decided. NULL
+ * when neither run has data for it (SPEC 13: left out).
  */
 static json_t *
 compare_one(sqlite3 *db, int64_t base, int64_t cur, const char *request,
-    const struct compare_metric *m, double tol, json_t *bs, json_t *cs,
-    int *regressed)
+    const struct tolerance_item *it, const struct stats *bs,
+    const struct stats *cs, int *regressed)
 {
-	double		 bv = compare_value(bs, m), cv = compare_value(cs, m);
-	double		 change, *sa, *sb, p = -1;
+	double		 bv = bs->v[it->metric], cv = cs->v[it->metric];
+	double		 tol = it->pct, change = NAN, *sa, *sb, p = -1;
 	size_t		 na, nb;
 	const char	*verdict = "unchanged", *note = NULL;
-	int		 worse, better;
+	int		 worse = 0, better = 0;
 
-	change = bv != 0 ? 100.0 * (cv - bv) / bv : (cv != 0 ? 100.0 : 0);
-	switch (m->kind) {
-	case COMPARE_LATENCY:
-		worse = cv > bv * (1 + tol / 100);
-		better = cv < bv * (1 - tol / 100);
-		break;
-	case COMPARE_RATE:
-		worse = cv < bv * (1 - tol / 100);
-		better = cv > bv * (1 + tol / 100);
-		break;
-	default:	/* error_rate: absolute percentage points */
-		worse = cv - bv > tol;
-		better = bv - cv > tol;
-		break;
+	if (!isfinite(bv) && !isfinite(cv))
+		return (NULL);
+	if (!isfinite(cv)) {
+		worse = 1;
+		note = "no data";
+	} else if (!isfinite(bv))
+		note = "no data in the baseline";
+	else {
+		change = bv != 0 ? 100.0 * (cv - bv) / bv :
+		    (cv != 0 ? 100.0 : 0);
+		if (metric_defs[it->metric].unit == UNIT_MS) {
+			worse = cv > bv * (1 + tol / 100);
+			better = cv < bv * (1 - tol / 100);
+		} else if (it->metric == METRIC_RPS) {
+			worse = cv < bv * (1 - tol / 100);
+			better = cv > bv * (1 + tol / 100);
+		} else {	/* error_rate: absolute percentage points */
+			worse = cv - bv > tol;
+			better = bv - cv > tol;
+		}
 	}
-	if (worse || better) {
-		sa = compare_series(db, base, request, m, &na);
-		sb = compare_series(db, cur, request, m, &nb);
+	if (note == NULL && (worse || better)) {
+		sa = compare_series(db, base, request, it->metric, &na);
+		sb = compare_series(db, cur, request, it->metric, &nb);
 		if (na >= COMPARE_MIN_SECONDS && nb >= COMPARE_MIN_SECONDS) {
 			p = compare_mann_whitney(sa, na, sb, nb);
 			if (p >= COMPARE_ALPHA) {
@@ -296,12 +323,57 @@ compare_one(sqlite3 *db, int64_t base, int64_t cur, const char *request,
 		(*regressed)++;
 	} else if (better)
 		verdict = "improved";
-	return (json_pack("{s:s, s:s, s:f, s:f, s:f, s:s, s:s?, s:o}",
-	    "request", request, "metric", m->name, "baseline", bv,
-	    "current", cv, "change_pct", round(change * 100) / 100,
-	    "verdict", verdict, "note", note,
-	    "p_value", p >= 0 ? json_real(round(p * 10000) / 10000) :
-	    json_null()));
+	return (json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s?, s:o}",
+	    "request", request, "metric", it->name,
+	    "baseline", compare_num(bv, 1000), "current", compare_num(cv, 1000),
+	    "change_pct", compare_num(change, 100), "verdict", verdict,
+	    "note", note, "p_value", p >= 0 ? json_real(round(p * 10000) /
+	    10000) : json_null()));
+}
+
+/*
+ * Compare one scope ("*" or a request) under every tolerance that applies
+ * to it: the bare ones, each replaced by the request's own for the same
+ * metric, then the request's own for other metrics.
+ */
+static void
+compare_scope(sqlite3 *db, int64_t base, int64_t cur, const char *request,
+    const struct tolerance *tol, json_t *bj, json_t *cj, json_t *metrics,
+    int *regressed)
+{
+	const struct tolerance_item	*it, *own;
+	struct stats			 bs, cs;
+	json_t				*m;
+	size_t				 i, j;
+	int				 all = strcmp(request, "*") == 0;
+
+	stats_from_json(&bs, bj);
+	stats_from_json(&cs, cj);
+	for (i = 0; i < tol->n; i++) {
+		it = &tol->items[i];
+		if (it->request[0] != '\0') {
+			if (all || strcmp(it->request, request) != 0)
+				continue;
+			/* an override was compared in the bare one's place */
+			for (j = 0; j < tol->n; j++)
+				if (tol->items[j].request[0] == '\0' &&
+				    tol->items[j].metric == it->metric)
+					break;
+			if (j < tol->n)
+				continue;
+		} else if (!all) {
+			for (j = 0, own = NULL; j < tol->n; j++)
+				if (strcmp(tol->items[j].request,
+				    request) == 0 && tol->items[j].metric ==
+				    it->metric)
+					own = &tol->items[j];
+			if (own != NULL)
+				it = own;
+		}
+		if ((m = compare_one(db, base, cur, request, it, &bs, &cs,
+		    regressed)) != NULL)
+			json_array_append_new(metrics, m);
+	}
 }
 
 /* The request STATS of a summary by name, or NULL (borrowed). */
@@ -352,12 +424,13 @@ compare_env(json_t *warnings, json_t *be, json_t *ce)
  */
 json_t *
 compare_runs(struct store *st, int64_t base, int64_t cur, const char *name,
-    const double *tol, json_t *brun, json_t *crun)
+    const struct tolerance *tol, json_t *brun, json_t *crun)
 {
 	sqlite3		*db = store_db(st);
 	json_t		*bsum, *csum, *metrics, *added, *removed, *tj, *r;
 	json_t		*warnings, *b;
 	const char	*rn;
+	char		*key;
 	size_t		 i, k;
 	int		 regressed = 0;
 
@@ -365,16 +438,20 @@ compare_runs(struct store *st, int64_t base, int64_t cur, const char *name,
 	csum = json_object_get(crun, "summary");
 	metrics = json_array();
 	tj = json_object();
-	for (k = 0; k < COMPARE_NMETRICS; k++) {
-		if (tol[k] < 0)
-			continue;
-		json_object_set_new(tj, compare_metrics[k].name,
-		    json_real(tol[k]));
-		json_array_append_new(metrics, compare_one(db, base, cur, "*",
-		    &compare_metrics[k], tol[k],
-		    json_object_get(bsum, "overall"),
-		    json_object_get(csum, "overall"), &regressed));
+	for (k = 0; k < tol->n; k++) {
+		if (tol->items[k].request[0] == '\0')
+			json_object_set_new(tj, tol->items[k].name,
+			    json_real(tol->items[k].pct));
+		else {
+			xasprintf(&key, "%s:%s", tol->items[k].request,
+			    tol->items[k].name);
+			json_object_set_new(tj, key,
+			    json_real(tol->items[k].pct));
+			free(key);
+		}
 	}
+	compare_scope(db, base, cur, "*", tol, json_object_get(bsum,
+	    "overall"), json_object_get(csum, "overall"), metrics, &regressed);
 	added = json_array();
 	removed = json_array();
 	json_array_foreach(json_object_get(csum, "requests"), i, r) {
@@ -383,13 +460,8 @@ compare_runs(struct store *st, int64_t base, int64_t cur, const char *name,
 			json_array_append_new(added, json_string(rn));
 			continue;
 		}
-		for (k = 0; k < COMPARE_NMETRICS; k++) {
-			if (tol[k] < 0)
-				continue;
-			json_array_append_new(metrics, compare_one(db, base,
-			    cur, rn, &compare_metrics[k], tol[k], b, r,
-			    &regressed));
-		}
+		compare_scope(db, base, cur, rn, tol, b, r, metrics,
+		    &regressed);
 	}
 	json_array_foreach(json_object_get(bsum, "requests"), i, r) {
 		rn = json_string_value(json_object_get(r, "name"));

@@ -88,24 +88,59 @@ struct config	*config_load(int, char **, char **);
 void		 config_free(struct config *);
 void		 config_usage(void);
 
-/* parse.c -- small parsers shared by the validator, thresholds and reports */
+/* metric.c -- the one table of metrics (SPEC sections 4, 7, 8, 13) */
 enum metric {
+	METRIC_REQUESTS,
+	METRIC_SUCCESSES,
+	METRIC_ERRORS,
+	METRIC_SUCCESS_RATE,
+	METRIC_ERROR_RATE,
+	METRIC_RPS,
 	METRIC_AVG,
-	METRIC_MIN,
-	METRIC_MAX,
-	METRIC_MEDIAN,
+	METRIC_P25,
 	METRIC_P50,
+	METRIC_P75,
 	METRIC_P90,
 	METRIC_P95,
 	METRIC_P99,
 	METRIC_P999,
+	METRIC_MIN,
+	METRIC_MAX,
 	METRIC_STDDEV,
-	METRIC_RPS,
-	METRIC_ERROR_RATE,
-	METRIC_SUCCESS_RATE,
-	METRIC_REQUESTS,
-	METRIC_ERRORS
+	METRIC_BYTES_SENT,
+	METRIC_BYTES_RECEIVED,
+	METRIC_TARGET_RSS_GROWTH,
+	METRIC_TARGET_RSS_MAX,
+	METRIC_N
 };
+enum metric_unit {
+	UNIT_COUNT,
+	UNIT_PCT,
+	UNIT_RPS,
+	UNIT_MS,
+	UNIT_BYTES
+};
+#define METRIC_RULE	0x1	/* a threshold may name it */
+#define METRIC_TOL	0x2	/* a tolerance may name it */
+#define METRIC_RUN_ONLY	0x4	/* of the whole run, never of a request */
+struct metric_def {
+	const char	*name;		/* rule spelling, NULL: none */
+	const char	*alias;		/* "mean", "median" */
+	const char	*json;		/* STATS key, NULL: none */
+	const char	*column;	/* run_stats column, NULL: none */
+	enum metric_unit unit;
+	int		 flags;
+	double		 pct;		/* the percentile, -1: not one */
+};
+extern const struct metric_def	 metric_defs[METRIC_N];
+int		 metric_lookup(const char *, size_t, int);
+int		 metric_by_key(const char *);
+const char	*metric_list(char *, size_t, int);
+const char	*metric_name(enum metric);
+int		 metric_is_latency(enum metric);
+double		 metric_round(double);
+
+/* parse.c -- small parsers shared by the validator, thresholds and reports */
 enum cmp_op {
 	CMP_LT,
 	CMP_LE,
@@ -117,13 +152,11 @@ struct threshold {
 	char		 request[LOADD_NAME_MAX + 1];	/* "" = whole run */
 	enum metric	 metric;
 	enum cmp_op	 op;
-	double		 value;	/* ms (latency), percent (rates), or plain */
+	double		 value;	/* ms, percent, bytes, or plain */
 };
 int		 parse_duration(const char *, int64_t *, char **);
 int		 parse_name(const char *);
 int		 threshold_parse(const char *, struct threshold *, char **);
-const char	*metric_name(enum metric);
-int		 metric_is_latency(enum metric);
 const char	*cmp_op_name(enum cmp_op);
 int		 cmp_op_holds(enum cmp_op, double, double);
 
@@ -163,6 +196,9 @@ int		 store_run_delete(struct store *, int64_t, char **);
 int		 store_run_set_status(struct store *, int64_t, const char *,
 		     char **);
 void		 store_run_rebuild(struct store *, int64_t);
+struct result;
+int		 store_result_put(struct store *, int64_t,
+		     const struct result *, char **);
 int		 store_baseline_get(struct store *, const char *, json_t **,
 		     char **);
 int		 store_baseline_put(struct store *, const char *, int64_t,
@@ -454,24 +490,58 @@ void		 wstat_merge(struct wstat *, const struct wstat *);
 uint64_t	 clock_ns(void);
 
 /* stats.c -- statistics from merged worker blocks */
-json_t		*stats_json(const struct wstat *, double);
-int		 stats_metric(const struct wstat *, double, enum metric,
-		     double *);
+/* A scope's statistics: each metric's value, NAN where there is no data. */
+struct stats {
+	double		 v[METRIC_N];
+};
+void		 stats_compute(struct stats *, const struct wstat *, double);
+json_t		*stats_value_json(enum metric, double);
+json_t		*stats_json(const struct stats *);
+void		 stats_from_json(struct stats *, json_t *);
 json_t		*stats_errors(const struct plan *, const struct wblock *);
-json_t		*stats_thresholds(const struct plan *, const struct wblock *,
-		     double, int, int *);
+json_t		*stats_thresholds(const struct plan *, const struct stats *,
+		     const struct stats *, size_t, int, int *);
 double		 stats_ms(uint64_t);
 
+/* result.c -- a run's results, typed, and its summary document */
+struct result {
+	char		**names;	/* borrowed: requests, then groups */
+	size_t		 nnames;
+	size_t		*order;		/* report order: indexes of names */
+	struct stats	 overall;
+	struct stats	*stats;		/* one per name */
+	double		 duration_s;	/* NAN: nothing was measured */
+	uint64_t	 warmup_requests;
+	json_t		*errors;	/* SPEC section 7 rows */
+	json_t		*thresholds;	/* verdicts */
+	int		 passed;
+	const char	*reason;	/* why it did not pass, or NULL */
+};
+void		 result_build(struct result *, char **, size_t,
+		     const struct wblock *, double, json_t *);
+void		 result_judge(struct result *, const struct plan *, int);
+json_t		*result_summary(const struct result *);
+void		 result_free(struct result *);
+
 /* compare.c -- a run against a baseline */
-#define COMPARE_LATENCY	1
-#define COMPARE_RATE	2
-#define COMPARE_ERRORS	3
-#define COMPARE_NTOL	12	/* metrics a tolerance may name */
-int		 compare_parse_tolerance(const char *, double *, char **);
+#define COMPARE_TOL_MAX	64
+/* One entry of a tolerance: [REQUEST:]METRIC:N%. */
+struct tolerance_item {
+	char		 request[LOADD_NAME_MAX + 1];	/* "": every scope */
+	char		 name[16];	/* as the user spelt the metric */
+	enum metric	 metric;
+	double		 pct;
+};
+struct tolerance {
+	struct tolerance_item items[COMPARE_TOL_MAX];
+	size_t		 n;
+};
+int		 compare_parse_tolerance(const char *, struct tolerance *,
+		     char **);
 double		 compare_mann_whitney(const double *, size_t, const double *,
 		     size_t);
 json_t		*compare_runs(struct store *, int64_t, int64_t, const char *,
-		     const double *, json_t *, json_t *);
+		     const struct tolerance *, json_t *, json_t *);
 char		*compare_md(json_t *);
 
 /* run.c -- the run queue and the active run; state owned by the main thread */

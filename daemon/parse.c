@@ -19,14 +19,16 @@
 #define DURATION_EXAMPLE \
 	"expected a duration such as \"250ms\", \"1.5s\", \"2m\""
 
-static const char *metric_names[] = {
-	"avg", "min", "max", "median", "p50", "p90", "p95", "p99", "p99.9",
-	"stddev", "rps", "error_rate", "success_rate", "requests", "errors"
-};
-#define NMETRICS (sizeof metric_names / sizeof metric_names[0])
+/* "expected one of" the metrics a rule may name. */
+static const char *
+threshold_metrics(void)
+{
+	static char	buf[512];
 
-#define METRIC_LIST "avg, min, max, median, p50, p90, p95, p99, p99.9, " \
-	"stddev, rps, error_rate, success_rate, requests, errors"
+	if (buf[0] == '\0')
+		metric_list(buf, sizeof buf, METRIC_RULE);
+	return (buf);
+}
 
 /* Microseconds in one unit, or 0 if the unit is unknown. */
 static int64_t
@@ -168,8 +170,7 @@ threshold_parse(const char *rule, struct threshold *t, char **cause)
 	size_t		 len, numlen, unitlen;
 	char		*numstr;
 	double		 v;
-	u_int		 i;
-	int		 isint;
+	int		 i, isint;
 
 	memset(t, 0, sizeof *t);
 	if (rule == NULL || *threshold_skip(rule) == '\0') {
@@ -222,17 +223,12 @@ threshold_parse(const char *rule, struct threshold *t, char **cause)
 	len = p - start;
 	if (len == 0) {
 		xasprintf(cause, "missing metric in rule \"%s\" (expected one "
-		    "of %s)", rule, METRIC_LIST);
+		    "of %s)", rule, threshold_metrics());
 		return (-1);
 	}
-	for (i = 0; i < NMETRICS; i++) {
-		if (strlen(metric_names[i]) == len &&
-		    strncmp(metric_names[i], start, len) == 0)
-			break;
-	}
-	if (i == NMETRICS) {
+	if ((i = metric_lookup(start, len, METRIC_RULE)) < 0) {
 		xasprintf(cause, "unknown metric \"%.*s\" (expected one of %s)",
-		    (int)len, start, METRIC_LIST);
+		    (int)len, start, threshold_metrics());
 		return (-1);
 	}
 	t->metric = (enum metric)i;
@@ -247,7 +243,7 @@ threshold_parse(const char *rule, struct threshold *t, char **cause)
 		p += (p[1] == '=') ? 2 : 1;
 	} else if (*p == '\0') {
 		xasprintf(cause, "missing operator after \"%s\" (expected <, "
-		    "<=, > or >=)", metric_names[t->metric]);
+		    "<=, > or >=)", metric_name(t->metric));
 		return (-1);
 	} else {
 		start = p;
@@ -257,7 +253,7 @@ threshold_parse(const char *rule, struct threshold *t, char **cause)
 			p = start + 1;
 		xasprintf(cause, "unknown operator \"%.*s\" after \"%s\" "
 		    "(expected <, <=, > or >=)", (int)(p - start), start,
-		    metric_names[t->metric]);
+		    metric_name(t->metric));
 		return (-1);
 	}
 	if (*p == '=' || *p == '<' || *p == '>') {
@@ -270,12 +266,12 @@ threshold_parse(const char *rule, struct threshold *t, char **cause)
 	p = threshold_skip(p);
 	if (*p == '\0') {
 		xasprintf(cause, "missing value after \"%s %s\"",
-		    metric_names[t->metric], cmp_op_name(t->op));
+		    metric_name(t->metric), cmp_op_name(t->op));
 		return (-1);
 	}
 	if (*p == '-') {
 		xasprintf(cause, "%s value cannot be negative: \"%s\"",
-		    metric_names[t->metric], p);
+		    metric_name(t->metric), p);
 		return (-1);
 	}
 	num = p;
@@ -291,12 +287,12 @@ threshold_parse(const char *rule, struct threshold *t, char **cause)
 	numlen = p - num;
 	if (numlen == 0 || *p == '.') {
 		xasprintf(cause, "expected a number after \"%s %s\"; got "
-		    "\"%s\"", metric_names[t->metric], cmp_op_name(t->op), num);
+		    "\"%s\"", metric_name(t->metric), cmp_op_name(t->op), num);
 		return (-1);
 	}
 	if (numlen > 32) {
 		xasprintf(cause, "%s value is too long: \"%.*s\"",
-		    metric_names[t->metric], (int)numlen, num);
+		    metric_name(t->metric), (int)numlen, num);
 		return (-1);
 	}
 	numstr = xstrndup(num, numlen);
@@ -320,7 +316,8 @@ threshold_parse(const char *rule, struct threshold *t, char **cause)
 		return (-1);
 	}
 
-	if (metric_is_latency(t->metric)) {
+	switch (metric_defs[t->metric].unit) {
+	case UNIT_MS:
 		if (unitlen == 0) {
 			xasprintf(cause, "latency value needs a unit (us, ms, "
 			    "s): \"%.*s\"", (int)numlen, num);
@@ -337,59 +334,67 @@ threshold_parse(const char *rule, struct threshold *t, char **cause)
 			    "(expected us, ms or s)", (int)unitlen, unit);
 			return (-1);
 		}
-	} else if (t->metric == METRIC_ERROR_RATE ||
-	    t->metric == METRIC_SUCCESS_RATE) {
+		break;
+	case UNIT_PCT:
 		if (unitlen != 1 || unit[0] != '%') {
 			xasprintf(cause, "%s value needs a %% sign, such as "
 			    "\"1%%\"; got \"%.*s%.*s\"",
-			    metric_names[t->metric], (int)numlen, num,
+			    metric_name(t->metric), (int)numlen, num,
 			    (int)unitlen, unit);
 			return (-1);
 		}
 		if (v > 100.0) {
 			xasprintf(cause, "%s value must be between 0%% and "
-			    "100%%; got %.*s%%", metric_names[t->metric],
+			    "100%%; got %.*s%%", metric_name(t->metric),
 			    (int)numlen, num);
 			return (-1);
 		}
-	} else {
+		break;
+	case UNIT_BYTES:
+		/* Bytes, or k, m, g: 1024s, as in the config file. */
+		if (unitlen == 1 && (unit[0] == 'k' || unit[0] == 'K'))
+			v *= 1024.0;
+		else if (unitlen == 1 && (unit[0] == 'm' || unit[0] == 'M'))
+			v *= 1024.0 * 1024;
+		else if (unitlen == 1 && (unit[0] == 'g' || unit[0] == 'G'))
+			v *= 1024.0 * 1024 * 1024;
+		else if (unitlen != 0) {
+			xasprintf(cause, "unknown size unit \"%.*s\" for %s "
+			    "(expected bytes, or k, m or g)", (int)unitlen,
+			    unit, metric_name(t->metric));
+			return (-1);
+		}
+		break;
+	default:
 		if (unitlen != 0) {
 			xasprintf(cause, "%s value is a plain number without "
 			    "a unit; got \"%.*s%.*s\"",
-			    metric_names[t->metric], (int)numlen, num,
+			    metric_name(t->metric), (int)numlen, num,
 			    (int)unitlen, unit);
 			return (-1);
 		}
 		if (t->metric != METRIC_RPS && !isint) {
 			xasprintf(cause, "%s value must be a whole number; "
-			    "got \"%.*s\"", metric_names[t->metric],
+			    "got \"%.*s\"", metric_name(t->metric),
 			    (int)numlen, num);
 			return (-1);
 		}
+		break;
+	}
+	if ((metric_defs[t->metric].flags & METRIC_RUN_ONLY) &&
+	    t->request[0] != '\0') {
+		xasprintf(cause, "%s is a metric of the whole run; it cannot "
+		    "be given for request \"%s\"", metric_name(t->metric),
+		    t->request);
+		return (-1);
 	}
 	if (v > 1e15) {
 		xasprintf(cause, "%s value is too large: \"%.*s\"",
-		    metric_names[t->metric], (int)numlen, num);
+		    metric_name(t->metric), (int)numlen, num);
 		return (-1);
 	}
 	t->value = v;
 	return (0);
-}
-
-/* The rule spelling of a metric. */
-const char *
-metric_name(enum metric m)
-{
-	if ((u_int)m >= NMETRICS)
-		return ("unknown");
-	return (metric_names[m]);
-}
-
-/* Is the metric a latency, compared in milliseconds? */
-int
-metric_is_latency(enum metric m)
-{
-	return (m >= METRIC_AVG && m <= METRIC_STDDEV);
 }
 
 /* The rule spelling of an operator. */

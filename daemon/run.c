@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,11 @@ struct run {
 	struct run_second	 pending[RUN_PENDING_MAX];
 	int64_t			*delivered;	/* per worker: newest second */
 	int			 worker_busy_max; /* busiest worker, CPU % */
+	int			 nsys;		/* system samples taken */
+	int64_t			 sys_second;	/* newest system row */
+	int64_t			 target_rss_first; /* -1: not sampled */
+	int64_t			 target_rss_last;
+	int64_t			 target_rss_max;
 	size_t			 npending;
 	int64_t			 last_second;	/* newest merged */
 	uint64_t		 last_requests;	/* in it */
@@ -205,10 +211,13 @@ run_interval_rows(struct run *r, const struct wblock *b)
 		    i < b->nstats ? r->plan->stat_names[i] : "*");
 		row->requests = s->ok + s->failed;
 		row->errors = s->failed;
-		row->p50 = stats_ms(hist_percentile(&s->lat, 50));
-		row->p95 = stats_ms(hist_percentile(&s->lat, 95));
-		row->p99 = stats_ms(hist_percentile(&s->lat, 99));
-		row->max = stats_ms(hist_max(&s->lat));
+		row->p50 = row->p95 = row->p99 = row->max = NAN;
+		if (hist_count(&s->lat) > 0) {
+			row->p50 = stats_ms(hist_percentile(&s->lat, 50));
+			row->p95 = stats_ms(hist_percentile(&s->lat, 95));
+			row->p99 = stats_ms(hist_percentile(&s->lat, 99));
+			row->max = stats_ms(hist_max(&s->lat));
+		}
 		row->histlen = hist_encode(&s->lat, &row->hist);
 		row->vus = i < b->nstats ? -1 : b->vus;
 		writer_queue(r->writer, row);
@@ -236,17 +245,19 @@ run_second_done(struct runs *rs, struct run *r, struct wblock *b)
 		    b->warmup_requests;
 	}
 	/* requests and errors as the summary will count them; warmup apart */
-	p = json_pack("{s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:f, s:b}",
-	    "elapsed_s", (double)(now - r->t0) / 1e9,
-	    "duration_s", (double)(r->plan->warmup_ns + r->plan->duration_ns) /
-		1e9,
+	p = json_pack("{s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:o, s:b}",
+	    "elapsed_s", metric_round((double)(now - r->t0) / 1e9),
+	    "duration_s", metric_round((double)(r->plan->warmup_ns +
+		r->plan->duration_ns) / 1e9),
 	    "requests", (json_int_t)(r->total->overall.ok +
 		r->total->overall.failed),
 	    "errors", (json_int_t)r->total->overall.failed,
 	    "warmup_requests", (json_int_t)r->total->warmup_requests,
 	    "rps", (json_int_t)r->last_requests,
 	    "vus", (json_int_t)b->vus,
-	    "p95_ms", stats_ms(hist_percentile(&r->total->overall.lat, 95)),
+	    "p95_ms", hist_count(&r->total->overall.lat) > 0 ?
+		json_real(stats_ms(hist_percentile(&r->total->overall.lat,
+		95))) : json_null(),
 	    "warmup", (uint64_t)b->second * 1000000000ULL <
 		r->plan->warmup_ns);
 	pthread_mutex_lock(&rs->lock);
@@ -337,32 +348,75 @@ run_stop_workers(struct run *r, enum run_end why, const char *reason)
 		worker_command(r->workers[w], WORKER_STOP, 0);
 }
 
-/* Once a second: loadd's, the host's and the target's CPU and memory. */
+/* Take a system sample; queue it as the row of second (-1: no row). */
 static void
-run_sample_system(struct run *r)
+run_system_row(struct run *r, int64_t second)
 {
 	struct sysmon_sample	 ss;
 	struct writer_row	*row;
-	uint64_t		 now = clock_ns();
 
-	if (r->sysmon == NULL || r->writer == NULL || r->end != END_NONE ||
-	    now < r->t0 + 1000000000ULL)
-		return;
 	if (sysmon_sample(r->sysmon, &ss) != 0)
+		return;
+	r->nsys++;
+	if (ss.target_ok && ss.target_rss_bytes >= 0) {
+		if (r->target_rss_first < 0)
+			r->target_rss_first = ss.target_rss_bytes;
+		r->target_rss_last = ss.target_rss_bytes;
+		if (ss.target_rss_bytes > r->target_rss_max)
+			r->target_rss_max = ss.target_rss_bytes;
+	}
+	if (ss.threads_busy_pct > r->worker_busy_max)
+		r->worker_busy_max = ss.threads_busy_pct;
+	if (second < 0 || r->writer == NULL)
 		return;
 	row = xcalloc(1, sizeof *row);
 	row->kind = WRITER_SYSTEM;
-	row->second = (int64_t)((now - r->t0) / 1000000000ULL) - 1;
+	row->second = second;
 	row->cpu_pct = ss.cpu_pct;
 	row->rss = ss.rss_bytes;
 	row->target_cpu_pct = ss.target_cpu_pct;
 	row->target_rss = ss.target_ok ? ss.target_rss_bytes : -1;
 	writer_queue(r->writer, row);
-	if (ss.threads_busy_pct > r->worker_busy_max)
-		r->worker_busy_max = ss.threads_busy_pct;
+	r->sys_second = second;
 }
 
-/* The next tick: just after the workers' next second boundary. */
+/* Once a second: loadd's, the host's and the target's CPU and memory. */
+static void
+run_sample_system(struct run *r)
+{
+	uint64_t	now = clock_ns();
+	int64_t		second;
+
+	if (r->sysmon == NULL || r->writer == NULL || r->end != END_NONE ||
+	    now < r->t0 + 1000000000ULL)
+		return;
+	second = (int64_t)((now - r->t0) / 1000000000ULL) - 1;
+	if (second > r->sys_second)
+		run_system_row(r, second);
+}
+
+/*
+ * The end of the run: one more sample, so that a run shorter than a second
+ * has CPU and memory too (SPEC 13); its row is the second after the last.
+ */
+static void
+run_sample_end(struct run *r)
+{
+	if (r->sysmon != NULL && r->writer != NULL)
+		run_system_row(r, r->sys_second + 1);
+}
+
+/* The target metrics of thresholds, from the monitor's samples. */
+static void
+run_target_metrics(const struct run *r, struct stats *overall)
+{
+	if (r->target_rss_first < 0)
+		return;
+	overall->v[METRIC_TARGET_RSS_GROWTH] = (double)(r->target_rss_last -
+	    r->target_rss_first);
+	overall->v[METRIC_TARGET_RSS_MAX] = (double)r->target_rss_max;
+}
+
 static void
 run_tick_arm(struct run *r)
 {
@@ -383,6 +437,7 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 	struct runs	*rs = arg;
 	struct run	*r = rs->run;
 	enum run_end	 request;
+	struct result	 res;
 	json_t		*verdicts, *v;
 	size_t		 i;
 	int		 passed, w;
@@ -414,8 +469,11 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 
 	if (r->end == END_NONE && r->total->overall.ok +
 	    r->total->overall.failed > 0) {
-		verdicts = stats_thresholds(r->plan, r->total,
-		    run_elapsed(r, clock_ns()), 1, &passed);
+		result_build(&res, r->plan->stat_names, r->plan->nstats,
+		    r->total, run_elapsed(r, clock_ns()), NULL);
+		verdicts = stats_thresholds(r->plan, &res.overall, res.stats,
+		    res.nnames, 1, &passed);
+		result_free(&res);
 		if (!passed) {
 			json_array_foreach(verdicts, i, v) {
 				if (json_is_true(json_object_get(v, "passed")))
@@ -423,7 +481,7 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 				xasprintf(&why, "threshold \"%s\" failed "
 				    "(actual %g)", json_string_value(
 				    json_object_get(v, "rule")),
-				    json_real_value(json_object_get(v,
+				    json_number_value(json_object_get(v,
 				    "actual")));
 				log_info("run %lld: aborting: %s",
 				    (long long)r->id, why);
@@ -462,29 +520,39 @@ run_done(evutil_socket_t fd, short events, void *arg)
 	runs_next(rs);
 }
 
-/* Mark a run failed before it started, with an errors row when it is DNS. */
+/*
+ * Mark a run failed before it started: its summary says so through the same
+ * path as a finished run's (nothing measured: every statistic null), with
+ * an errors row when it is DNS.
+ */
 static void
 run_fail(struct runs *rs, int64_t id, const char *reason, int dns)
 {
-	json_t	*summary;
-	char	*text;
+	struct result	 res;
+	struct wblock	*b = wblock_create(0);
+	json_t		*summary;
+	char		*text, *cause;
 
 	log_warn("run %lld failed: %s", (long long)id, reason);
-	summary = json_pack("{s:[], s:[], s:[]}", "requests", "errors",
-	    "thresholds");
-	if (dns) {
-		json_array_append_new(json_object_get(summary, "errors"),
-		    json_pack("{s:s, s:s, s:n, s:i, s:s}", "request", "*",
-		    "kind", "dns", "status", "count", 1, "example", reason));
-		run_sql(rs, "INSERT INTO errors (run_id, request, kind, count, "
-		    "example) VALUES (?, '*', 'dns', 1, ?)", "is", id, reason);
+	result_build(&res, NULL, 0, b, NAN, NULL);
+	free(b);
+	result_judge(&res, NULL, 0);
+	if (dns)
+		json_array_append_new(res.errors, json_pack("{s:s, s:s, s:n, "
+		    "s:i, s:s}", "request", "*", "kind", "dns", "status",
+		    "count", 1, "example", reason));
+	if (store_result_put(rs->store, id, &res, &cause) != 0) {
+		log_error("run %lld: %s", (long long)id, cause);
+		free(cause);
 	}
+	summary = result_summary(&res);
 	text = json_dumps(summary, JSON_COMPACT);
 	run_sql(rs, "UPDATE runs SET status = 'failed', passed = 0, "
 	    "ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), reason = ?, "
 	    "summary = ? WHERE id = ?", "ssi", reason, text, id);
 	free(text);
 	json_decref(summary);
+	result_free(&res);
 }
 
 /* A run that could not start is no longer active. */
@@ -521,6 +589,8 @@ run_start(struct runs *rs, int64_t id)
 	r = xcalloc(1, sizeof *r);
 	r->id = id;
 	r->last_second = -1;
+	r->sys_second = -1;
+	r->target_rss_first = r->target_rss_last = r->target_rss_max = -1;
 	r->plan = plan_compile(spec, rs->config, &why, &cause);
 	json_decref(spec);
 	if (r->plan == NULL) {
@@ -543,11 +613,8 @@ run_start(struct runs *rs, int64_t id)
 		log_warn("run %lld: no system metrics: %s", (long long)id,
 		    cause);
 		free(cause);
-	} else {
-		struct sysmon_sample	ss;
-
-		sysmon_sample(r->sysmon, &ss);	/* primes the counters */
-	}
+	} else
+		run_system_row(r, -1);	/* primes the counters: the start */
 	r->nworkers = rs->config->threads;
 	r->total = wblock_create(r->plan->nstats);
 	if (r->plan->executor == EXEC_SWEEP) {
@@ -611,43 +678,26 @@ run_start(struct runs *rs, int64_t id)
 	return (0);
 }
 
-/* Write one STATS row of run_stats. */
-static void
-run_stats_row(struct runs *rs, int64_t id, const char *name, json_t *st)
-{
-#define F(k)	json_real_value(json_object_get(st, k))
-#define I(k)	(int64_t)json_integer_value(json_object_get(st, k))
-	run_sql(rs, "INSERT OR REPLACE INTO run_stats (run_id, request, "
-	    "total_requests, successful_requests, failed_requests, "
-	    "throughput_rps, avg_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, "
-	    "min_ms, max_ms, stddev_ms, bytes_sent, bytes_received) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    "isiiiddddddddddii", id, name, I("total_requests"),
-	    I("successful_requests"), I("failed_requests"),
-	    F("throughput_rps"), F("avg_latency_ms"), F("median_latency_ms"),
-	    F("p90_latency_ms"), F("p95_latency_ms"), F("p99_latency_ms"),
-	    F("p999_latency_ms"), F("min_latency_ms"), F("max_latency_ms"),
-	    F("std_dev_ms"), I("bytes_sent"), I("bytes_received"));
-#undef F
-#undef I
-}
-
 /* The service-time view of an open-model run, beside the latency. */
 static json_t *
 run_open_json(struct run *r)
 {
 	const struct hist	*h = &r->total->svc;
 
-	return (json_pack("{s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}}",
+	int			 any = hist_count(h) > 0;
+
+#define MS(x)	(any ? json_real(metric_round(x)) : json_null())
+	return (json_pack("{s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o, s:o}}",
 	    "late_iterations", (json_int_t)r->total->late,
 	    "dropped_iterations", (json_int_t)r->total->dropped,
 	    "service_time",
-	    "avg_ms", hist_count(h) > 0 ? hist_mean(h) / 1e6 : 0.0,
-	    "p50_ms", stats_ms(hist_percentile(h, 50)),
-	    "p90_ms", stats_ms(hist_percentile(h, 90)),
-	    "p95_ms", stats_ms(hist_percentile(h, 95)),
-	    "p99_ms", stats_ms(hist_percentile(h, 99)),
-	    "max_ms", stats_ms(hist_max(h))));
+	    "avg_ms", MS(hist_mean(h) / 1e6),
+	    "p50_ms", MS(stats_ms(hist_percentile(h, 50))),
+	    "p90_ms", MS(stats_ms(hist_percentile(h, 90))),
+	    "p95_ms", MS(stats_ms(hist_percentile(h, 95))),
+	    "p99_ms", MS(stats_ms(hist_percentile(h, 99))),
+	    "max_ms", MS(stats_ms(hist_max(h)))));
+#undef MS
 }
 
 /*
@@ -658,12 +708,14 @@ static void
 run_finish(struct runs *rs, struct run *r)
 {
 	const struct plan	*p = r->plan;
-	json_t			*summary, *reqs, *levels, *errors, *th, *e, *st;
-	char			*text;
+	struct result		 res;
+	struct stats		 lst;
+	json_t			*summary, *levels, *st;
+	char			*text, *cause;
 	double			 elapsed, lvl_s;
 	uint64_t		 written = 0, failed = 0, shed = 0, capped = 0;
 	size_t			 i;
-	int			 w, passed;
+	int			 w;
 
 	for (w = 0; w < r->nworkers; w++)
 		worker_join(r->workers[w]);
@@ -675,6 +727,7 @@ run_finish(struct runs *rs, struct run *r)
 		r->end = END_COMPLETED;
 	if (r->writer != NULL) {
 		run_collect(rs, r, 1);
+		run_sample_end(r);
 		writer_stop(r->writer, &written, &failed, &capped);
 	}
 	for (w = 0; w < r->nworkers; w++) {
@@ -684,38 +737,23 @@ run_finish(struct runs *rs, struct run *r)
 
 	if (r->end != END_FAILED) {
 		elapsed = run_elapsed(r, r->t_end);
-		reqs = json_array();
-		for (i = 0; i < p->nstats; i++) {
-			st = stats_json(&r->total->stats[i], elapsed);
-			run_stats_row(rs, r->id, p->stat_names[i], st);
-			json_object_set_new(st, "name",
-			    json_string(p->stat_names[i]));
-			json_array_append_new(reqs, st);
+		result_build(&res, p->stat_names, p->nstats, r->total, elapsed,
+		    p->spec);
+		json_decref(res.errors);
+		res.errors = stats_errors(p, r->total);
+		run_target_metrics(r, &res.overall);
+		result_judge(&res, p, r->end == END_COMPLETED);
+		if (res.reason != NULL && r->reason == NULL)
+			r->reason = xstrdup(res.reason);
+		if (store_result_put(rs->store, r->id, &res, &cause) != 0) {
+			log_error("run %lld: %s", (long long)r->id, cause);
+			free(cause);
 		}
-		st = stats_json(&r->total->overall, elapsed);
-		run_stats_row(rs, r->id, "*", st);
-		errors = stats_errors(p, r->total);
-		json_array_foreach(errors, i, e)
-			run_sql(rs, "INSERT INTO errors (run_id, request, "
-			    "kind, status, count, example) VALUES "
-			    "(?, ?, ?, ?, ?, ?)", "issiis", r->id,
-			    json_string_value(json_object_get(e, "request")),
-			    json_string_value(json_object_get(e, "kind")),
-			    json_is_integer(json_object_get(e, "status")) ?
-			    (int64_t)json_integer_value(json_object_get(e,
-			    "status")) : (int64_t)0,
-			    (int64_t)json_integer_value(json_object_get(e,
-			    "count")),
-			    json_string_value(json_object_get(e, "example")));
-		run_sql(rs, "UPDATE errors SET status = NULL WHERE run_id = ? "
-		    "AND status = 0", "i", r->id);
-		th = stats_thresholds(p, r->total, elapsed, 0, &passed);
-		summary = json_pack("{s:o, s:o, s:o, s:o, s:f, s:I, s:I, s:I}",
-		    "overall", st, "requests", reqs, "errors", errors,
-		    "thresholds", th, "duration_s", elapsed,
-		    "warmup_requests", (json_int_t)r->total->warmup_requests,
-		    "samples_stored", (json_int_t)written,
-		    "samples_shed", (json_int_t)(shed + failed));
+		summary = result_summary(&res);
+		json_object_set_new(summary, "samples_stored",
+		    json_integer((json_int_t)written));
+		json_object_set_new(summary, "samples_shed",
+		    json_integer((json_int_t)(shed + failed)));
 		if (capped > 0)
 			json_object_set_new(summary, "samples_capped",
 			    json_integer((json_int_t)capped));
@@ -724,11 +762,18 @@ run_finish(struct runs *rs, struct run *r)
 		if (r->worker_busy_max >= 0)
 			json_object_set_new(summary, "worker_cpu_pct_max",
 			    json_integer(r->worker_busy_max));
+		if (r->sysmon != NULL)
+			json_object_set_new(summary, "system_samples",
+			    json_pack("{s:i, s:o}", "count", r->nsys,
+			    "target_rss_start_bytes", r->target_rss_first >= 0 ?
+			    json_integer(r->target_rss_first) : json_null()));
 		if (r->levels != NULL) {
 			levels = json_array();
 			for (i = 0; i < p->nstages; i++) {
 				lvl_s = (double)p->stages[i].duration_ns / 1e9;
-				st = stats_json(&r->levels[i]->overall, lvl_s);
+				stats_compute(&lst, &r->levels[i]->overall,
+				    lvl_s);
+				st = stats_json(&lst);
 				json_object_set_new(st, "vus", json_integer(
 				    (json_int_t)p->stages[i].target));
 				json_array_append_new(levels, st);
@@ -743,18 +788,17 @@ run_finish(struct runs *rs, struct run *r)
 		run_sql(rs, "UPDATE runs SET status = ?, passed = ?, ended_at = "
 		    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), summary = ?, "
 		    "reason = ? WHERE id = ?", "sissi", run_end_status(r->end),
-		    (int64_t)(r->end == END_COMPLETED && passed),
-		    text, r->reason, r->id);
-		log_info("run %lld %s: %llu requests, %llu failed, %.1f rps%s",
+		    (int64_t)res.passed, text, r->reason, r->id);
+		log_info("run %lld %s: %.0f requests, %.0f failed%s%s",
 		    (long long)r->id, run_end_status(r->end),
-		    (unsigned long long)(r->total->overall.ok +
-		    r->total->overall.failed),
-		    (unsigned long long)r->total->overall.failed,
-		    elapsed > 0 ? (double)(r->total->overall.ok +
-		    r->total->overall.failed) / elapsed : 0.0,
-		    passed ? "" : ", thresholds failed");
+		    res.overall.v[METRIC_REQUESTS],
+		    res.overall.v[METRIC_ERRORS],
+		    res.passed ? "" : ", not passed: ",
+		    res.passed ? "" : (r->reason != NULL ? r->reason :
+		    "thresholds failed"));
 		free(text);
 		json_decref(summary);
+		result_free(&res);
 	}
 
 	pthread_mutex_lock(&rs->lock);

@@ -35,6 +35,7 @@ struct vctx {
 	struct verror		*err;
 	json_t			*names;	/* request names -> JSON pointer */
 	int			 has_target;
+	int			 has_monitor;	/* the scenario has a monitor */
 };
 
 static const char *scenario_fields[] = {
@@ -715,6 +716,18 @@ v_threshold(struct vctx *c, json_t *v, const char *path, const char *owner)
 	if (threshold_parse(rule, &t, &cause) != 0) {
 		vfail(c, rpath, "%s", cause);
 		free(cause);
+		return (NULL);
+	}
+	if ((metric_defs[t.metric].flags & METRIC_RUN_ONLY) &&
+	    owner != NULL) {
+		vfail(c, rpath, "%s is a metric of the whole run; put it in "
+		    "the scenario's thresholds", metric_name(t.metric));
+		return (NULL);
+	}
+	if ((metric_defs[t.metric].flags & METRIC_RUN_ONLY) &&
+	    !c->has_monitor) {
+		vfail(c, rpath, "%s needs a \"monitor\" (the target process "
+		    "whose memory is sampled)", metric_name(t.metric));
 		return (NULL);
 	}
 	if (t.request[0] != '\0' && owner != NULL &&
@@ -1667,6 +1680,7 @@ scenario_validate(json_t *in, const struct limits *lim, struct verror *err)
 		return (NULL);
 	}
 	c.names = json_object();
+	c.has_monitor = json_object_get(in, "monitor") != NULL;
 	out = json_object();
 	if (v_scenario(&c, in, out) != 0) {
 		json_decref(out);

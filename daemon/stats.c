@@ -19,102 +19,93 @@ stats_ms(uint64_t ns)
 	return (round((double)ns / 1000.0) / 1000.0);
 }
 
-/* Round for display: keep JSON short and stable. */
+/* A percentile of h in ms, NAN when h is empty. */
 static double
-stats_round(double v, int digits)
+stats_pct(const struct hist *h, double pct)
 {
-	double	f = pow(10, digits);
-
-	return (round(v * f) / f);
+	if (hist_count(h) == 0)
+		return (NAN);
+	return (stats_ms(hist_percentile(h, pct)));
 }
 
-/* The STATS object of SPEC section 7 over elapsed seconds. */
-json_t *
-stats_json(const struct wstat *s, double elapsed)
+/*
+ * The statistics of one scope over elapsed seconds (NAN: the run never
+ * measured). A metric with no data behind it is NAN, never 0 (SPEC 13):
+ * latency without a response, a rate without a request or without time.
+ */
+void
+stats_compute(struct stats *st, const struct wstat *s, double elapsed)
 {
 	const struct hist	*h = &s->lat;
-	uint64_t		 total = s->ok + s->failed;
-	int			 any = hist_count(h) > 0;
+	double			 total = (double)(s->ok + s->failed);
+	int			 i, any = hist_count(h) > 0;
 
-	return (json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, "
-	    "s:f, s:f, s:f, s:f, s:f, s:I, s:I}",
-	    "total_requests", (json_int_t)total,
-	    "successful_requests", (json_int_t)s->ok,
-	    "failed_requests", (json_int_t)s->failed,
-	    "success_rate_pct", total > 0 ?
-		stats_round(100.0 * (double)s->ok / (double)total, 3) : 0.0,
-	    "throughput_rps", elapsed > 0 ?
-		stats_round((double)total / elapsed, 2) : 0.0,
-	    "avg_latency_ms", any ? stats_round(hist_mean(h) / 1e6, 3) : 0.0,
-	    "median_latency_ms", stats_ms(hist_percentile(h, 50)),
-	    "p90_latency_ms", stats_ms(hist_percentile(h, 90)),
-	    "p95_latency_ms", stats_ms(hist_percentile(h, 95)),
-	    "p99_latency_ms", stats_ms(hist_percentile(h, 99)),
-	    "p999_latency_ms", stats_ms(hist_percentile(h, 99.9)),
-	    "min_latency_ms", any ? stats_ms(hist_min(h)) : 0.0,
-	    "max_latency_ms", stats_ms(hist_max(h)),
-	    "std_dev_ms", any ? stats_round(hist_stddev(h) / 1e6, 3) : 0.0,
-	    "bytes_sent", (json_int_t)s->bytes_sent,
-	    "bytes_received", (json_int_t)s->bytes_recv));
-}
-
-/* The value of a threshold metric; latency in ms, rates in percent. */
-int
-stats_metric(const struct wstat *s, double elapsed, enum metric m,
-    double *out)
-{
-	const struct hist	*h = &s->lat;
-	uint64_t		 total = s->ok + s->failed;
-
-	switch (m) {
-	case METRIC_AVG:
-		*out = hist_count(h) > 0 ? hist_mean(h) / 1e6 : 0;
-		break;
-	case METRIC_MIN:
-		*out = hist_count(h) > 0 ? stats_ms(hist_min(h)) : 0;
-		break;
-	case METRIC_MAX:
-		*out = stats_ms(hist_max(h));
-		break;
-	case METRIC_MEDIAN:
-	case METRIC_P50:
-		*out = stats_ms(hist_percentile(h, 50));
-		break;
-	case METRIC_P90:
-		*out = stats_ms(hist_percentile(h, 90));
-		break;
-	case METRIC_P95:
-		*out = stats_ms(hist_percentile(h, 95));
-		break;
-	case METRIC_P99:
-		*out = stats_ms(hist_percentile(h, 99));
-		break;
-	case METRIC_P999:
-		*out = stats_ms(hist_percentile(h, 99.9));
-		break;
-	case METRIC_STDDEV:
-		*out = hist_count(h) > 0 ? hist_stddev(h) / 1e6 : 0;
-		break;
-	case METRIC_RPS:
-		*out = elapsed > 0 ? (double)total / elapsed : 0;
-		break;
-	case METRIC_ERROR_RATE:
-		*out = total > 0 ? 100.0 * (double)s->failed / (double)total :
-		    0;
-		break;
-	case METRIC_SUCCESS_RATE:
-		*out = total > 0 ? 100.0 * (double)s->ok / (double)total : 0;
-		break;
-	case METRIC_REQUESTS:
-		*out = (double)total;
-		break;
-	case METRIC_ERRORS:
-		*out = (double)s->failed;
-		break;
-	default:
-		return (-1);
+	for (i = 0; i < METRIC_N; i++)
+		st->v[i] = NAN;
+	st->v[METRIC_REQUESTS] = total;
+	st->v[METRIC_SUCCESSES] = (double)s->ok;
+	st->v[METRIC_ERRORS] = (double)s->failed;
+	st->v[METRIC_BYTES_SENT] = (double)s->bytes_sent;
+	st->v[METRIC_BYTES_RECEIVED] = (double)s->bytes_recv;
+	if (total > 0) {
+		st->v[METRIC_SUCCESS_RATE] = 100.0 * (double)s->ok / total;
+		st->v[METRIC_ERROR_RATE] = 100.0 * (double)s->failed / total;
 	}
-	return (0);
+	if (elapsed > 0)
+		st->v[METRIC_RPS] = total / elapsed;
+	if (!any)
+		return;
+	for (i = 0; i < METRIC_N; i++)
+		if (metric_defs[i].unit == UNIT_MS && metric_defs[i].pct >= 0)
+			st->v[i] = stats_pct(h, metric_defs[i].pct);
+	st->v[METRIC_MIN] = stats_ms(hist_min(h));
+	st->v[METRIC_AVG] = hist_mean(h) / 1e6;
+	st->v[METRIC_STDDEV] = hist_stddev(h) / 1e6;
+}
+
+/* A value for JSON: null without data, integers as such, 3 decimals. */
+json_t *
+stats_value_json(enum metric m, double v)
+{
+	if (!isfinite(v))
+		return (json_null());
+	if (metric_defs[m].unit == UNIT_COUNT ||
+	    metric_defs[m].unit == UNIT_BYTES)
+		return (json_integer((json_int_t)llround(v)));
+	return (json_real(metric_round(v)));
+}
+
+/* The STATS object of SPEC section 7, in the table's order. */
+json_t *
+stats_json(const struct stats *st)
+{
+	json_t	*o = json_object();
+	int	 i;
+
+	for (i = 0; i < METRIC_N; i++)
+		if (metric_defs[i].json != NULL)
+			json_object_set_new(o, metric_defs[i].json,
+			    stats_value_json(i, st->v[i]));
+	return (o);
+}
+
+/* Read a STATS object back (a stored summary): absent or null is NAN. */
+void
+stats_from_json(struct stats *st, json_t *o)
+{
+	json_t	*v;
+	int	 i;
+
+	for (i = 0; i < METRIC_N; i++) {
+		st->v[i] = NAN;
+		if (metric_defs[i].json != NULL &&
+		    json_is_number(v = json_object_get(o, metric_defs[i].json)))
+			st->v[i] = json_number_value(v);
+	}
+	/* error_rate is no STATS key: derive it as the run did */
+	if (st->v[METRIC_REQUESTS] > 0 && isfinite(st->v[METRIC_ERRORS]))
+		st->v[METRIC_ERROR_RATE] = 100.0 * st->v[METRIC_ERRORS] /
+		    st->v[METRIC_REQUESTS];
 }
 
 /* Append one errors row. */
@@ -173,45 +164,50 @@ stats_errors(const struct plan *p, const struct wblock *b)
 
 /*
  * Evaluate the thresholds (only the abort_on_fail ones when only_abort)
- * against block b; *passed is 0 if any fails. Returns the verdict list.
+ * on overall and the per-name stats; *passed is 0 if any fails. A metric
+ * with no data fails with actual null and the note "no data" (SPEC 13),
+ * except while the run is going (only_abort): no data yet is no verdict.
  */
 json_t *
-stats_thresholds(const struct plan *p, const struct wblock *b,
-    double elapsed, int only_abort, int *passed)
+stats_thresholds(const struct plan *p, const struct stats *overall,
+    const struct stats *per, size_t nper, int only_abort, int *passed)
 {
 	const struct plan_threshold	*pt;
-	const struct wstat		*s;
+	const struct stats		*s;
 	json_t				*list = json_array();
 	double				 actual;
 	size_t				 i, j;
-	int				 ok;
+	int				 ok, nodata;
 
 	*passed = 1;
 	for (i = 0; i < p->nthresholds; i++) {
 		pt = &p->thresholds[i];
 		if (only_abort && !pt->abort_on_fail)
 			continue;
-		s = &b->overall;
+		s = overall;
 		if (pt->t.request[0] != '\0') {
-			for (j = 0; j < p->nstats && j < b->nstats; j++)
+			for (j = 0; j < p->nstats && j < nper; j++)
 				if (strcmp(p->stat_names[j],
 				    pt->t.request) == 0)
 					break;
-			if (j == p->nstats || j == b->nstats)
+			if (j == p->nstats || j == nper)
 				continue;	/* validated: cannot happen */
-			s = &b->stats[j];
+			s = &per[j];
 		}
-		if (stats_metric(s, elapsed, pt->t.metric, &actual) != 0)
+		actual = s->v[pt->t.metric];
+		nodata = !isfinite(actual);
+		if (nodata && only_abort)
 			continue;
-		ok = cmp_op_holds(pt->t.op, actual, pt->t.value);
+		ok = !nodata && cmp_op_holds(pt->t.op, actual, pt->t.value);
 		if (!ok)
 			*passed = 0;
-		json_array_append_new(list, json_pack("{s:s, s:s?, s:s, s:f, "
-		    "s:b, s:b}", "rule", pt->rule,
+		json_array_append_new(list, json_pack("{s:s, s:s?, s:s, s:o, "
+		    "s:b, s:b, s:s?}", "rule", pt->rule,
 		    "request", pt->t.request[0] != '\0' ? pt->t.request : NULL,
 		    "metric", metric_name(pt->t.metric),
-		    "actual", stats_round(actual, 3),
-		    "passed", ok, "abort_on_fail", pt->abort_on_fail));
+		    "actual", stats_value_json(pt->t.metric, actual),
+		    "passed", ok, "abort_on_fail", pt->abort_on_fail,
+		    "note", nodata ? "no data" : NULL));
 	}
 	return (list);
 }

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -647,152 +648,222 @@ store_run_set_status(struct store *st, int64_t id, const char *status,
 	return (rc);
 }
 
+/* Bind one scope's run_stats values after run_id and request. */
+static void
+store_stats_bind(sqlite3_stmt *stmt, const char *name, const struct stats *st)
+{
+	double	v;
+	int	i, col = 3;
+
+	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_TRANSIENT);
+	for (i = 0; i < METRIC_N; i++) {
+		if (metric_defs[i].column == NULL)
+			continue;
+		v = st->v[i];
+		if (!isfinite(v))
+			sqlite3_bind_null(stmt, col);
+		else if (metric_defs[i].unit == UNIT_COUNT ||
+		    metric_defs[i].unit == UNIT_BYTES)
+			sqlite3_bind_int64(stmt, col, (sqlite3_int64)llround(v));
+		else
+			sqlite3_bind_double(stmt, col, metric_round(v));
+		col++;
+	}
+}
+
+/*
+ * Write a run's result rows: run_stats for the run ('*') and each request,
+ * and its errors. The columns come from the metric table; no data is NULL.
+ */
+int
+store_result_put(struct store *st, int64_t id, const struct result *res,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*e, *status;
+	char		 sql[1024];
+	size_t		 off, i;
+	int		 n, rc = -1;
+
+	off = (size_t)snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO "
+	    "run_stats (run_id, request");
+	for (i = 0, n = 0; i < METRIC_N; i++)
+		if (metric_defs[i].column != NULL) {
+			off += (size_t)snprintf(sql + off, sizeof sql - off,
+			    ", %s", metric_defs[i].column);
+			n++;
+		}
+	off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES (?, ?");
+	while (n-- > 0)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", ?");
+	snprintf(sql + off, sizeof sql - off, ")");
+	if ((stmt = store_prepare(st, sql, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	for (i = 0; i <= res->nnames; i++) {
+		if (i < res->nnames)
+			store_stats_bind(stmt, res->names[i], &res->stats[i]);
+		else
+			store_stats_bind(stmt, "*", &res->overall);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+
+	stmt = store_prepare(st, "INSERT INTO errors (run_id, request, kind, "
+	    "status, count, example) VALUES (?, ?, ?, ?, ?, ?)", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	json_array_foreach(res->errors, i, e) {
+		sqlite3_bind_text(stmt, 2, json_string_value(json_object_get(e,
+		    "request")), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 3, json_string_value(json_object_get(e,
+		    "kind")), -1, SQLITE_TRANSIENT);
+		status = json_object_get(e, "status");
+		if (json_is_integer(status))
+			sqlite3_bind_int64(stmt, 4, json_integer_value(status));
+		else
+			sqlite3_bind_null(stmt, 4);
+		sqlite3_bind_int64(stmt, 5, json_integer_value(
+		    json_object_get(e, "count")));
+		sqlite3_bind_text(stmt, 6, json_string_value(json_object_get(e,
+		    "example")), -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(stmt);
+	}
+	rc = 0;
+	goto out;
+fail:
+	xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+out:
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/* The index of name in names (added when new). */
+static size_t
+store_name_index(char ***names, size_t *n, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*names)[i], name) == 0)
+			return (i);
+	*names = xreallocarray(*names, *n + 1, sizeof **names);
+	(*names)[*n] = xstrdup(name);
+	return ((*n)++);
+}
+
+/* A rebuilt STATS object: its byte counts are not known. */
+static void
+store_unknown_bytes(json_t *stats)
+{
+	json_object_set_new(stats, "bytes_sent", json_null());
+	json_object_set_new(stats, "bytes_received", json_null());
+}
+
 /*
  * Rebuild run_stats, errors and the summary of a run cut short, from what
- * reached the disk: the histograms of its intervals and its samples.
+ * reached the disk: the histograms of its intervals and its samples. The
+ * summary goes through result_build() as a finished run's does.
  */
 void
 store_run_rebuild(struct store *st, int64_t id)
 {
-	sqlite3_stmt	*stmt, *ins;
+	sqlite3_stmt	*stmt;
+	struct wblock	*b = NULL;
 	struct wstat	*s;
 	struct hist	*h;
-	json_t		*reqs, *overall = NULL, *errors, *summary, *row;
+	struct result	 res;
+	json_t		*summary, *spec = NULL, *r;
 	const char	*name;
-	char		*cause, *text, *prev = NULL;
-	double		 secs;
+	char		*cause, *text, **names = NULL;
+	size_t		 n = 0, i, k;
+	double		 secs = 0;
+	int		 pass;
 
-	stmt = store_prepare(st, "SELECT request, requests, errors, hist, "
-	    "(SELECT max(second) - min(second) + 1 FROM intervals WHERE "
-	    "run_id = ?1) FROM intervals WHERE run_id = ?1 ORDER BY request, "
-	    "second", &cause);
-	if (stmt == NULL) {
-		log_error("rebuild run %lld: %s", (long long)id, cause);
-		free(cause);
-		return;
-	}
-	sqlite3_bind_int64(stmt, 1, id);
-	reqs = json_array();
-	s = xcalloc(1, sizeof *s);
-	hist_reset(&s->lat);
-	secs = 0;
-	for (;;) {
-		int rc = sqlite3_step(stmt);
-
-		name = rc == SQLITE_ROW ?
-		    (const char *)sqlite3_column_text(stmt, 0) : NULL;
-		if (prev != NULL && (name == NULL || strcmp(name, prev) != 0)) {
-			row = stats_json(s, secs);
-			if (strcmp(prev, "*") == 0)
-				overall = row;
-			else {
-				json_object_set_new(row, "name",
-				    json_string(prev));
-				json_array_append_new(reqs, row);
-			}
-			memset(s, 0, sizeof *s);
-			hist_reset(&s->lat);
-			free(prev);
-			prev = NULL;
-		}
-		if (name == NULL)
-			break;
-		if (prev == NULL)
-			prev = xstrdup(name);
-		secs = (double)sqlite3_column_int64(stmt, 4);
-		s->failed += (uint64_t)sqlite3_column_int64(stmt, 2);
-		s->ok += (uint64_t)(sqlite3_column_int64(stmt, 1) -
-		    sqlite3_column_int64(stmt, 2));
-		h = hist_decode(sqlite3_column_blob(stmt, 3),
-		    (size_t)sqlite3_column_bytes(stmt, 3), &cause);
-		if (h == NULL)
+	/* Names first (the block is sized by them), then the seconds. */
+	for (pass = 0; pass < 2; pass++) {
+		stmt = store_prepare(st, "SELECT request, requests, errors, "
+		    "hist, (SELECT max(second) - min(second) + 1 FROM "
+		    "intervals WHERE run_id = ?1) FROM intervals WHERE "
+		    "run_id = ?1 ORDER BY second", &cause);
+		if (stmt == NULL) {
+			log_error("rebuild run %lld: %s", (long long)id, cause);
 			free(cause);
-		else {
-			hist_merge(&s->lat, h);
-			hist_free(h);
+			goto out;
 		}
+		sqlite3_bind_int64(stmt, 1, id);
+		if (pass == 1)
+			b = wblock_create(n);
+		while (sqlite3_step(stmt) == SQLITE_ROW) {
+			name = (const char *)sqlite3_column_text(stmt, 0);
+			if (name == NULL)
+				continue;
+			if (pass == 0) {
+				if (strcmp(name, "*") != 0)
+					store_name_index(&names, &n, name);
+				continue;
+			}
+			s = &b->overall;
+			if (strcmp(name, "*") != 0)
+				s = &b->stats[store_name_index(&names, &n,
+				    name)];
+			secs = (double)sqlite3_column_int64(stmt, 4);
+			s->failed += (uint64_t)sqlite3_column_int64(stmt, 2);
+			s->ok += (uint64_t)(sqlite3_column_int64(stmt, 1) -
+			    sqlite3_column_int64(stmt, 2));
+			h = hist_decode(sqlite3_column_blob(stmt, 3),
+			    (size_t)sqlite3_column_bytes(stmt, 3), &cause);
+			if (h == NULL)
+				free(cause);
+			else {
+				hist_merge(&s->lat, h);
+				hist_free(h);
+			}
+		}
+		sqlite3_finalize(stmt);
 	}
-	sqlite3_finalize(stmt);
-	free(s);
-	if (overall == NULL) {
-		s = xcalloc(1, sizeof *s);
-		hist_reset(&s->lat);
-		overall = stats_json(s, 0);
-		free(s);
-	}
+	spec = store_run_spec(st, id, &cause);
+	if (spec == NULL)
+		free(cause);
+	result_build(&res, names, n, b, secs, spec);
+	free(b);
 
 	/* Errors by kind come from the samples, when they were kept. */
-	stmt = store_prepare(st, "INSERT INTO errors (run_id, request, kind, "
-	    "status, count, example) SELECT ?1, request, error, "
-	    "CASE error WHEN 'status' THEN status END, count(*), "
-	    "'rebuilt from samples' FROM samples WHERE run_id = ?1 AND "
-	    "error IS NOT NULL AND warmup = 0 GROUP BY request, error, "
-	    "CASE error WHEN 'status' THEN status END", &cause);
-	if (stmt != NULL) {
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_step(stmt);
-		sqlite3_finalize(stmt);
-	} else
-		free(cause);
-	errors = json_array();
-	stmt = store_prepare(st, "SELECT request, kind, status, count, example "
-	    "FROM errors WHERE run_id = ?", &cause);
+	stmt = store_prepare(st, "SELECT request, error, CASE error WHEN "
+	    "'status' THEN status END, count(*) FROM samples WHERE "
+	    "run_id = ?1 AND error IS NOT NULL AND warmup = 0 GROUP BY "
+	    "request, error, CASE error WHEN 'status' THEN status END",
+	    &cause);
 	if (stmt != NULL) {
 		sqlite3_bind_int64(stmt, 1, id);
 		while (sqlite3_step(stmt) == SQLITE_ROW)
-			json_array_append_new(errors, json_pack("{s:o, s:o, "
-			    "s:o, s:I, s:o}", "request",
+			json_array_append_new(res.errors, json_pack("{s:o, "
+			    "s:o, s:o, s:I, s:s}", "request",
 			    store_column_string(stmt, 0), "kind",
 			    store_column_string(stmt, 1), "status",
 			    sqlite3_column_type(stmt, 2) == SQLITE_NULL ?
 			    json_null() : json_integer(sqlite3_column_int(stmt,
 			    2)), "count", (json_int_t)sqlite3_column_int64(stmt,
-			    3), "example", store_column_string(stmt, 4)));
+			    3), "example", "rebuilt from samples"));
 		sqlite3_finalize(stmt);
 	} else
 		free(cause);
 
-	summary = json_pack("{s:O, s:o, s:o, s:[], s:f, s:b}", "overall",
-	    overall, "requests", reqs, "errors", errors, "thresholds",
-	    "duration_s", secs, "rebuilt", 1);
-	/* run_stats rows, '*' and each request. */
-	ins = store_prepare(st, "INSERT OR REPLACE INTO run_stats (run_id, "
-	    "request, total_requests, successful_requests, failed_requests, "
-	    "throughput_rps, avg_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, "
-	    "min_ms, max_ms, stddev_ms, bytes_sent, bytes_received) SELECT "
-	    "?1, ?2, j->>'total_requests', j->>'successful_requests', "
-	    "j->>'failed_requests', j->>'throughput_rps', "
-	    "j->>'avg_latency_ms', j->>'median_latency_ms', "
-	    "j->>'p90_latency_ms', j->>'p95_latency_ms', "
-	    "j->>'p99_latency_ms', j->>'p999_latency_ms', "
-	    "j->>'min_latency_ms', j->>'max_latency_ms', j->>'std_dev_ms', "
-	    "j->>'bytes_sent', j->>'bytes_received' FROM (SELECT json(?3) "
-	    "AS j)", &cause);
-	if (ins != NULL) {
-		size_t	 i;
-		json_t	*r;
-
-		text = json_dumps(overall, JSON_COMPACT);
-		sqlite3_bind_int64(ins, 1, id);
-		sqlite3_bind_text(ins, 2, "*", -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 3, text, -1, SQLITE_TRANSIENT);
-		sqlite3_step(ins);
-		sqlite3_reset(ins);
-		free(text);
-		json_array_foreach(reqs, i, r) {
-			text = json_dumps(r, JSON_COMPACT);
-			sqlite3_bind_text(ins, 2, json_string_value(
-			    json_object_get(r, "name")), -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(ins, 3, text, -1, SQLITE_TRANSIENT);
-			sqlite3_step(ins);
-			sqlite3_reset(ins);
-			free(text);
-		}
-		sqlite3_finalize(ins);
-	} else
+	if (store_result_put(st, id, &res, &cause) != 0) {
+		log_error("rebuild run %lld: %s", (long long)id, cause);
 		free(cause);
-	json_decref(overall);
-
+	}
+	summary = result_summary(&res);
+	json_object_set_new(summary, "rebuilt", json_true());
+	/* The bytes are not kept per second: unknown, not 0. */
+	store_unknown_bytes(json_object_get(summary, "overall"));
+	json_array_foreach(json_object_get(summary, "requests"), i, r)
+		store_unknown_bytes(r);
 	text = json_dumps(summary, JSON_COMPACT);
 	stmt = store_prepare(st, "UPDATE runs SET summary = ? WHERE id = ?",
 	    &cause);
@@ -805,6 +876,12 @@ store_run_rebuild(struct store *st, int64_t id)
 		free(cause);
 	free(text);
 	json_decref(summary);
+	result_free(&res);
+out:
+	json_decref(spec);
+	for (k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
 }
 
 /* One baseline: 1 found (*out set), 0 not found, -1 error. */

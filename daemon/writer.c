@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -346,6 +347,16 @@ writer_samples(struct writer *wr, const struct sample *s, size_t n)
 	wr->nbatch = 0;
 }
 
+/* A latency in ms, NULL for NAN: a second without a response (SPEC 13). */
+static void
+writer_bind_ms(sqlite3_stmt *st, int col, double ms)
+{
+	if (isnan(ms))
+		sqlite3_bind_null(st, col);
+	else
+		sqlite3_bind_double(st, col, ms);
+}
+
 static void
 writer_row(struct writer *wr, const struct writer_row *r)
 {
@@ -357,10 +368,10 @@ writer_row(struct writer *wr, const struct writer_row *r)
 		sqlite3_bind_text(st, 3, r->request, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)r->requests);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)r->errors);
-		sqlite3_bind_double(st, 6, r->p50);
-		sqlite3_bind_double(st, 7, r->p95);
-		sqlite3_bind_double(st, 8, r->p99);
-		sqlite3_bind_double(st, 9, r->max);
+		writer_bind_ms(st, 6, r->p50);
+		writer_bind_ms(st, 7, r->p95);
+		writer_bind_ms(st, 8, r->p99);
+		writer_bind_ms(st, 9, r->max);
 		sqlite3_bind_blob(st, 10, r->hist, (int)r->histlen,
 		    SQLITE_STATIC);
 		if (r->vus >= 0)

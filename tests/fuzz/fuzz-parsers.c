@@ -63,7 +63,7 @@ fuzz_threshold(const char *s)
 		if (memchr(t.request, '\0', sizeof t.request) == NULL ||
 		    (t.request[0] != '\0' && !parse_name(t.request)))
 			fuzz_fail("threshold_parse: bad request name", s);
-		if ((unsigned)t.metric > METRIC_ERRORS ||
+		if ((unsigned)t.metric >= METRIC_N ||
 		    (unsigned)t.op > CMP_GE)
 			fuzz_fail("threshold_parse: bad metric or op", s);
 		if (!isfinite(t.value) || t.value < 0)

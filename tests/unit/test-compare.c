@@ -47,14 +47,27 @@ series(double *x, size_t n, double mean)
 	}
 }
 
+/* The percentage a tolerance gives metric m of request ("" bare), or -1. */
+static double
+tol_get(const struct tolerance *tol, const char *request, enum metric m)
+{
+	size_t	i;
+
+	for (i = 0; i < tol->n; i++)
+		if (tol->items[i].metric == m &&
+		    strcmp(tol->items[i].request, request) == 0)
+			return (tol->items[i].pct);
+	return (-1);
+}
+
 static void
 tolerance_fails(const char *spec, const char *want)
 {
-	double	tol[COMPARE_NTOL];
+	struct tolerance tol;
 	char	*cause = NULL;
 	int	rc;
 
-	rc = compare_parse_tolerance(spec, tol, &cause);
+	rc = compare_parse_tolerance(spec, &tol, &cause);
 	ok(rc == -1 && cause != NULL && strstr(cause, want) != NULL,
 	    "tolerance \"%s\" is refused", spec);
 	if (cause != NULL && strstr(cause, want) == NULL)
@@ -65,39 +78,66 @@ tolerance_fails(const char *spec, const char *want)
 int
 main(void)
 {
-	double	 tol[COMPARE_NTOL], a[30], b[30], p;
+	struct tolerance tol;
+	double	 a[30], b[30], p;
 	char	*cause;
 	int	 trial, flagged, quiet, i;
 
 	log_init(LOG_CRIT, 0);
 
 	/* The grammar. */
-	ok(compare_parse_tolerance(NULL, tol, &cause) == 0,
+	ok(compare_parse_tolerance(NULL, &tol, &cause) == 0,
 	    "no tolerance: the default");
-	ok(tol[0] == 10 && tol[4] == 10 && tol[5] == 20 && tol[10] == 10 &&
-	    tol[11] == 1 && tol[1] == -1, "default is mean:10%%,p95:10%%,"
-	    "p99:20%%,rps:10%%,error_rate:1%%");
+	ok(tol.n == 5 && tol_get(&tol, "", METRIC_AVG) == 10 &&
+	    tol_get(&tol, "", METRIC_P95) == 10 &&
+	    tol_get(&tol, "", METRIC_P99) == 20 &&
+	    tol_get(&tol, "", METRIC_RPS) == 10 &&
+	    tol_get(&tol, "", METRIC_ERROR_RATE) == 1 &&
+	    tol_get(&tol, "", METRIC_P50) == -1, "default is mean:10%%,"
+	    "p95:10%%,p99:20%%,rps:10%%,error_rate:1%%");
+	ok(strcmp(tol.items[0].name, "mean") == 0,
+	    "the metric keeps the user's spelling");
 	ok(compare_parse_tolerance("mean:10%,p95:5%,rps:10%,error_rate:1%",
-	    tol, &cause) == 0, "the SPEC example parses");
-	ok(tol[0] == 10 && tol[4] == 5 && tol[10] == 10 && tol[11] == 1 &&
-	    tol[5] == -1, "with its values, others unset");
-	ok(compare_parse_tolerance(" p99.9 : 2.5% , max:100% ", tol,
-	    &cause) != 0, "spaces inside a pair are not allowed");
-	free(cause);
-	ok(compare_parse_tolerance("p99.9:2.5%, max:100%", tol, &cause) == 0 &&
-	    tol[6] == 2.5 && tol[7] == 100, "spaces around pairs, decimals");
-	ok(compare_parse_tolerance("median:0%", tol, &cause) == 0 &&
-	    tol[1] == 0, "zero tolerance");
+	    &tol, &cause) == 0, "the SPEC example parses");
+	ok(tol_get(&tol, "", METRIC_AVG) == 10 &&
+	    tol_get(&tol, "", METRIC_P95) == 5 &&
+	    tol_get(&tol, "", METRIC_P99) == -1, "with its values, others "
+	    "unset");
+	ok(compare_parse_tolerance(" p99.9 : 2.5% , max:100% ", &tol,
+	    &cause) == 0 && tol_get(&tol, "", METRIC_P999) == 2.5,
+	    "spaces inside a pair are allowed");
+	ok(compare_parse_tolerance("p99.9:2.5%, max:100%", &tol, &cause) == 0 &&
+	    tol_get(&tol, "", METRIC_P999) == 2.5 &&
+	    tol_get(&tol, "", METRIC_MAX) == 100,
+	    "spaces around pairs, decimals");
+	ok(compare_parse_tolerance("median:0%", &tol, &cause) == 0 &&
+	    tol_get(&tol, "", METRIC_P50) == 0, "zero tolerance");
+	ok(compare_parse_tolerance("avg:5%,p25:3%,p75:4%", &tol, &cause) == 0 &&
+	    tol_get(&tol, "", METRIC_AVG) == 5 &&
+	    tol_get(&tol, "", METRIC_P25) == 3 &&
+	    tol_get(&tol, "", METRIC_P75) == 4, "avg, p25 and p75 (SPEC 13)");
+	ok(compare_parse_tolerance("p95:10%,checkout:p95:5%,login:mean:20%",
+	    &tol, &cause) == 0 && tol_get(&tol, "", METRIC_P95) == 10 &&
+	    tol_get(&tol, "checkout", METRIC_P95) == 5 &&
+	    tol_get(&tol, "login", METRIC_AVG) == 20,
+	    "a tolerance may name a request");
+	tolerance_fails("mean:10%,avg:5%", "avg given twice");
+	tolerance_fails("median:10%,p50:5%", "p50 given twice");
+	tolerance_fails("checkout:p95:5%,checkout:p95:6%",
+	    "checkout:p95 given twice");
+	tolerance_fails("a b:p95:5%", "not a request name");
+	tolerance_fails("x:y:p95:5%", "unknown metric \"y:p95\"");
 	tolerance_fails("p98:10%", "unknown metric \"p98\"");
 	tolerance_fails("latency:10%", "unknown metric \"latency\"");
-	tolerance_fails("p95", "expected METRIC:N%");
+	tolerance_fails("requests:10%", "unknown metric \"requests\"");
+	tolerance_fails("p95", "expected [REQUEST:]METRIC:N%");
 	tolerance_fails("p95:10", "p95: expected a percentage");
 	tolerance_fails("p95:%", "p95: expected a percentage");
 	tolerance_fails("p95:-5%", "p95: expected a percentage");
 	tolerance_fails("p95:10%%", "p95: expected a percentage");
 	tolerance_fails("p95:abc%", "p95: expected a percentage");
-	tolerance_fails("p95:10%,", "expected METRIC:N%");
-	tolerance_fails(",p95:10%", "expected METRIC:N%");
+	tolerance_fails("p95:10%,", "expected [REQUEST:]METRIC:N%");
+	tolerance_fails(",p95:10%", "expected [REQUEST:]METRIC:N%");
 	tolerance_fails("p95:10%,p95:5%", "p95 given twice");
 	tolerance_fails("P95:10%", "unknown metric \"P95\"");
 	tolerance_fails("p95:nan%", "p95: expected a percentage");

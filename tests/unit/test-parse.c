@@ -4,6 +4,7 @@
  * and comparison operators. Tables of cases; no I/O but stdout.
  */
 #include <stdint.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,7 +127,14 @@ static const struct {
 	{ "avg < 100ms", "", METRIC_AVG, CMP_LT, 100 },
 	{ "min <= 1ms", "", METRIC_MIN, CMP_LE, 1 },
 	{ "max < 2s", "", METRIC_MAX, CMP_LT, 2000 },
-	{ "median < 500us", "", METRIC_MEDIAN, CMP_LT, 0.5 },
+	{ "median < 500us", "", METRIC_P50, CMP_LT, 0.5 },
+	{ "mean < 5ms", "", METRIC_AVG, CMP_LT, 5 },
+	{ "p25 < 1ms", "", METRIC_P25, CMP_LT, 1 },
+	{ "p75 <= 2ms", "", METRIC_P75, CMP_LE, 2 },
+	{ "target_rss_growth < 10m", "", METRIC_TARGET_RSS_GROWTH, CMP_LT, 10485760 },
+	{ "target_rss_max <= 512k", "", METRIC_TARGET_RSS_MAX, CMP_LE, 524288 },
+	{ "target_rss_max < 1g", "", METRIC_TARGET_RSS_MAX, CMP_LT, 1073741824 },
+	{ "target_rss_growth < 1000", "", METRIC_TARGET_RSS_GROWTH, CMP_LT, 1000 },
 	{ "p50 < 10ms", "", METRIC_P50, CMP_LT, 10 },
 	{ "p90 > 1ms", "", METRIC_P90, CMP_GT, 1 },
 	{ "p95 < 100ms", "", METRIC_P95, CMP_LT, 100 },
@@ -170,7 +178,13 @@ static const struct {
 } bad_rules[] = {
 	{ "", "empty rule" },
 	{ "   ", "empty rule" },
-	{ "p98 < 100ms", "unknown metric \"p98\" (expected one of avg, min" },
+	{ "p98 < 100ms", "unknown metric \"p98\" (expected one of avg (mean), "
+	    "p25, p50 (median), p75, p90, p95, p99, p99.9, min, max, stddev, "
+	    "requests, errors, success_rate, error_rate, rps, "
+	    "target_rss_growth, target_rss_max)" },
+	{ "x: target_rss_max < 1m", "target_rss_max is a metric of the whole "
+	    "run" },
+	{ "target_rss_growth < 1t", "unknown size unit \"t\"" },
 	{ "P95 < 100ms", "unknown metric \"P95\"" },
 	{ "p99.99 < 1s", "unknown metric \"p99.99\"" },
 	{ "error-rate < 1%", "unknown metric \"error-rate\"" },
@@ -247,22 +261,74 @@ test_metric_names(void)
 	char			*rule, *cause;
 	int			 m, latency;
 
-	for (m = METRIC_AVG; m <= METRIC_ERRORS; m++) {
+	static const char	*keys[] = { "total_requests",
+				    "successful_requests", "failed_requests",
+				    "success_rate_pct", "throughput_rps",
+				    "avg_latency_ms", "p25_latency_ms",
+				    "median_latency_ms", "p75_latency_ms",
+				    "p90_latency_ms", "p95_latency_ms",
+				    "p99_latency_ms", "p999_latency_ms",
+				    "min_latency_ms", "max_latency_ms",
+				    "std_dev_ms", "bytes_sent",
+				    "bytes_received", NULL };
+	const struct metric_def	*d;
+	const char		*unit;
+	int			 k, j;
+
+	/* Every rule name and alias parses back to its metric. */
+	for (m = 0; m < METRIC_N; m++) {
+		d = &metric_defs[m];
+		if (d->name == NULL)
+			continue;
 		latency = metric_is_latency(m);
-		is_int(latency, m <= METRIC_STDDEV, "metric_is_latency(%s)",
-		    metric_name(m));
-		xasprintf(&rule, "%s >= %s", metric_name(m), latency ? "1ms" :
-		    (m == METRIC_ERROR_RATE || m == METRIC_SUCCESS_RATE) ?
-		    "1%" : "1");
-		cause = NULL;
-		if (!ok(threshold_parse(rule, &t, &cause) == 0,
-		    "round trip \"%s\"", rule))
-			diag("%s", cause);
-		is_int(t.metric, m, "metric of \"%s\"", rule);
-		is_int(t.op, CMP_GE, "op of \"%s\"", rule);
-		free(cause);
-		free(rule);
+		is_int(latency, d->unit == UNIT_MS, "metric_is_latency(%s)",
+		    d->name);
+		unit = latency ? "1ms" : d->unit == UNIT_PCT ? "1%" :
+		    d->unit == UNIT_BYTES ? "1k" : "1";
+		for (j = 0; j < 2; j++) {
+			if (j == 1 && d->alias == NULL)
+				break;
+			xasprintf(&rule, "%s >= %s", j == 0 ? d->name :
+			    d->alias, unit);
+			cause = NULL;
+			if (!ok(threshold_parse(rule, &t, &cause) == 0,
+			    "round trip \"%s\"", rule))
+				diag("%s", cause);
+			is_int(t.metric, m, "metric of \"%s\"", rule);
+			is_int(t.op, CMP_GE, "op of \"%s\"", rule);
+			free(cause);
+			free(rule);
+		}
 	}
+	is_int(metric_lookup("mean", 4, METRIC_RULE), METRIC_AVG,
+	    "mean is avg");
+	is_int(metric_lookup("median", 6, METRIC_TOL), METRIC_P50,
+	    "median is p50 in tolerances too");
+	is_int(metric_lookup("target_rss_max", 14, METRIC_TOL), -1,
+	    "target metrics are not tolerances");
+	is_int(metric_lookup("requests", 8, METRIC_TOL), -1,
+	    "counts are not tolerances");
+	/* The STATS keys in contract order, each once, and back. */
+	for (k = 0, m = 0; m < METRIC_N; m++) {
+		if (metric_defs[m].json == NULL)
+			continue;
+		is_str(metric_defs[m].json, keys[k] != NULL ? keys[k] : "(end)",
+		    "STATS key %d", k);
+		is_int(metric_by_key(metric_defs[m].json), m,
+		    "metric_by_key(%s)", metric_defs[m].json);
+		k++;
+	}
+	ok(keys[k] == NULL, "every STATS key is in the table");
+	/* Columns are unique. */
+	for (m = 0; m < METRIC_N; m++)
+		for (j = m + 1; j < METRIC_N; j++)
+			if (metric_defs[m].column != NULL &&
+			    metric_defs[j].column != NULL)
+				ok(strcmp(metric_defs[m].column,
+				    metric_defs[j].column) != 0,
+				    "column %s once", metric_defs[m].column);
+	ok(metric_round(5.3579999999999997) == 5.358 &&
+	    isnan(metric_round(NAN)), "metric_round: 3 decimals, NAN stays");
 	is_str(metric_name(METRIC_P999), "p99.9", "metric_name(P999)");
 	is_str(metric_name(METRIC_ERROR_RATE), "error_rate",
 	    "metric_name(ERROR_RATE)");
@@ -335,8 +401,8 @@ main(void)
 		ok(strcmp(t.request, good_rules[i].request) == 0 &&
 		    t.metric == good_rules[i].metric &&
 		    t.op == good_rules[i].op &&
-		    t.value > good_rules[i].value - 1e-9 &&
-		    t.value < good_rules[i].value + 1e-9,
+		    fabs(t.value - good_rules[i].value) <=
+		    1e-9 * fmax(1, good_rules[i].value),
 		    "rule \"%s\" = [%s] %s %s %g", good_rules[i].rule,
 		    t.request, metric_name(t.metric), cmp_op_name(t.op),
 		    t.value);
