@@ -74,7 +74,7 @@ cmd_report_get(const char *path, struct http_response *resp)
 	if (resp->status < 200 || resp->status >= 300) {
 		out_server_error(resp);
 		http_response_free(resp);
-		exit(LOADCTL_EXIT_SERVER);
+		exit(http_exit_code(resp->status));
 	}
 }
 
@@ -109,8 +109,11 @@ cmd_report_exec(const struct cmd_entry *e, int argc, char **argv)
 	if (argc - optind != 1)
 		return (cmd_usage_error(e, argc == optind ? "missing ID" :
 		    "too many arguments"));
-	if (format == NULL && file != NULL)
-		format = cmd_report_format_of(file);
+	if (format == NULL && file != NULL && strcmp(file, "-") != 0 &&
+	    (format = cmd_report_format_of(file)) == NULL)
+		return (cmd_usage_error(e, "cannot tell the format of %s from "
+		    "its extension (.json, .md, .csv, .html, .xml): give "
+		    "--format", file));
 	if (format == NULL)
 		format = loadctl_opts.json ? "json" : "md";
 
@@ -175,7 +178,7 @@ cmd_compare_print(const json_t *cmp)
 	free(rid);
 
 	t = out_table_create("REQUEST", "METRIC", ">BASELINE", ">CURRENT",
-	    ">CHANGE", "VERDICT", NULL);
+	    ">CHANGE", "VERDICT", "NOTE", NULL);
 	json_array_foreach(json_object_get(cmp, "metrics"), i, m) {
 		req = out_string(m, "request", NULL);
 		if (req == NULL || *req == '\0' || strcmp(req, "*") == 0)
@@ -194,6 +197,7 @@ cmd_compare_print(const json_t *cmp)
 		} else if (strcmp(verdict, "improved") == 0)
 			c = OUT_GREEN;
 		out_table_add(t, c, verdict);
+		out_table_add(t, OUT_DIM, out_string(m, "note", ""));
 	}
 	out_table_print(t);
 	out_table_free(t);

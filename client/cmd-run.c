@@ -71,6 +71,7 @@ const struct cmd_entry cmd_rm_entry = {
 };
 
 static volatile sig_atomic_t	cmd_run_interrupted;
+static const char	*cmd_run_reason(const json_t *);
 
 /* SIGINT while following our own run: ask for a stop, once. */
 static void
@@ -136,7 +137,7 @@ cmd_run_now(void)
 static char *
 cmd_run_progress(const json_t *run)
 {
-	const json_t	*p = json_object_get(run, "progress");
+	const json_t	*p = json_object_get(run, "progress"), *lvl;
 	const char	*status = out_string(run, "status", "?");
 	char		*line, *part;
 	double		 v;
@@ -172,6 +173,11 @@ cmd_run_progress(const json_t *run)
 	v = out_number(p, "vus", &found);
 	if (found)
 		CMD_RUN_APPEND("%s  vus %.0f", line, v);
+	lvl = json_object_get(p, "level");
+	if (json_is_object(lvl))
+		CMD_RUN_APPEND("%s  level %.0f/%.0f (%.0f VUs)", line,
+		    out_number(lvl, "index", NULL), out_number(lvl, "of", NULL),
+		    out_number(lvl, "vus", NULL));
 #undef CMD_RUN_APPEND
 	return (line);
 }
@@ -291,6 +297,29 @@ cmd_run_stats_row(struct out_table *t, const char *name, const json_t *s,
 	}
 }
 
+/* A sweep's levels: one row per VU level. */
+static void
+cmd_run_levels_print(const json_t *levels)
+{
+	struct out_table	*t;
+	const json_t		*l;
+	char			*vus;
+	size_t			 i;
+
+	if (json_array_size(levels) == 0)
+		return;
+	t = out_table_create(">VUS", ">REQS", ">FAIL", ">RPS", ">AVG", ">P50",
+	    ">P95", ">P99", ">MAX", NULL);
+	json_array_foreach(levels, i, l) {
+		vus = out_scalar(json_object_get(l, "vus"));
+		cmd_run_stats_row(t, vus, l, OUT_PLAIN);
+		free(vus);
+	}
+	printf("\nsweep levels:\n");
+	out_table_print(t);
+	out_table_free(t);
+}
+
 /* The errors of a summary: what failed, how, how often. */
 static void
 cmd_run_errors_print(const json_t *errors)
@@ -337,9 +366,11 @@ cmd_run_thresholds_print(const json_t *run)
 		if (!ok)
 			failed++;
 		actual = out_scalar(json_object_get(r, "actual"));
-		printf("%s%s%s  %s  (actual %s)\n",
+		printf("%s%s%s  %s  (actual %s%s%s)\n",
 		    out_colour(ok ? OUT_GREEN : OUT_RED), ok ? "ok  " : "FAIL",
-		    out_reset(OUT_RED), out_string(r, "rule", "?"), actual);
+		    out_reset(OUT_RED), out_string(r, "rule", "?"), actual,
+		    json_is_string(json_object_get(r, "note")) ? ", " : "",
+		    out_string(r, "note", ""));
 		free(actual);
 	}
 	if (!json_is_boolean(passed))
@@ -350,6 +381,9 @@ cmd_run_thresholds_print(const json_t *run)
 	else if (failed != 0)
 		printf("\n%sFAILED thresholds%s\n", out_colour(OUT_RED),
 		    out_reset(OUT_RED));
+	else if (cmd_run_reason(run) != NULL)
+		printf("\n%sFAILED%s: %s\n", out_colour(OUT_RED),
+		    out_reset(OUT_RED), cmd_run_reason(run));
 	else
 		printf("\n%sFAILED%s (run %s)\n", out_colour(OUT_RED),
 		    out_reset(OUT_RED), out_string(run, "status", "?"));
@@ -382,17 +416,20 @@ cmd_run_summary_print(const json_t *run)
 		out_table_free(t);
 		printf("%slatency in ms%s\n", out_colour(OUT_DIM),
 		    out_reset(OUT_DIM));
+		cmd_run_levels_print(json_object_get(sum, "levels"));
 		cmd_run_errors_print(json_object_get(sum, "errors"));
 	}
 	cmd_run_thresholds_print(run);
 }
 
-/* Why a run failed, if loadd said: "error" (string or object) or "message". */
+/* Why a run did not pass, if loadd said: "reason" (or an older "error"). */
 static const char *
 cmd_run_reason(const json_t *run)
 {
 	const json_t	*err = json_object_get(run, "error");
 
+	if (json_is_string(json_object_get(run, "reason")))
+		return (json_string_value(json_object_get(run, "reason")));
 	if (json_is_object(err))
 		return (out_string(err, "message", NULL));
 	if (json_is_string(err))
@@ -470,8 +507,9 @@ cmd_run_baseline(const char *id, const json_t *run_id, const char *name,
 	if (resp.status >= 400 || json == NULL) {
 		out_server_error(&resp);
 		json_decref(json);
+		rc = http_exit_code(resp.status);
 		http_response_free(&resp);
-		return (LOADCTL_EXIT_SERVER);
+		return (rc);
 	}
 	http_response_free(&resp);
 	if (loadctl_opts.json) {
@@ -545,8 +583,9 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*scenario = NULL, *baseline = NULL, *tolerance = NULL;
-	json_t		*labels, *body, *resp, *old, *id;
+	json_t		*labels, *body, *resp, *old, *id, *w;
 	char		*ids;
+	size_t		 i;
 	int		 ch, wait = 0, rc;
 
 	labels = json_object();
@@ -615,6 +654,8 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 		    "which run it started", http_server());
 	}
 	ids = out_scalar(id);
+	json_array_foreach(json_object_get(resp, "warnings"), i, w)
+		out_warn("%s", json_string_value(w));
 	if (!wait || !loadctl_opts.json) {
 		if (loadctl_opts.json)
 			out_json(resp);

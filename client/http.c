@@ -172,6 +172,18 @@ http_call(const char *method, const char *path, const json_t *body,
  * An error status is printed and ends loadctl with exit 3, as does a body
  * that is not JSON. The status goes to *status when it is not NULL.
  */
+/*
+ * The exit code for an error answer: 2 when the server refused the user's
+ * input (400, 413: a bad scenario, tolerance or id), 3 otherwise (SPEC 13).
+ */
+int
+http_exit_code(long status)
+{
+	if (status == 400 || status == 413)
+		return (LOADCTL_EXIT_USAGE);
+	return (LOADCTL_EXIT_SERVER);
+}
+
 json_t *
 http_json(const char *method, const char *path, const json_t *body,
     long *status)
@@ -186,7 +198,7 @@ http_json(const char *method, const char *path, const json_t *body,
 	if (resp.status >= 400 || resp.status < 200) {
 		out_server_error(&resp);
 		http_response_free(&resp);
-		exit(LOADCTL_EXIT_SERVER);
+		exit(http_exit_code(resp.status));
 	}
 	if (resp.len != 0) {
 		json = json_loadb(resp.body, resp.len, JSON_DECODE_ANY, &jerr);

@@ -84,6 +84,7 @@ void		 http_call(const char *, const char *, const json_t *,
 json_t		*http_json(const char *, const char *, const json_t *,
 		     long *);
 void		 http_response_free(struct http_response *);
+int		 http_exit_code(long);
 char		*http_escape(const char *);
 void		 http_query_add(char **, const char *, const char *);
 const char	*http_server(void);

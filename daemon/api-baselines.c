@@ -161,12 +161,8 @@ api_run_compare(struct api_request *req)
 	char		*cause, *end, *md;
 	int64_t		 id, base;
 
-	id = strtoll(req->param, &end, 10);
-	if (*req->param == '\0' || *end != '\0' || id <= 0) {
-		api_reply_error(req, 404, "run_not_found", "", "no run with id "
-		    "\"%s\"", req->param);
+	if (api_run_id(req, &id) != 0)
 		return;
-	}
 	bname = api_query(req, "baseline");
 	brun_s = api_query(req, "run");
 	tol_s = api_query(req, "tolerance");

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +21,53 @@
 static int
 api_results_run(struct api_request *req, int64_t *id, json_t **run)
 {
-	char		*end, *cause;
-	long long	 v;
+	char		*cause;
+	int64_t		 v;
 	int		 found;
 
-	v = strtoll(req->param, &end, 10);
-	if (*req->param != '\0' && *end == '\0' && v > 0) {
-		found = store_run_get(req->store, v, run, &cause);
-		if (found < 0) {
-			api_reply_store_error(req, cause);
-			return (-1);
-		}
-		if (found == 1) {
-			*id = v;
-			return (0);
-		}
+	if (api_run_id(req, &v) != 0)
+		return (-1);
+	found = store_run_get(req->store, v, run, &cause);
+	if (found < 0) {
+		api_reply_store_error(req, cause);
+		return (-1);
+	}
+	if (found == 1) {
+		*id = v;
+		return (0);
 	}
 	api_reply_error(req, 404, "run_not_found", "", "no run with id \"%s\"",
 	    req->param);
 	return (-1);
+}
+
+/* A latency column: null without data, else rounded to the microsecond. */
+static json_t *
+api_column_ms(sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return (json_null());
+	return (json_real(metric_round(sqlite3_column_double(st, col))));
+}
+
+/* Does the run know a request (or group) of that name? */
+static int
+api_run_has_request(struct api_request *req, int64_t id, const char *name)
+{
+	sqlite3_stmt	*st;
+	int		 found = 0;
+
+	if (sqlite3_prepare_v2(store_db(req->store), "SELECT 1 FROM "
+	    "intervals WHERE run_id = ?1 AND request = ?2 UNION ALL "
+	    "SELECT 1 FROM runs r, json_tree(r.spec, '$.requests') j WHERE "
+	    "r.id = ?1 AND j.key = 'name' AND j.value = ?2 LIMIT 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return (1);	/* let the query below say what is wrong */
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return (found);
 }
 
 /* GET /v1/runs/{id}/timeseries[?request=NAME]: one row a second. */
@@ -61,6 +90,11 @@ api_run_timeseries(struct api_request *req)
 		    "expected a request name; got \"%s\"", name);
 		return;
 	}
+	if (strcmp(name, "*") != 0 && !api_run_has_request(req, id, name)) {
+		api_reply_error(req, 404, "request_not_found", "", "run %lld "
+		    "has no request named \"%s\"", (long long)id, name);
+		return;
+	}
 	if (sqlite3_prepare_v2(store_db(req->store), "SELECT second, "
 	    "requests, errors, p50_ms, p95_ms, p99_ms, max_ms, (SELECT vus "
 	    "FROM intervals w WHERE w.run_id = i.run_id AND w.second = "
@@ -75,15 +109,15 @@ api_run_timeseries(struct api_request *req)
 	series = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_array_append_new(series, json_pack("{s:I, s:I, s:I, s:I, "
-		    "s:f, s:f, s:f, s:f, s:o}",
+		    "s:o, s:o, s:o, s:o, s:o}",
 		    "t", (json_int_t)sqlite3_column_int64(st, 0),
 		    "requests", (json_int_t)sqlite3_column_int64(st, 1),
 		    "errors", (json_int_t)sqlite3_column_int64(st, 2),
 		    "rps", (json_int_t)sqlite3_column_int64(st, 1),
-		    "p50_ms", sqlite3_column_double(st, 3),
-		    "p95_ms", sqlite3_column_double(st, 4),
-		    "p99_ms", sqlite3_column_double(st, 5),
-		    "max_ms", sqlite3_column_double(st, 6),
+		    "p50_ms", api_column_ms(st, 3),
+		    "p95_ms", api_column_ms(st, 4),
+		    "p99_ms", api_column_ms(st, 5),
+		    "max_ms", api_column_ms(st, 6),
 		    "vus", sqlite3_column_type(st, 7) == SQLITE_NULL ?
 		    json_null() : json_integer(sqlite3_column_int64(st, 7))));
 	}
@@ -224,6 +258,12 @@ api_run_report(struct api_request *req)
 	json_decref(run);
 	if ((format = api_query(req, "format")) == NULL)
 		format = "json";
+	if (!report_format_known(format)) {
+		api_reply_error(req, 400, "invalid_query", "", "format: "
+		    "expected one of json, md, csv, html, junit; got \"%s\"",
+		    format);
+		return;
+	}
 	switch (report_render(req->store, id, format, &out, &len, &ctype,
 	    &cause)) {
 	case 1:
@@ -238,12 +278,7 @@ api_run_report(struct api_request *req)
 		    "no run with id %lld", (long long)id);
 		break;
 	default:
-		if (strncmp(cause, "format:", 7) == 0) {
-			api_reply_error(req, 400, "invalid_query", "", "%s",
-			    cause);
-			free(cause);
-		} else
-			api_reply_store_error(req, cause);
+		api_reply_store_error(req, cause);
 		break;
 	}
 }
@@ -256,11 +291,14 @@ api_metric(char **buf, size_t *len, const char *name, const char *help,
 	char	*line;
 	int	 n;
 
+	/* No data: the series is absent, never 0 (SPEC 13). */
+	if (!isfinite(value))
+		return;
 	if (help != NULL)
-		n = xasprintf(&line, "# HELP %s %s\n# TYPE %s %s\n%s%s %.17g\n",
+		n = xasprintf(&line, "# HELP %s %s\n# TYPE %s %s\n%s%s %.15g\n",
 		    name, help, name, type, name, labels, value);
 	else
-		n = xasprintf(&line, "%s%s %.17g\n", name, labels, value);
+		n = xasprintf(&line, "%s%s %.15g\n", name, labels, value);
 	*buf = xreallocarray(*buf, *len + (size_t)n + 1, 1);
 	memcpy(*buf + *len, line, (size_t)n + 1);
 	*len += (size_t)n;
@@ -271,9 +309,6 @@ api_metric(char **buf, size_t *len, const char *name, const char *help,
 void
 api_metrics(struct api_request *req)
 {
-	static const char	*statuses[] = { "queued", "running",
-				     "completed", "stopped", "aborted",
-				     "failed", "interrupted", NULL };
 	sqlite3_stmt		*st;
 	json_t			*p;
 	char			*buf = NULL, labels[64];
@@ -287,14 +322,14 @@ api_metrics(struct api_request *req)
 	    "when idle", "gauge", "", (double)active);
 	if (sqlite3_prepare_v2(store_db(req->store), "SELECT count(*) FROM "
 	    "runs WHERE status = ?", -1, &st, NULL) == SQLITE_OK) {
-		for (i = 0; statuses[i] != NULL; i++) {
-			sqlite3_bind_text(st, 1, statuses[i], -1,
+		for (i = 0; i < RUN_NSTATUS; i++) {
+			sqlite3_bind_text(st, 1, run_status_name(i), -1,
 			    SQLITE_STATIC);
 			n = sqlite3_step(st) == SQLITE_ROW ?
 			    (double)sqlite3_column_int64(st, 0) : 0;
 			sqlite3_reset(st);
 			snprintf(labels, sizeof labels, "{status=\"%s\"}",
-			    statuses[i]);
+			    run_status_name(i));
 			api_metric(&buf, &len, "loadd_runs", i == 0 ?
 			    "runs in the database by status" : NULL, "gauge",
 			    labels, n);
@@ -314,12 +349,16 @@ api_metrics(struct api_request *req)
 		api_metric(&buf, &len, "loadd_run_vus", "virtual users "
 		    "active", "gauge", "",
 		    json_number_value(json_object_get(p, "vus")));
+		/* Latency to 3 decimals of a microsecond, in seconds. */
 		api_metric(&buf, &len, "loadd_run_p95_seconds", "95th "
 		    "percentile latency so far", "gauge", "",
-		    json_number_value(json_object_get(p, "p95_ms")) / 1000);
+		    json_is_number(json_object_get(p, "p95_ms")) ?
+		    round(json_number_value(json_object_get(p, "p95_ms")) *
+		    1e6) / 1e9 : NAN);
 		api_metric(&buf, &len, "loadd_run_elapsed_seconds", "time "
 		    "since the run started", "gauge", "",
-		    json_number_value(json_object_get(p, "elapsed_s")));
+		    metric_round(json_number_value(json_object_get(p,
+		    "elapsed_s"))));
 		json_decref(p);
 	}
 	free(req->resp);

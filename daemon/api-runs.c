@@ -10,11 +10,6 @@
 
 #include "loadd.h"
 
-static const char *api_run_statuses[] = {
-	"queued", "running", "completed", "stopped", "aborted", "failed",
-	"interrupted", NULL
-};
-
 /* GET /v1/runs?scenario=&status=&limit=: newest first. */
 void
 api_runs_list(struct api_request *req)
@@ -34,10 +29,10 @@ api_runs_list(struct api_request *req)
 		return;
 	}
 	if (status != NULL) {
-		for (i = 0; api_run_statuses[i] != NULL; i++)
-			if (strcmp(status, api_run_statuses[i]) == 0)
+		for (i = 0; i < RUN_NSTATUS; i++)
+			if (strcmp(status, run_status_name(i)) == 0)
 				break;
-		if (api_run_statuses[i] == NULL) {
+		if (i == RUN_NSTATUS) {
 			api_reply_error(req, 400, "invalid_query", "", "status: "
 			    "expected one of queued, running, completed, "
 			    "stopped, aborted, failed, interrupted; got \"%s\"",
@@ -63,22 +58,6 @@ api_runs_list(struct api_request *req)
 	api_reply_json(req, 200, json_pack("{s:o}", "runs", list));
 }
 
-/* The {id} of the path as a run id; answers 404 when it is not one. */
-static int
-api_run_id(struct api_request *req, int64_t *id)
-{
-	char		*end;
-	long long	 v;
-
-	v = strtoll(req->param, &end, 10);
-	if (*req->param == '\0' || *end != '\0' || v <= 0) {
-		api_reply_error(req, 404, "run_not_found", "", "no run with id "
-		    "\"%s\"", req->param);
-		return (-1);
-	}
-	*id = v;
-	return (0);
-}
 
 /* Check a labels object: names to strings. */
 static int
@@ -105,6 +84,36 @@ api_check_labels(struct api_request *req, json_t *labels, const char *path)
 }
 
 /*
+ * A scenario given whole whose name is that of a stored scenario with
+ * another spec: the user may think the stored one ran. Say so.
+ */
+static void
+api_run_same_name(struct api_request *req, json_t *spec, json_t *warnings)
+{
+	json_t		*stored;
+	const char	*name = json_string_value(json_object_get(spec, "name"));
+	char		*cause, *w;
+	int		 found;
+
+	found = store_scenario_get(req->store, name, &stored, &cause);
+	if (found < 0) {
+		free(cause);
+		return;
+	}
+	if (found == 0)
+		return;
+	if (!json_equal(json_object_get(stored, "spec"), spec)) {
+		xasprintf(&w, "this scenario is not the stored scenario "
+		    "\"%s\" of the same name (it differs); the run is of the "
+		    "one given, and its results are filed under that name",
+		    name);
+		json_array_append_new(warnings, json_string(w));
+		free(w);
+	}
+	json_decref(stored);
+}
+
+/*
  * POST /v1/runs: a whole scenario, or {"scenario": NAME, "labels": {...}}
  * naming a stored one. Validates, refuses forbidden targets, queues.
  */
@@ -113,10 +122,11 @@ api_run_create(struct api_request *req)
 {
 	struct verror	 err;
 	json_t		*doc = NULL, *spec, *labels, *extra, *stored;
+	json_t		*warnings;
 	const char	*name;
 	char		*cause;
 	int64_t		 id;
-	int		 status, found;
+	int		 found;
 
 	if (api_need_body(req) != 0)
 		return;
@@ -164,30 +174,37 @@ api_run_create(struct api_request *req)
 		    err.message);
 		return;
 	}
+	warnings = json_array();
+	if (json_object_get(req->json, "requests") != NULL)
+		api_run_same_name(req, spec, warnings);
 	labels = json_object_get(spec, "labels");	/* borrowed */
-	if (run_submit(req->runs, req->store, spec, labels, &id, &status,
-	    &cause) != 0) {
+	switch (run_submit(req->runs, req->store, spec, labels, &id, &cause)) {
+	case RUN_OK:
+		break;
+	case RUN_FORBIDDEN:
+		api_reply_error(req, 403, "forbidden_target", "", "%s", cause);
+		goto fail;
+	case RUN_QUEUE_FULL:
+		api_reply_error(req, 429, "queue_full", "", "%s", cause);
+		goto fail;
+	case RUN_LIMIT:
+		api_reply_error(req, 400, "limit_exceeded", "/load", "%s",
+		    cause);
+		goto fail;
+	default:
 		json_decref(spec);
-		if (status == 403)
-			api_reply_error(req, 403, "forbidden_target", "",
-			    "%s", cause);
-		else if (status == 429)
-			api_reply_error(req, 429, "queue_full", "", "%s",
-			    cause);
-		else if (status == 400)
-			api_reply_error(req, 400, "limit_exceeded", "/load",
-			    "%s", cause);
-		else {
-			api_reply_store_error(req, cause);
-			return;
-		}
-		free(cause);
+		api_reply_store_error(req, cause);
 		return;
 	}
 	json_decref(spec);
 	xasprintf(&req->location, "/v1/runs/%lld", (long long)id);
-	api_reply_json(req, 201, json_pack("{s:I, s:s}", "id", (json_int_t)id,
-	    "status", "queued"));
+	api_reply_json(req, 201, json_pack("{s:I, s:s, s:o}", "id",
+	    (json_int_t)id, "status", "queued", "warnings", warnings));
+	return;
+fail:
+	json_decref(spec);
+	json_decref(warnings);
+	free(cause);
 }
 
 /* GET /v1/runs/{id}: the run, with live progress while it runs. */
@@ -247,10 +264,11 @@ api_run_stop(struct api_request *req)
 	if (api_run_id(req, &id) != 0 || !api_run_exists(req, id))
 		return;
 	switch (run_stop(req->runs, id)) {
-	case 1:
+	case RUN_OK:
 		break;
-	case 2:
-		if (store_run_set_status(req->store, id, "stopped",
+	case RUN_DEQUEUED:
+		if (store_run_set_status(req->store, id,
+		    run_status_name(RUN_STOPPED),
 		    &cause) != 0) {
 			api_reply_store_error(req, cause);
 			return;
@@ -275,7 +293,7 @@ api_run_patch(struct api_request *req)
 	if (api_run_id(req, &id) != 0 || api_need_body(req) != 0 ||
 	    !api_run_exists(req, id))
 		return;
-	if (run_patch(req->runs, id, req->json, &path, &cause) != 0) {
+	if (run_patch(req->runs, id, req->json, &path, &cause) != RUN_OK) {
 		if (path == NULL)
 			api_reply_error(req, 409, "run_not_active", "", "%s",
 			    cause);

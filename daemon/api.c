@@ -618,27 +618,38 @@ fail:
 }
 
 /*
- * Listen and start the API thread. The listening socket is ours, handed to
- * libmicrohttpd, so TCP and unix sockets work alike.
+ * Bind the API's address: first thing at start, so that a bad or busy
+ * address is reported before the database is created or migrated.
  */
 struct api *
-api_start(const struct config *c, struct runs *runs, char **cause)
+api_create(const struct config *c, char **cause)
 {
 	struct api	*api;
 
 	api = xcalloc(1, sizeof *api);
 	api->config = c;
-	api->runs = runs;
 	api->started = time(NULL);
 	api->fd = -1;
-	if ((api->store = store_open(c->db, 0, cause)) == NULL)
-		goto fail;
 	if (strncmp(c->listen, "unix:", 5) == 0)
 		api->fd = api_listen_unix(api, c->listen + 5, cause);
 	else
 		api->fd = api_listen_tcp(api, c->listen, cause);
-	if (api->fd == -1)
-		goto fail;
+	if (api->fd == -1) {
+		api_stop(api);
+		return (NULL);
+	}
+	return (api);
+}
+
+/* Start serving on the bound address, with a connection of its own. */
+int
+api_start(struct api *api, struct runs *runs, char **cause)
+{
+	const struct config	*c = api->config;
+
+	api->runs = runs;
+	if ((api->store = store_open(c->db, 0, cause)) == NULL)
+		return (-1);
 	api->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_access, api,
 	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, api,
@@ -652,13 +663,9 @@ api_start(const struct config *c, struct runs *runs, char **cause)
 	if (api->mhd == NULL) {
 		xasprintf(cause, "cannot start the HTTP server on %s",
 		    api->address);
-		goto fail;
+		return (-1);
 	}
-	return (api);
-
-fail:
-	api_stop(api);
-	return (NULL);
+	return (0);
 }
 
 /* Stop the API thread, then free what it owned. */
@@ -690,4 +697,30 @@ const char *
 api_address(struct api *api)
 {
 	return (api->address);
+}
+
+/*
+ * The {id} of a run's path: 0, or -1 after answering 400 (not a number: the
+ * user's mistake, SPEC 13) or 404 (a number no run can have).
+ */
+int
+api_run_id(struct api_request *req, int64_t *id)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(req->param, &end, 10);
+	if (*req->param == '\0' || *end != '\0' || errno != 0) {
+		api_reply_error(req, 400, "invalid_id", "", "a run id is a "
+		    "number; got \"%s\"", req->param);
+		return (-1);
+	}
+	if (v <= 0) {
+		api_reply_error(req, 404, "run_not_found", "", "no run with id "
+		    "\"%s\"", req->param);
+		return (-1);
+	}
+	*id = v;
+	return (0);
 }

@@ -145,7 +145,7 @@ config_set(struct config *c, const char *key, const char *value, char **cause)
 {
 	long long	 n;
 	int64_t		 us;
-	char		*end, *why;
+	char		*end, *why, hint[64];
 	double		 d;
 
 	if (strcmp(key, "listen") == 0) {
@@ -260,7 +260,8 @@ config_set(struct config *c, const char *key, const char *value, char **cause)
 			return (-1);
 		}
 	} else {
-		xasprintf(cause, "unknown key (expected one of %s)",
+		xasprintf(cause, "unknown key%s (expected one of %s)",
+		    parse_suggest(hint, sizeof hint, key, config_keys),
 		    config_key_list());
 		return (-1);
 	}

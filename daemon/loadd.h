@@ -156,6 +156,7 @@ struct threshold {
 };
 int		 parse_duration(const char *, int64_t *, char **);
 int		 parse_name(const char *);
+const char	*parse_suggest(char *, size_t, const char *, const char **);
 int		 threshold_parse(const char *, struct threshold *, char **);
 const char	*cmp_op_name(enum cmp_op);
 int		 cmp_op_holds(enum cmp_op, double, double);
@@ -552,10 +553,34 @@ void		 runs_shutdown(struct runs *);
 const struct config *runs_config(struct runs *);
 void		 runs_set_config(struct runs *, const struct config *);
 void		 runs_free(struct runs *);
-int		 run_submit(struct runs *, struct store *, json_t *, json_t *,
-		     int64_t *, int *, char **);
-int		 run_stop(struct runs *, int64_t);
-int		 run_patch(struct runs *, int64_t, json_t *, char **, char **);
+/* A run's status (SPEC section 5); RUN_RUNNING (0) until it ends. */
+enum run_status {
+	RUN_RUNNING,
+	RUN_QUEUED,
+	RUN_COMPLETED,
+	RUN_STOPPED,
+	RUN_ABORTED,
+	RUN_FAILED,
+	RUN_INTERRUPTED,
+	RUN_NSTATUS
+};
+const char	*run_status_name(enum run_status);
+/* What a request of the API thread to the runs came to; api-runs.c maps it. */
+enum run_result {
+	RUN_OK,
+	RUN_DEQUEUED,		/* stop: a queued run was taken off */
+	RUN_NOT_ACTIVE,		/* stop, patch: not queued or running */
+	RUN_INVALID,		/* patch: a bad body */
+	RUN_FORBIDDEN,		/* submit: a target outside allow_targets */
+	RUN_LIMIT,		/* submit: beyond what loadd may open */
+	RUN_QUEUE_FULL,		/* submit: max_queue reached */
+	RUN_STORE		/* submit: SQLite failed */
+};
+enum run_result	 run_submit(struct runs *, struct store *, json_t *, json_t *,
+		     int64_t *, char **);
+enum run_result	 run_stop(struct runs *, int64_t);
+enum run_result	 run_patch(struct runs *, int64_t, json_t *, char **,
+		     char **);
 json_t		*run_progress(struct runs *, int64_t);
 int64_t		 run_active(struct runs *);
 
@@ -594,7 +619,8 @@ struct api_route {
 	const char	*pattern;
 	api_handler_cb	 get, put, post, patch, delete;
 };
-struct api	*api_start(const struct config *, struct runs *, char **);
+struct api	*api_create(const struct config *, char **);
+int		 api_start(struct api *, struct runs *, char **);
 void		 api_stop(struct api *);
 const char	*api_address(struct api *);
 void		 api_set_config(struct api *, const struct config *);
@@ -611,6 +637,7 @@ void		 api_reply_stream(struct api_request *, int, const char *,
 const char	*api_query(struct api_request *, const char *);
 int		 api_need_body(struct api_request *);
 int		 api_check_name(struct api_request *);
+int		 api_run_id(struct api_request *, int64_t *);
 uint64_t	 api_now_ns(void);
 
 /* api-scenarios.c */
@@ -680,7 +707,7 @@ struct report {
 	size_t			 nsys;
 	struct hist		*hist;	/* the '*' histograms merged, or NULL */
 };
-extern const char	*report_stats_keys[];
+int		 report_format_known(const char *);
 int		 report_render(struct store *, int64_t, const char *, char **,
 		     size_t *, const char **, char **);
 const char	*report_str(json_t *, const char *);
@@ -690,6 +717,7 @@ const char	*report_ms(char *, size_t, double);
 const char	*report_bytes(char *, size_t, double);
 const char	*report_duration(char *, size_t, double);
 const char	*report_metric_unit(const char *);
+const char	*report_actual(char *, size_t, json_t *);
 size_t		 report_failed_thresholds(struct report *, size_t *);
 json_t		**report_sorted_errors(struct report *, size_t *);
 void		 report_esc_xml(struct evbuffer *, const char *);

@@ -183,12 +183,21 @@ main(int argc, char **argv)
 	if ((ld.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 
+	/* The address first: a busy port must not create a database. */
+	if ((ld.api = api_create(ld.config, &cause)) == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		config_free(ld.config);
+		event_base_free(ld.base);
+		return (1);
+	}
 	store_init();
 	ld.store = store_open(ld.config->db, STORE_LOCK | STORE_MIGRATE,
 	    &cause);
 	if (ld.store == NULL) {
 		log_error("%s", cause);
 		free(cause);
+		api_stop(ld.api);
 		config_free(ld.config);
 		event_base_free(ld.base);
 		return (1);
@@ -197,9 +206,10 @@ main(int argc, char **argv)
 	    store_user_version(ld.store));
 
 	ld.runs = runs_create(ld.base, ld.config, ld.store);
-	if ((ld.api = api_start(ld.config, ld.runs, &cause)) == NULL) {
+	if (api_start(ld.api, ld.runs, &cause) != 0) {
 		log_error("%s", cause);
 		free(cause);
+		api_stop(ld.api);
 		runs_free(ld.runs);
 		store_close(ld.store);
 		config_free(ld.config);

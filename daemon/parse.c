@@ -150,6 +150,64 @@ parse_name(const char *s)
 	return (n > 0);
 }
 
+/* Levenshtein distance, for did-you-mean hints; long strings are "far". */
+static u_int
+parse_distance(const char *a, const char *b)
+{
+	u_int	 row[LOADD_NAME_MAX + 1], diag, up, i, j, la, lb, cost;
+
+	la = strlen(a);
+	lb = strlen(b);
+	if (la > LOADD_NAME_MAX || lb > LOADD_NAME_MAX)
+		return (UINT32_MAX);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			cost = (a[i - 1] == b[j - 1]) ? 0 : 1;
+			row[j] = diag + cost;
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return (row[lb]);
+}
+
+/* The closest candidate within edit distance 2, or NULL. */
+static const char *
+parse_closest(const char *s, const char **list)
+{
+	const char	*best = NULL;
+	u_int		 d, bestd = 3;
+
+	for (; *list != NULL; list++) {
+		d = parse_distance(s, *list);
+		if (d < bestd && d < strlen(s)) {
+			bestd = d;
+			best = *list;
+		}
+	}
+	return (best);
+}
+
+/* " (did you mean "x"?)" or "", into buf. */
+const char *
+parse_suggest(char *buf, size_t len, const char *s, const char **list)
+{
+	const char	*best;
+
+	if ((best = parse_closest(s, list)) == NULL)
+		return ("");
+	snprintf(buf, len, " (did you mean \"%s\"?)", best);
+	return (buf);
+}
+
 /* The space characters a rule may hold between its tokens. */
 static const char *
 threshold_skip(const char *p)

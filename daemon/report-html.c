@@ -630,22 +630,22 @@ report_html_cards(struct report *r, struct evbuffer *b)
 static void
 report_html_row(struct evbuffer *b, const char *name, int all, json_t *s)
 {
-	char	a[32];
-	size_t	i;
+	const char	*key;
+	char		 a[32];
+	size_t		 i;
 
 	evbuffer_add_printf(b, "<tr%s><td>", all ? " class=\"all\"" : "");
 	report_esc_xml(b, name);
 	evbuffer_add_printf(b, "</td>");
-	for (i = 0; report_stats_keys[i] != NULL; i++) {
-		if (strstr(report_stats_keys[i], "_ms") != NULL)
-			report_ms(a, sizeof a, report_num(s,
-			    report_stats_keys[i]));
-		else if (strncmp(report_stats_keys[i], "bytes", 5) == 0)
-			report_bytes(a, sizeof a, report_num(s,
-			    report_stats_keys[i]));
+	for (i = 0; i < METRIC_N; i++) {
+		if ((key = metric_defs[i].json) == NULL)
+			continue;
+		if (metric_defs[i].unit == UNIT_MS)
+			report_ms(a, sizeof a, report_num(s, key));
+		else if (metric_defs[i].unit == UNIT_BYTES)
+			report_bytes(a, sizeof a, report_num(s, key));
 		else
-			report_fmt(a, sizeof a, report_num(s,
-			    report_stats_keys[i]), 2);
+			report_fmt(a, sizeof a, report_num(s, key), 2);
 		evbuffer_add_printf(b, "<td>%s</td>", a);
 	}
 	evbuffer_add_printf(b, "</tr>\n");
@@ -774,11 +774,8 @@ report_html_checks(struct report *r, struct evbuffer *b)
 			    "<td class=\"l\"><code>", pass ? "ok" : "ko",
 			    pass ? "✓" : "✗");
 			report_esc_xml(b, report_str(t, "rule"));
-			evbuffer_add_printf(b, "</code></td><td>%s",
-			    report_fmt(a, sizeof a, report_num(t, "actual"),
-			    3));
-			report_esc_xml(b, report_metric_unit(report_str(t,
-			    "metric")));
+			evbuffer_add_printf(b, "</code></td><td>");
+			report_esc_xml(b, report_actual(a, sizeof a, t));
 			evbuffer_add_printf(b, "</td><td>%s</td></tr>\n",
 			    json_is_true(json_object_get(t, "abort_on_fail")) ?
 			    "yes" : "");
@@ -894,8 +891,8 @@ report_html(struct report *r, struct evbuffer *b)
 
 	evbuffer_add_printf(b, "<h2>Requests</h2><div class=\"scroll\"><table>"
 	    "<tr><th>Request</th><th>Requests</th><th>OK</th><th>Failed</th>"
-	    "<th>Success %%</th><th>RPS</th><th>Avg ms</th><th>p50</th>"
-	    "<th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>Min</th>"
+	    "<th>Success %%</th><th>RPS</th><th>Avg ms</th><th>p25</th>"
+	    "<th>p50</th><th>p75</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>Min</th>"
 	    "<th>Max</th><th>Std dev</th><th>Sent</th><th>Received</th>"
 	    "</tr>\n");
 	report_html_row(b, "all", 1, json_object_get(r->doc, "overall"));

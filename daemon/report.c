@@ -18,16 +18,6 @@
 
 #include "loadd.h"
 
-/* The STATS keys of SPEC section 7, in contract order. */
-const char *report_stats_keys[] = {
-	"total_requests", "successful_requests", "failed_requests",
-	"success_rate_pct", "throughput_rps", "avg_latency_ms",
-	"median_latency_ms", "p90_latency_ms", "p95_latency_ms",
-	"p99_latency_ms", "p999_latency_ms", "min_latency_ms",
-	"max_latency_ms", "std_dev_ms", "bytes_sent", "bytes_received",
-	NULL
-};
-
 static int	report_json(struct report *, struct evbuffer *);
 static int	report_md(struct report *, struct evbuffer *);
 static int	report_csv(struct report *, struct evbuffer *);
@@ -152,24 +142,41 @@ report_duration(char *buf, size_t len, double s)
 	return (buf);
 }
 
-/* The unit of a threshold metric's actual value. */
+/* The unit of a threshold metric's actual value, by its rule name. */
 const char *
 report_metric_unit(const char *metric)
 {
-	static const char	*latency[] = { "avg", "min", "max", "median",
-				    "p50", "p90", "p95", "p99", "p99.9",
-				    "stddev", NULL };
-	size_t			 i;
+	int	m;
 
-	for (i = 0; latency[i] != NULL; i++)
-		if (strcmp(metric, latency[i]) == 0)
-			return (" ms");
-	if (strcmp(metric, "error_rate") == 0 ||
-	    strcmp(metric, "success_rate") == 0)
+	if ((m = metric_lookup(metric, strlen(metric), 0)) < 0)
+		return ("");
+	switch (metric_defs[m].unit) {
+	case UNIT_MS:
+		return (" ms");
+	case UNIT_PCT:
 		return ("%");
-	if (strcmp(metric, "rps") == 0)
+	case UNIT_RPS:
 		return (" rps");
-	return ("");
+	case UNIT_BYTES:
+		return (" bytes");
+	default:
+		return ("");
+	}
+}
+
+/* A threshold's actual value with its unit, or "– (no data)". */
+const char *
+report_actual(char *buf, size_t len, json_t *t)
+{
+	char	v[32];
+	double	a = report_num(t, "actual");
+
+	if (!isfinite(a))
+		snprintf(buf, len, "– (no data)");
+	else
+		snprintf(buf, len, "%s%s", report_fmt(v, sizeof v, a, 3),
+		    report_metric_unit(report_str(t, "metric")));
+	return (buf);
 }
 
 /* Thresholds failed, out of *total. */
@@ -360,8 +367,9 @@ report_int(double v)
 
 /* The "system" object: loadd's own CPU and memory, and the target's. */
 static json_t *
-report_system(struct report *r)
+report_system(struct report *r, json_t *summary)
 {
+	json_t	*start = json_object_get(summary, "system_samples");
 	json_t	*sys, *target;
 	double	 avg, max, first, last, ravg, rmax, rfirst, rlast;
 	int	 cpu, rss;
@@ -378,7 +386,11 @@ report_system(struct report *r)
 		    "cpu_pct_avg", report_real1(avg),
 		    "cpu_pct_max", report_real1(max),
 		    "rss_max_bytes", report_int(rmax),
-		    "rss_growth_bytes", report_int(rlast - rfirst));
+		    "rss_growth_bytes", report_int(rlast -
+			(json_is_number(json_object_get(start,
+			"target_rss_start_bytes")) ? json_number_value(
+			json_object_get(start, "target_rss_start_bytes")) :
+			rfirst)));
 		json_object_set_new(sys, "target", target);
 	}
 	return (sys);
@@ -389,7 +401,7 @@ static json_t *
 report_warnings(json_t *doc, json_t *summary)
 {
 	json_t		*list = json_array(), *open;
-	double		 cpu, threads, late, total, shed, dropped, capped;
+	double		 cpu, threads, late, total, shed, dropped, capped, n;
 	char		*why = NULL, *s, a[32], b[32];
 
 	/* Per process: 100% is one core, so threads x 100% is the ceiling. */
@@ -433,6 +445,14 @@ report_warnings(json_t *doc, json_t *summary)
 		xasprintf(&s, "%.0f raw samples were not stored (the sample "
 		    "writer fell behind); the statistics still count them",
 		    shed);
+		json_array_append_new(list, json_string(s));
+		free(s);
+	}
+	n = report_num(json_object_get(summary, "system_samples"), "count");
+	if (isfinite(n) && n < 3) {
+		xasprintf(&s, "CPU and memory rest on %.0f sample%s (taken at "
+		    "the start, each second and the end): the run was too "
+		    "short for more", n, n == 1 ? "" : "s");
 		json_array_append_new(list, json_string(s));
 		free(s);
 	}
@@ -508,7 +528,7 @@ report_build(struct report *r, json_t *run)
 		    json_object_get(summary, "levels"));
 	if (json_object_get(summary, "open") != NULL)
 		json_object_set(doc, "open", json_object_get(summary, "open"));
-	json_object_set_new(doc, "system", report_system(r));
+	json_object_set_new(doc, "system", report_system(r, summary));
 	t = json_object_get(run, "env");
 	json_object_set_new(doc, "env", json_is_object(t) ? json_incref(t) :
 	    json_object());
@@ -827,10 +847,8 @@ report_md(struct report *r, struct evbuffer *b)
 			    json_is_true(json_object_get(t, "passed")) ?
 			    "✓" : "✗");
 			/* A rule has no backquote: the grammar forbids it. */
-			evbuffer_add_printf(b, "%s` — actual %s%s\n",
-			    report_str(t, "rule"), report_fmt(a[0], 32,
-			    report_num(t, "actual"), 3),
-			    report_metric_unit(report_str(t, "metric")));
+			evbuffer_add_printf(b, "%s` — actual %s\n",
+			    report_str(t, "rule"), report_actual(a[0], 32, t));
 		}
 		evbuffer_add_printf(b, "\n");
 	}
@@ -872,9 +890,11 @@ report_csv_row(struct evbuffer *b, const char *name, json_t *s)
 	size_t	 i;
 
 	report_esc_csv(b, name);
-	for (i = 0; report_stats_keys[i] != NULL; i++) {
+	for (i = 0; i < METRIC_N; i++) {
+		if (metric_defs[i].json == NULL)
+			continue;
 		evbuffer_add_printf(b, ",");
-		v = json_object_get(s, report_stats_keys[i]);
+		v = json_object_get(s, metric_defs[i].json);
 		if (!json_is_number(v))
 			continue;
 		text = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
@@ -891,15 +911,23 @@ static int
 report_csv(struct report *r, struct evbuffer *b)
 {
 	json_t	*t;
+	char	 name[48], vus[32];
 	size_t	 i;
 
 	evbuffer_add_printf(b, "request");
-	for (i = 0; report_stats_keys[i] != NULL; i++)
-		evbuffer_add_printf(b, ",%s", report_stats_keys[i]);
+	for (i = 0; i < METRIC_N; i++)
+		if (metric_defs[i].json != NULL)
+			evbuffer_add_printf(b, ",%s", metric_defs[i].json);
 	evbuffer_add_printf(b, "\r\n");
 	report_csv_row(b, "*", json_object_get(r->doc, "overall"));
 	json_array_foreach(json_object_get(r->doc, "requests"), i, t)
 		report_csv_row(b, report_str(t, "name"), t);
+	/* A sweep's levels after the requests: "level:VUS" (no name has ':'). */
+	json_array_foreach(json_object_get(r->doc, "levels"), i, t) {
+		snprintf(name, sizeof name, "level:%s", report_fmt(vus,
+		    sizeof vus, report_num(t, "vus"), 0));
+		report_csv_row(b, name, t);
+	}
 	return (0);
 }
 
@@ -914,29 +942,37 @@ report_junit(struct report *r, struct evbuffer *b)
 	json_t		*run = json_object_get(r->doc, "run"), *list, *t, *v;
 	const char	*status = report_str(run, "status"), *key;
 	char		 a[32], c[32];
+	double		 secs;
 	size_t		 i, failed, total, tests;
 	int		 completed = strcmp(status, "completed") == 0;
+	int		 own;	/* it did not pass for a reason of its own */
 
 	list = json_object_get(r->doc, "thresholds");
 	failed = report_failed_thresholds(r, &total);
+	own = completed && failed == 0 &&
+	    !json_is_true(json_object_get(r->doc, "passed"));
 	tests = total;
-	if (total == 0 || !completed) {
+	if (total == 0 || !completed || own) {
 		tests++;
-		if (!completed)
+		if (!completed || own)
 			failed++;
 	}
 
+	/* time is a number in the schema, also for a run that never ran */
+	secs = report_num(run, "duration_s");
 	evbuffer_add_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<testsuites name=\"loadd\" tests=\"%zu\" failures=\"%zu\" "
 	    "errors=\"0\" time=\"%s\">\n", tests, failed,
-	    report_fmt(a, sizeof a, report_num(run, "duration_s"), 3));
+	    report_fmt(a, sizeof a, isfinite(secs) ? secs : 0, 3));
 	evbuffer_add_printf(b, "  <testsuite name=\"loadd: ");
 	report_esc_xml(b, report_str(run, "scenario"));
 	evbuffer_add_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
 	    "skipped=\"0\" time=\"%s\"", tests, failed, a);
-	if (*report_str(run, "started_at") != '\0') {
+	/* The schema's timestamp: seconds, no zone (ours is UTC). */
+	if (strlen(report_str(run, "started_at")) >= 19) {
+		snprintf(c, sizeof c, "%.19s", report_str(run, "started_at"));
 		evbuffer_add_printf(b, " timestamp=\"");
-		report_esc_xml(b, report_str(run, "started_at"));
+		report_esc_xml(b, c);
 		evbuffer_add_printf(b, "\"");
 	}
 	evbuffer_add_printf(b, ">\n    <properties>\n      <property "
@@ -965,15 +1001,15 @@ report_junit(struct report *r, struct evbuffer *b)
 		}
 		evbuffer_add_printf(b, ">\n      <failure message=\"");
 		report_esc_xml(b, report_str(t, "rule"));
-		evbuffer_add_printf(b, ": actual %s%s\" type=\"threshold\"/>\n"
-		    "    </testcase>\n", report_fmt(a, sizeof a,
-		    report_num(t, "actual"), 3),
-		    report_metric_unit(report_str(t, "metric")));
+		evbuffer_add_printf(b, ": actual ");
+		report_esc_xml(b, report_actual(a, sizeof a, t));
+		evbuffer_add_printf(b, "\" type=\"threshold\"/>\n"
+		    "    </testcase>\n");
 	}
-	if (total == 0 || !completed) {
+	if (total == 0 || !completed || own) {
 		evbuffer_add_printf(b, "    <testcase name=\"run completed\" "
 		    "classname=\"loadd.run\" time=\"0\"");
-		if (completed)
+		if (completed && !own)
 			evbuffer_add_printf(b, "/>\n");
 		else {
 			evbuffer_add_printf(b, ">\n      <failure "
@@ -991,13 +1027,27 @@ report_junit(struct report *r, struct evbuffer *b)
 	return (0);
 }
 
+/* Is format one of the report formats (NULL: json)? */
+int
+report_format_known(const char *format)
+{
+	size_t	i;
+
+	if (format == NULL)
+		return (1);
+	for (i = 0; i < REPORT_NFORMATS; i++)
+		if (strcmp(report_formats[i].name, format) == 0)
+			return (1);
+	return (0);
+}
+
 /*
  * Render the report of run id in format (NULL means json) into *out, a
  * malloc'd NUL-terminated document of *outlen bytes, with its MIME type in
  * *ctype (static). Returns 1, 0 when the run does not exist, or -1 with
- * *cause. A cause that starts with "format:" is the caller's mistake (the
- * API answers 400); any other is a server error (500). Whether the run has
- * ended is the caller's business: a run without a summary gets empty stats.
+ * *cause: an unknown format (check report_format_known() first) or a
+ * server error. Whether the run has ended is the caller's business: a run
+ * without a summary gets empty stats.
  */
 int
 report_render(struct store *st, int64_t id, const char *format, char **out,

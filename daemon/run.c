@@ -28,14 +28,6 @@
 #define RUN_TICK_LAG_NS	50000000ULL	/* merge 50 ms after each second */
 #define RUN_PRUNE_BATCH	20000		/* samples deleted per step */
 
-enum run_end {
-	END_NONE,
-	END_COMPLETED,
-	END_STOPPED,
-	END_ABORTED,
-	END_INTERRUPTED,
-	END_FAILED
-};
 
 /* One second being merged, until every worker has sent its part. */
 struct run_second {
@@ -67,7 +59,7 @@ struct run {
 	size_t			 npending;
 	int64_t			 last_second;	/* newest merged */
 	uint64_t		 last_requests;	/* in it */
-	enum run_end		 end;
+	enum run_status		 end;
 	char			*reason;
 	struct event		*tick;
 	struct event		*done;
@@ -89,7 +81,7 @@ struct runs {
 	int			 active_open;	/* its model is open */
 	int			 active_conns;	/* connections per VU */
 	int			 paused;	/* by PATCH */
-	enum run_end		 request;	/* stop asked by the API */
+	enum run_status		 request;	/* stop asked by the API */
 	int			 patch_set[WORKER_STOP + 1];
 	double			 patch[WORKER_STOP + 1];
 	json_t			*progress;
@@ -143,23 +135,24 @@ run_sql(struct runs *rs, const char *sql, const char *types, ...)
 	return (0);
 }
 
-static const char *
-run_end_status(enum run_end e)
+/* The one table of run status names (SPEC section 5). */
+static const char *run_status_names[RUN_NSTATUS] = {
+	[RUN_QUEUED] = "queued",
+	[RUN_RUNNING] = "running",
+	[RUN_COMPLETED] = "completed",
+	[RUN_STOPPED] = "stopped",
+	[RUN_ABORTED] = "aborted",
+	[RUN_FAILED] = "failed",
+	[RUN_INTERRUPTED] = "interrupted",
+};
+
+/* A status as the API and SQLite spell it. */
+const char *
+run_status_name(enum run_status s)
 {
-	switch (e) {
-	case END_COMPLETED:
-		return ("completed");
-	case END_STOPPED:
-		return ("stopped");
-	case END_ABORTED:
-		return ("aborted");
-	case END_INTERRUPTED:
-		return ("interrupted");
-	case END_FAILED:
-		return ("failed");
-	default:
-		return ("running");
-	}
+	if ((unsigned)s >= RUN_NSTATUS)
+		return ("unknown");
+	return (run_status_names[s]);
 }
 
 /* The environment a run ran in, for comparing like with like. */
@@ -228,7 +221,7 @@ run_interval_rows(struct run *r, const struct wblock *b)
 static void
 run_second_done(struct runs *rs, struct run *r, struct wblock *b)
 {
-	int	level;
+	int	level = -1;
 	json_t	*p;
 	uint64_t now = clock_ns();
 
@@ -260,6 +253,11 @@ run_second_done(struct runs *rs, struct run *r, struct wblock *b)
 		95))) : json_null(),
 	    "warmup", (uint64_t)b->second * 1000000000ULL <
 		r->plan->warmup_ns);
+	if (r->levels != NULL && level >= 0 &&
+	    (size_t)level < r->plan->nstages)
+		json_object_set_new(p, "level", json_pack("{s:i, s:i, s:I}",
+		    "index", level + 1, "of", (int)r->plan->nstages, "vus",
+		    (json_int_t)r->plan->stages[level].target));
 	pthread_mutex_lock(&rs->lock);
 	json_decref(rs->progress);
 	rs->progress = p;
@@ -335,11 +333,11 @@ run_collect(struct runs *rs, struct run *r, int all)
 
 /* Ask every worker to stop; the run ends with why (first reason wins). */
 static void
-run_stop_workers(struct run *r, enum run_end why, const char *reason)
+run_stop_workers(struct run *r, enum run_status why, const char *reason)
 {
 	int	w;
 
-	if (r->end == END_NONE) {
+	if (r->end == RUN_RUNNING) {
 		r->end = why;
 		if (reason != NULL)
 			r->reason = xstrdup(reason);
@@ -387,7 +385,7 @@ run_sample_system(struct run *r)
 	uint64_t	now = clock_ns();
 	int64_t		second;
 
-	if (r->sysmon == NULL || r->writer == NULL || r->end != END_NONE ||
+	if (r->sysmon == NULL || r->writer == NULL || r->end != RUN_RUNNING ||
 	    now < r->t0 + 1000000000ULL)
 		return;
 	second = (int64_t)((now - r->t0) / 1000000000ULL) - 1;
@@ -436,7 +434,7 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct runs	*rs = arg;
 	struct run	*r = rs->run;
-	enum run_end	 request;
+	enum run_status	 request;
 	struct result	 res;
 	json_t		*verdicts, *v;
 	size_t		 i;
@@ -453,7 +451,7 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 
 	pthread_mutex_lock(&rs->lock);
 	request = rs->request;
-	rs->request = END_NONE;
+	rs->request = RUN_RUNNING;
 	for (i = 0; i <= WORKER_STOP; i++) {
 		if (!rs->patch_set[i])
 			continue;
@@ -463,11 +461,11 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 			    rs->patch[i]);
 	}
 	pthread_mutex_unlock(&rs->lock);
-	if (request != END_NONE)
-		run_stop_workers(r, request, request == END_STOPPED ?
+	if (request != RUN_RUNNING)
+		run_stop_workers(r, request, request == RUN_STOPPED ?
 		    "stopped by a user" : NULL);
 
-	if (r->end == END_NONE && r->total->overall.ok +
+	if (r->end == RUN_RUNNING && r->total->overall.ok +
 	    r->total->overall.failed > 0) {
 		result_build(&res, r->plan->stat_names, r->plan->nstats,
 		    r->total, run_elapsed(r, clock_ns()), NULL);
@@ -485,7 +483,7 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 				    "actual")));
 				log_info("run %lld: aborting: %s",
 				    (long long)r->id, why);
-				run_stop_workers(r, END_ABORTED, why);
+				run_stop_workers(r, RUN_ABORTED, why);
 				free(why);
 				break;
 			}
@@ -563,7 +561,7 @@ runs_clear_active(struct runs *rs, int64_t id)
 	if (rs->active == id) {
 		rs->active = 0;
 		rs->starting = 0;
-		rs->request = END_NONE;
+		rs->request = RUN_RUNNING;
 	}
 	pthread_mutex_unlock(&rs->lock);
 }
@@ -648,7 +646,7 @@ run_start(struct runs *rs, int64_t id)
 		free(cause);
 		free(rings);
 		rs->run = r;
-		r->end = END_FAILED;
+		r->end = RUN_FAILED;
 		run_finish(rs, r);
 		return (-1);
 	}
@@ -723,8 +721,8 @@ run_finish(struct runs *rs, struct run *r)
 		r->t_end = clock_ns();
 	if (r->t_end > r->t0 + p->warmup_ns + p->duration_ns)
 		r->t_end = r->t0 + p->warmup_ns + p->duration_ns;
-	if (r->end == END_NONE)
-		r->end = END_COMPLETED;
+	if (r->end == RUN_RUNNING)
+		r->end = RUN_COMPLETED;
 	if (r->writer != NULL) {
 		run_collect(rs, r, 1);
 		run_sample_end(r);
@@ -735,14 +733,14 @@ run_finish(struct runs *rs, struct run *r)
 		capped += worker_ring(r->workers[w])->capped;
 	}
 
-	if (r->end != END_FAILED) {
+	if (r->end != RUN_FAILED) {
 		elapsed = run_elapsed(r, r->t_end);
 		result_build(&res, p->stat_names, p->nstats, r->total, elapsed,
 		    p->spec);
 		json_decref(res.errors);
 		res.errors = stats_errors(p, r->total);
 		run_target_metrics(r, &res.overall);
-		result_judge(&res, p, r->end == END_COMPLETED);
+		result_judge(&res, p, r->end == RUN_COMPLETED);
 		if (res.reason != NULL && r->reason == NULL)
 			r->reason = xstrdup(res.reason);
 		if (store_result_put(rs->store, r->id, &res, &cause) != 0) {
@@ -787,10 +785,10 @@ run_finish(struct runs *rs, struct run *r)
 		text = json_dumps(summary, JSON_COMPACT);
 		run_sql(rs, "UPDATE runs SET status = ?, passed = ?, ended_at = "
 		    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), summary = ?, "
-		    "reason = ? WHERE id = ?", "sissi", run_end_status(r->end),
+		    "reason = ? WHERE id = ?", "sissi", run_status_name(r->end),
 		    (int64_t)res.passed, text, r->reason, r->id);
 		log_info("run %lld %s: %.0f requests, %.0f failed%s%s",
-		    (long long)r->id, run_end_status(r->end),
+		    (long long)r->id, run_status_name(r->end),
 		    res.overall.v[METRIC_REQUESTS],
 		    res.overall.v[METRIC_ERRORS],
 		    res.passed ? "" : ", not passed: ",
@@ -804,7 +802,7 @@ run_finish(struct runs *rs, struct run *r)
 	pthread_mutex_lock(&rs->lock);
 	rs->active = 0;
 	rs->starting = 0;
-	rs->request = END_NONE;
+	rs->request = RUN_RUNNING;
 	json_decref(rs->progress);
 	rs->progress = NULL;
 	pthread_mutex_unlock(&rs->lock);
@@ -851,7 +849,7 @@ runs_next(struct runs *rs)
 		rs->active = id;
 		rs->starting = 1;
 		rs->paused = 0;
-		rs->request = END_NONE;
+		rs->request = RUN_RUNNING;
 		memset(rs->patch_set, 0, sizeof rs->patch_set);
 		json_decref(rs->progress);
 		rs->progress = NULL;
@@ -1012,7 +1010,7 @@ runs_shutdown(struct runs *rs)
 	if (r == NULL)
 		return;
 	log_info("run %lld interrupted by shutdown", (long long)r->id);
-	run_stop_workers(r, END_INTERRUPTED, "loadd was stopped");
+	run_stop_workers(r, RUN_INTERRUPTED, "loadd was stopped");
 	run_finish(rs, r);
 }
 
@@ -1054,12 +1052,12 @@ run_check_fds(int64_t vus, int conns, char **cause)
 }
 
 /*
- * API thread: store a new queued run and wake the main thread. Returns 0,
- * or -1 with *status (429 queue full, 403 target refused) and *cause.
+ * API thread: store a new queued run and wake the main thread. Returns
+ * RUN_OK, or what stood in the way with *cause.
  */
-int
+enum run_result
 run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
-    int64_t *id, int *status, char **cause)
+    int64_t *id, char **cause)
 {
 	const struct config	*c = runs_config(rs);
 	struct plan		*p;
@@ -1067,16 +1065,13 @@ run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
 
 	/* Refuse a forbidden target before anything is stored or sent. */
 	if ((p = plan_compile(spec, c, &why, cause)) == NULL &&
-	    why == PLAN_FORBIDDEN) {
-		*status = 403;
-		return (-1);
-	}
+	    why == PLAN_FORBIDDEN)
+		return (RUN_FORBIDDEN);
 	if (p == NULL)
 		free(*cause);	/* a DNS failure fails the run itself */
 	else if (run_check_fds(plan_peak_vus(p), p->maxconns, cause) != 0) {
 		plan_free(p);
-		*status = 400;
-		return (-1);
+		return (RUN_LIMIT);
 	}
 	plan_free(p);
 
@@ -1085,38 +1080,37 @@ run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
 	if (rs->nqueue >= (size_t)c->max_queue &&
 	    (rs->active != 0 || rs->nqueue > 0)) {
 		pthread_mutex_unlock(&rs->lock);
-		*status = 429;
 		xasprintf(cause, "the run queue is full (%d queued; max_queue)",
 		    c->max_queue);
-		return (-1);
+		return (RUN_QUEUE_FULL);
 	}
 	if (store_run_insert(st, spec, labels, id, cause) != 0) {
 		pthread_mutex_unlock(&rs->lock);
-		*status = 500;
-		return (-1);
+		return (RUN_STORE);
 	}
 	rs->queue = xreallocarray(rs->queue, rs->nqueue + 1,
 	    sizeof *rs->queue);
 	rs->queue[rs->nqueue++] = *id;
 	pthread_mutex_unlock(&rs->lock);
 	event_active(rs->wake, EV_READ, 0);
-	return (0);
+	return (RUN_OK);
 }
 
 /*
- * API thread: stop run id. 1 the active run is stopping, 2 a queued run
- * was cancelled (the caller marks it stopped), 0 it is neither.
+ * API thread: stop run id. RUN_OK the active run is stopping, RUN_DEQUEUED
+ * a queued run was cancelled (the caller marks it stopped), RUN_NOT_ACTIVE
+ * it is neither.
  */
-int
+enum run_result
 run_stop(struct runs *rs, int64_t id)
 {
-	size_t	i;
-	int	rc = 0;
+	size_t		 i;
+	enum run_result	 rc = RUN_NOT_ACTIVE;
 
 	pthread_mutex_lock(&rs->lock);
 	if (rs->active == id) {
-		rs->request = END_STOPPED;
-		rc = 1;
+		rs->request = RUN_STOPPED;
+		rc = RUN_OK;
 	} else {
 		for (i = 0; i < rs->nqueue; i++) {
 			if (rs->queue[i] != id)
@@ -1124,22 +1118,22 @@ run_stop(struct runs *rs, int64_t id)
 			memmove(rs->queue + i, rs->queue + i + 1,
 			    (rs->nqueue - i - 1) * sizeof *rs->queue);
 			rs->nqueue--;
-			rc = 2;
+			rc = RUN_DEQUEUED;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&rs->lock);
-	if (rc == 1)
+	if (rc == RUN_OK)
 		event_active(rs->wake, EV_READ, 0);
 	return (rc);
 }
 
 /*
- * API thread: live control of the active run from a PATCH body. Returns 0,
- * or -1 with *path and *cause (the caller answers 400, or 409 when *path
- * is NULL: the run is not running).
+ * API thread: live control of the active run from a PATCH body. Returns
+ * RUN_OK, RUN_NOT_ACTIVE (with *cause), or RUN_INVALID with *path (a JSON
+ * pointer into the body) and *cause.
  */
-int
+enum run_result
 run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
     char **cause)
 {
@@ -1159,13 +1153,13 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 		xasprintf(cause, "run %lld is not running%s", (long long)id,
 		    rs->active == id ? " yet: it is starting" : "");
 		pthread_mutex_unlock(&rs->lock);
-		return (-1);
+		return (RUN_NOT_ACTIVE);
 	}
 	pthread_mutex_unlock(&rs->lock);
 	if (!json_is_object(body) || json_object_size(body) == 0) {
 		*path = xstrdup("");
 		xasprintf(cause, "expected an object with paused, vus or rate");
-		return (-1);
+		return (RUN_INVALID);
 	}
 	json_object_foreach(body, key, v) {
 		xasprintf(path, "/%s", key);
@@ -1173,45 +1167,45 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 			if (!json_is_boolean(v)) {
 				xasprintf(cause, "paused: expected true or "
 				    "false");
-				return (-1);
+				return (RUN_INVALID);
 			}
 			set[json_is_true(v) ? WORKER_PAUSE : WORKER_RESUME] = 1;
 		} else if (strcmp(key, "vus") == 0) {
 			if (open) {
 				xasprintf(cause, "vus: this run has an open "
 				    "model; set rate instead");
-				return (-1);
+				return (RUN_INVALID);
 			}
 			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 			    json_integer_value(v) > c->limits.max_vus) {
 				xasprintf(cause, "vus: expected an integer "
 				    "0..%lld", (long long)
 				    c->limits.max_vus);
-				return (-1);
+				return (RUN_INVALID);
 			}
 			if (run_check_fds(json_integer_value(v), conns,
 			    cause) != 0)
-				return (-1);
+				return (RUN_INVALID);
 			set[WORKER_VUS] = 1;
 			val[WORKER_VUS] = (double)json_integer_value(v);
 		} else if (strcmp(key, "rate") == 0) {
 			if (!open) {
 				xasprintf(cause, "rate: this run has a closed "
 				    "model; set vus instead");
-				return (-1);
+				return (RUN_INVALID);
 			}
 			if (!json_is_number(v) || json_number_value(v) < 0 ||
 			    json_number_value(v) > c->limits.max_rate) {
 				xasprintf(cause, "rate: expected a number "
 				    "0..%g", c->limits.max_rate);
-				return (-1);
+				return (RUN_INVALID);
 			}
 			set[WORKER_RATE] = 1;
 			val[WORKER_RATE] = json_number_value(v);
 		} else {
 			xasprintf(cause, "%s: unknown field (expected paused, "
 			    "vus or rate)", key);
-			return (-1);
+			return (RUN_INVALID);
 		}
 		free(*path);
 		*path = NULL;
@@ -1220,7 +1214,7 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 	if (rs->active != id) {
 		pthread_mutex_unlock(&rs->lock);
 		xasprintf(cause, "run %lld is not running", (long long)id);
-		return (-1);
+		return (RUN_INVALID);
 	}
 	for (i = 0; i <= WORKER_STOP; i++) {
 		if (!set[i])
@@ -1238,7 +1232,7 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 	}
 	pthread_mutex_unlock(&rs->lock);
 	event_active(rs->wake, EV_READ, 0);
-	return (0);
+	return (RUN_OK);
 }
 
 /* API thread: the live progress of run id, or NULL when it is not active. */

@@ -103,64 +103,6 @@ in_list(const char **list, const char *s)
 	return (0);
 }
 
-/* Levenshtein distance, for did-you-mean hints; long strings are "far". */
-static u_int
-edit_distance(const char *a, const char *b)
-{
-	u_int	 row[LOADD_NAME_MAX + 1], diag, up, i, j, la, lb, cost;
-
-	la = strlen(a);
-	lb = strlen(b);
-	if (la > LOADD_NAME_MAX || lb > LOADD_NAME_MAX)
-		return (UINT32_MAX);
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			cost = (a[i - 1] == b[j - 1]) ? 0 : 1;
-			row[j] = diag + cost;
-			if (up + 1 < row[j])
-				row[j] = up + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			diag = up;
-		}
-	}
-	return (row[lb]);
-}
-
-/* The closest candidate within edit distance 2, or NULL. */
-static const char *
-suggest(const char *s, const char **list)
-{
-	const char	*best = NULL;
-	u_int		 d, bestd = 3;
-
-	for (; *list != NULL; list++) {
-		d = edit_distance(s, *list);
-		if (d < bestd && d < strlen(s)) {
-			bestd = d;
-			best = *list;
-		}
-	}
-	return (best);
-}
-
-/* " (did you mean "x"?)" or "", into buf. */
-static const char *
-suggest_text(char *buf, size_t len, const char *s, const char **list)
-{
-	const char	*best;
-
-	if ((best = suggest(s, list)) == NULL)
-		return ("");
-	snprintf(buf, len, " (did you mean \"%s\"?)", best);
-	return (buf);
-}
-
 /* A JSON pointer to member key of parent, escaped as RFC 6901 says. */
 static void
 ptr_key(char *buf, const char *parent, const char *key)
@@ -301,7 +243,7 @@ v_fields(struct vctx *c, json_t *obj, const char *path, const char **allowed)
 			continue;
 		ptr_key(p, path, key);
 		return (vfail_at(c, CODE_INVALID, p, key, "unknown field%s",
-		    suggest_text(hint, sizeof hint, key, allowed)));
+		    parse_suggest(hint, sizeof hint, key, allowed)));
 	}
 	return (0);
 }
@@ -413,7 +355,7 @@ v_enum(struct vctx *c, json_t *v, const char *path, const char **list)
 	if (in_list(list, s))
 		return (0);
 	return (vfail(c, path, "expected one of %s; got \"%.64s\"%s", all, s,
-	    suggest_text(hint, sizeof hint, s, list)));
+	    parse_suggest(hint, sizeof hint, s, list)));
 }
 
 /* Expect a name: [A-Za-z0-9._-]{1,64}. */
@@ -741,7 +683,7 @@ v_threshold(struct vctx *c, json_t *v, const char *path, const char *owner)
 	    json_object_get(c->names, t.request) == NULL) {
 		names = names_list(c);
 		vfail(c, rpath, "no request or group is named \"%s\"%s",
-		    t.request, suggest_text(hint, sizeof hint, t.request,
+		    t.request, parse_suggest(hint, sizeof hint, t.request,
 		    names));
 		free(names);
 		return (NULL);
@@ -1253,7 +1195,7 @@ v_load_fields(struct vctx *c, json_t *in, const char *path, enum executor ex)
 			    owner));
 		}
 		return (vfail_at(c, CODE_INVALID, p, key, "unknown field%s",
-		    suggest_text(hint, sizeof hint, key, allowed)));
+		    parse_suggest(hint, sizeof hint, key, allowed)));
 	}
 	return (0);
 }

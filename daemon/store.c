@@ -404,7 +404,8 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 	int		 rc;
 
 	stmt = store_prepare(st, "SELECT id, scenario, status, passed, "
-	    "created_at, started_at, ended_at, labels FROM runs "
+	    "created_at, started_at, ended_at, labels, "
+	    "summary->>'duration_s', reason FROM runs "
 	    "WHERE (?1 IS NULL OR scenario = ?1) "
 	    "AND (?2 IS NULL OR status = ?2) ORDER BY id DESC LIMIT ?3",
 	    cause);
@@ -421,8 +422,9 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 			passed = json_null();
 		else
 			passed = json_boolean(sqlite3_column_int(stmt, 3));
+		/* duration_s: the measured time, as the report has it */
 		json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:o, "
-		    "s:o, s:o, s:o, s:o}",
+		    "s:o, s:o, s:o, s:o, s:o, s:o}",
 		    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
 		    "scenario", store_column_string(stmt, 1),
 		    "status", store_column_string(stmt, 2),
@@ -430,7 +432,10 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 		    "created_at", store_column_string(stmt, 4),
 		    "started_at", store_column_string(stmt, 5),
 		    "ended_at", store_column_string(stmt, 6),
-		    "labels", store_column_json(stmt, 7)));
+		    "labels", store_column_json(stmt, 7),
+		    "duration_s", sqlite3_column_type(stmt, 8) == SQLITE_NULL ?
+		    json_null() : json_real(sqlite3_column_double(stmt, 8)),
+		    "reason", store_column_string(stmt, 9)));
 	}
 	if (rc != SQLITE_DONE) {
 		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
@@ -597,6 +602,9 @@ store_run_get(struct store *st, int64_t id, json_t **out, char **cause)
 	if (!json_is_null(summary)) {
 		if ((th = json_object_get(summary, "thresholds")) != NULL)
 			json_object_set(run, "thresholds", th);
+		/* the measured time after the warmup, as in the report */
+		if ((th = json_object_get(summary, "duration_s")) != NULL)
+			json_object_set(run, "duration_s", th);
 		json_object_set_new(run, "summary", summary);
 	} else
 		json_decref(summary);

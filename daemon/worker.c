@@ -28,6 +28,8 @@
 #define WORKER_BACKLOG		(1U << 16)	/* open model: waiting starts */
 #define WORKER_CONTROL_MS	100		/* closed model: VU target */
 #define WORKER_PACE_NS		500000ULL	/* open model: wake quantum */
+#define WORKER_BACKOFF_MIN	10000000ULL	/* closed: first wait after connfail */
+#define WORKER_BACKOFF_MAX	1000000000ULL	/* closed: longest wait */
 
 /* A virtual user: one iteration at a time, on its own connections. */
 struct vu {
@@ -43,6 +45,9 @@ struct vu {
 	int			 failed;
 	int			 incomplete;	/* a member got no response */
 	enum err_kind		 kind;
+	int			 connfail;	/* a connection could not open */
+	int			 connok;	/* one opened (a response came) */
+	uint64_t		 backoff_ns;	/* closed: after connfail */
 	uint64_t		 member_start[PLAN_GROUP_MAX];
 	struct event		 think;
 	struct conn		 conns[];
@@ -358,6 +363,20 @@ worker_iteration_done(struct vu *vu)
 	if (w->plan->think_max_ns > think)
 		think += (uint64_t)(worker_uniform(w) *
 		    (double)(w->plan->think_max_ns - think));
+	/*
+	 * A dead target is cheap: after an iteration that could not connect
+	 * (refused, DNS, TLS) the VU waits 10 ms, doubling to 1 s, before it
+	 * tries again; the first connection that opens resets the wait.
+	 */
+	if (vu->connfail && !vu->connok) {
+		vu->backoff_ns = vu->backoff_ns == 0 ? WORKER_BACKOFF_MIN :
+		    vu->backoff_ns * 2;
+		if (vu->backoff_ns > WORKER_BACKOFF_MAX)
+			vu->backoff_ns = WORKER_BACKOFF_MAX;
+		if (think < vu->backoff_ns)
+			think = vu->backoff_ns;
+	} else if (vu->connok)
+		vu->backoff_ns = 0;
 	if (think > 0) {
 		tv.tv_sec = (time_t)(think / 1000000000ULL);
 		tv.tv_usec = (suseconds_t)(think % 1000000000ULL / 1000);
@@ -378,6 +397,10 @@ worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
 	uint64_t		 now = r->done_ns;
 
 	kind = worker_record(vu, &p->reqs[e->reqs[m]], r, vu->member_start[m]);
+	if (r->kind == ERR_CONNECT || r->kind == ERR_DNS || r->kind == ERR_TLS)
+		vu->connfail = 1;
+	else if (r->kind == ERR_NONE || r->status != 0)
+		vu->connok = 1;
 	if (e->group == GROUP_NONE) {
 		worker_iteration_done(vu);
 		return;
@@ -478,6 +501,7 @@ worker_iteration(struct vu *vu)
 	vu->failed = 0;
 	vu->incomplete = 0;
 	vu->kind = ERR_NONE;
+	vu->connfail = vu->connok = 0;
 	switch (e->group) {
 	case GROUP_PARALLEL:
 	case GROUP_RACE:

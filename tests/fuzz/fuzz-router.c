@@ -196,7 +196,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		    &cause) != 0)
 			fuzz_fatal("store_baseline_put", cause);
 	}
-	if ((fuzz_api = api_start(c, fuzz_runs, &cause)) == NULL)
+	if ((fuzz_api = api_create(c, &cause)) == NULL)
+		fuzz_fatal("api_create", cause);
+	if (api_start(fuzz_api, fuzz_runs, &cause) != 0)
 		fuzz_fatal("api_start", cause);
 
 	addr = api_address(fuzz_api);

@@ -158,7 +158,7 @@ sq "INSERT INTO baselines VALUES ('base', $sid, '2026-01-01T00:00:00Z')"
 is "$(api DELETE "/v1/runs/$sid")" 409 "a run a baseline names cannot be deleted"
 is "$(jbody .error.code)" run_is_baseline "code run_is_baseline"
 is "$(api GET /v1/runs/999999)" 404 "unknown run is 404"
-is "$(api GET /v1/runs/abc)" 404 "a non-numeric id is 404"
+is "$(api GET /v1/runs/abc)" 400 "a non-numeric id is 400 (the input is wrong, SPEC 13)"
 
 # loadctl end to end, with its exit codes.
 long lc '{"executor":"constant-vus","vus":2,"duration":"1s"}' >"$T/lc.json"

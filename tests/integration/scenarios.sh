@@ -97,7 +97,7 @@ is $? 0 "loadctl scenario show"
 is "$(printf '%s' "$out" | jq -r .timeout)" 10s "show prints the normalised spec"
 printf '{"name":"broken","requests":[],"load":{}}' >"$T/broken.json"
 out=$("$LOADCTL" scenario put "$T/broken.json" 2>&1)
-is $? 3 "loadctl put of an invalid scenario exits 3"
+is $? 2 "loadctl put of an invalid scenario exits 2 (input refused, SPEC 13)"
 like "$out" 'invalid_scenario.*/' "and prints code and pointer on one line"
 is "$(printf '%s\n' "$out" | wc -l)" 1 "as one line"
 printf '{"name": ' >"$T/trunc.json"
