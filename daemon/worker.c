@@ -720,8 +720,15 @@ worker_rotate(struct worker *w)
 	struct wblock	*b = w->cur;
 
 	b->second = w->cur_second;
-	b->vus = plan_is_open(w->plan) ? (int64_t)w->nbusy :
-	    (int64_t)w->nactive;
+	/*
+	 * VUs at work at the end of the second: open, those in an iteration;
+	 * closed, the active ones, but once an iteration-bound run has no
+	 * iteration left to start, only those still finishing one.
+	 */
+	if (plan_is_open(w->plan) || w->quota == 0)
+		b->vus = (int64_t)w->nbusy;
+	else
+		b->vus = (int64_t)w->nactive;
 	pthread_mutex_lock(&w->lock);
 	*w->outtail = b;
 	w->outtail = &b->next;

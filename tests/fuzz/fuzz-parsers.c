@@ -80,18 +80,28 @@ fuzz_threshold(const char *s)
 static void
 fuzz_tolerance(const char *s)
 {
-	double	 tol[COMPARE_NTOL];
-	char	*cause = NULL;
-	size_t	 i;
+	struct tolerance tol;
+	char		*cause = NULL;
+	size_t		 i;
 
-	if (compare_parse_tolerance(s, tol, &cause) == 0) {
+	if (compare_parse_tolerance(s, &tol, &cause) == 0) {
 		if (cause != NULL)
 			fuzz_fail("compare_parse_tolerance: success with a "
 			    "cause", s);
-		for (i = 0; i < COMPARE_NTOL; i++) {
-			if (tol[i] != -1 && !(tol[i] >= 0 && tol[i] <= 1000))
-				fuzz_fail("compare_parse_tolerance: bad value",
+		if (tol.n == 0 || tol.n > COMPARE_TOL_MAX)
+			fuzz_fail("compare_parse_tolerance: bad count", s);
+		for (i = 0; i < tol.n; i++) {
+			if (!(tol.items[i].pct >= 0 &&
+			    tol.items[i].pct <= 1000) ||
+			    (unsigned)tol.items[i].metric >= METRIC_N ||
+			    !(metric_defs[tol.items[i].metric].flags &
+			    METRIC_TOL))
+				fuzz_fail("compare_parse_tolerance: bad item",
 				    s);
+			if (tol.items[i].request[0] != '\0' &&
+			    !parse_name(tol.items[i].request))
+				fuzz_fail("compare_parse_tolerance: bad "
+				    "request", s);
 		}
 		return;
 	}

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-result.c -- the typed result model (result.c, stats.c): the same
+ * per-second statistics through a normal finish and through the crash
+ * rebuild from intervals give the same summary; no data is null in JSON
+ * and NULL in run_stats; the null rules of thresholds and of a run with no
+ * successful request.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "loadd.h"
+#include "tap.h"
+
+#define SECONDS	6
+#define NNAMES	3	/* "fast", "slow", "dead" (never answered) */
+
+static uint64_t	rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static double
+rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return ((double)(rnd_state >> 11) / 9007199254740992.0);
+}
+
+/* One second of the workers' statistics: latencies in ns. */
+static struct wblock *
+second(int64_t s)
+{
+	struct wblock	*b = wblock_create(NNAMES);
+	uint64_t	 ns;
+	int		 i, k;
+
+	b->second = s;
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < 200 + 37 * (int)s; i++) {
+			ns = (uint64_t)((k == 0 ? 2e6 : 40e6) *
+			    (0.5 + rnd()));
+			hist_record(&b->stats[k].lat, ns);
+			hist_record(&b->overall.lat, ns);
+			b->stats[k].ok++;
+			b->overall.ok++;
+		}
+	}
+	/* "dead": refused connections only; no latency. */
+	b->stats[2].failed += 50;
+	b->stats[2].errors[ERR_CONNECT] += 50;
+	b->overall.failed += 50;
+	return (b);
+}
+
+/* Store one intervals row as the writer does. */
+static void
+interval(sqlite3 *db, int64_t run, int64_t s, const char *name,
+    const struct wstat *w)
+{
+	sqlite3_stmt	*st;
+	unsigned char	*blob;
+	size_t		 len;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO intervals (run_id, second, "
+	    "request, requests, errors, hist) VALUES (?, ?, ?, ?, ?, ?)", -1,
+	    &st, NULL) != SQLITE_OK)
+		fatalx("prepare: %s", sqlite3_errmsg(db));
+	len = hist_encode(&w->lat, &blob);
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, s);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)(w->ok + w->failed));
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)w->failed);
+	sqlite3_bind_blob(st, 6, blob, (int)len, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		fatalx("step: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	free(blob);
+}
+
+/* One value of a query, as text ("NULL" for NULL). */
+static char *
+query(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	char		*out;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fatalx("prepare: %s", sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		out = xstrdup((const char *)sqlite3_column_text(st, 0));
+	else
+		out = xstrdup("NULL");
+	sqlite3_finalize(st);
+	return (out);
+}
+
+/* Two STATS objects agree on every latency and count key. */
+static int
+same_stats(json_t *a, json_t *b, const char *what)
+{
+	json_t	*va, *vb;
+	int	 i, same = 1;
+
+	for (i = 0; i < METRIC_N; i++) {
+		if (metric_defs[i].json == NULL ||
+		    metric_defs[i].unit == UNIT_BYTES)
+			continue;
+		va = json_object_get(a, metric_defs[i].json);
+		vb = json_object_get(b, metric_defs[i].json);
+		if (json_is_null(va) && json_is_null(vb))
+			continue;
+		if (!json_is_number(va) || !json_is_number(vb) ||
+		    fabs(json_number_value(va) - json_number_value(vb)) >
+		    1e-9) {
+			diag("%s: %s differs", what, metric_defs[i].json);
+			same = 0;
+		}
+	}
+	return (same);
+}
+
+int
+main(void)
+{
+	char		 dir[] = "/tmp/loadd-test-result.XXXXXX", *path, *cause;
+	char		*names[NNAMES] = { "fast", "slow", "dead" }, *v;
+	struct store	*st;
+	struct wblock	*total, *b;
+	struct result	 res;
+	struct plan	 plan;
+	struct plan_threshold th[4];
+	json_t		*spec, *a, *rb, *run, *reqs, *verdicts, *t;
+	int64_t		 id, s;
+	size_t		 i;
+	int		 k, passed;
+
+	log_init(LOG_CRIT, 0);
+	store_init();
+	if (mkdtemp(dir) == NULL)
+		fatal("mkdtemp");
+	xasprintf(&path, "%s/t.db", dir);
+	if ((st = store_open(path, STORE_MIGRATE, &cause)) == NULL)
+		fatalx("%s", cause);
+	/* The scenario order: slow, then dead, then fast. */
+	spec = json_pack("{s:s, s:[{s:s}, {s:s}, {s:s}]}", "name", "mix",
+	    "requests", "name", "slow", "name", "dead", "name", "fast");
+	if (store_run_insert(st, spec, json_object(), &id, &cause) != 0)
+		fatalx("%s", cause);
+
+	/* The same seconds, merged in memory and written as intervals. */
+	total = wblock_create(NNAMES);
+	for (s = 0; s < SECONDS; s++) {
+		b = second(s);
+		for (k = 0; k < NNAMES; k++)
+			interval(store_db(st), id, s, names[k], &b->stats[k]);
+		interval(store_db(st), id, s, "*", &b->overall);
+		wblock_merge(total, b);
+		free(b);
+	}
+
+	/* Finish: from the merged blocks. */
+	result_build(&res, names, NNAMES, total, SECONDS, spec);
+	result_judge(&res, NULL, 1);
+	ok(res.passed, "a completed run with successes and no thresholds "
+	    "passes");
+	a = result_summary(&res);
+	reqs = json_object_get(a, "requests");
+	ok(strcmp(json_string_value(json_object_get(json_array_get(reqs, 0),
+	    "name")), "slow") == 0 && strcmp(json_string_value(
+	    json_object_get(json_array_get(reqs, 2), "name")), "fast") == 0,
+	    "requests in the scenario's order");
+	t = json_array_get(reqs, 1);
+	ok(json_is_null(json_object_get(t, "p95_latency_ms")) &&
+	    json_is_null(json_object_get(t, "avg_latency_ms")) &&
+	    json_is_null(json_object_get(t, "min_latency_ms")) &&
+	    json_is_null(json_object_get(t, "std_dev_ms")),
+	    "a request without a response: latency null, not 0");
+	ok(json_number_value(json_object_get(t, "success_rate_pct")) == 0 &&
+	    json_integer_value(json_object_get(t, "failed_requests")) ==
+	    50 * SECONDS, "its counts and rates are numbers");
+	if (store_result_put(st, id, &res, &cause) != 0)
+		fatalx("%s", cause);
+	v = query(store_db(st), "SELECT quote(p95_ms) || ',' || quote(avg_ms) "
+	    "|| ',' || quote(max_ms) FROM run_stats WHERE request = 'dead'");
+	is_str(v, "NULL,NULL,NULL", "run_stats: NULL latency for it");
+	free(v);
+	v = query(store_db(st), "SELECT typeof(p25_ms) || typeof(p75_ms) "
+	    "FROM run_stats WHERE request = '*'");
+	is_str(v, "realreal", "run_stats has p25 and p75");
+	free(v);
+	result_free(&res);
+
+	/* Rebuild: the same seconds, read back from intervals. */
+	store_run_rebuild(st, id);
+	if (store_run_get(st, id, &run, &cause) != 1)
+		fatalx("store_run_get");
+	rb = json_object_get(run, "summary");
+	ok(json_is_true(json_object_get(rb, "rebuilt")), "the rebuild says so");
+	ok(same_stats(json_object_get(a, "overall"),
+	    json_object_get(rb, "overall"), "overall"),
+	    "finish and rebuild agree on the whole run");
+	for (i = 0; i < NNAMES; i++)
+		ok(same_stats(json_array_get(json_object_get(a, "requests"), i),
+		    json_array_get(json_object_get(rb, "requests"), i),
+		    names[i]) && strcmp(json_string_value(json_object_get(
+		    json_array_get(json_object_get(rb, "requests"), i),
+		    "name")), json_string_value(json_object_get(
+		    json_array_get(json_object_get(a, "requests"), i),
+		    "name"))) == 0, "finish and rebuild agree on request %zu", i);
+	ok(json_is_null(json_object_get(json_object_get(rb, "overall"),
+	    "bytes_sent")), "rebuild: bytes are unknown (null), not 0");
+	json_decref(run);
+
+	/* Thresholds: no data fails, with a note; numbers are judged. */
+	memset(&plan, 0, sizeof plan);
+	memset(th, 0, sizeof th);
+	plan.stat_names = names;
+	plan.nstats = NNAMES;
+	plan.thresholds = th;
+	plan.nthresholds = 4;
+	th[0].rule = "dead: p95 < 100ms";
+	th[1].rule = "fast: p95 < 100ms";
+	th[2].rule = "dead: error_rate <= 100%";
+	th[3].rule = "mean < 1s";
+	for (k = 0; k < 4; k++)
+		if (threshold_parse(th[k].rule, &th[k].t, &cause) != 0)
+			fatalx("%s", cause);
+	result_build(&res, names, NNAMES, total, SECONDS, spec);
+	result_judge(&res, &plan, 1);
+	verdicts = res.thresholds;
+	t = json_array_get(verdicts, 0);
+	ok(json_is_false(json_object_get(t, "passed")) &&
+	    json_is_null(json_object_get(t, "actual")) &&
+	    strcmp(json_string_value(json_object_get(t, "note")), "no data") ==
+	    0, "a threshold with no data fails: actual null, note no data");
+	ok(json_is_true(json_object_get(json_array_get(verdicts, 1),
+	    "passed")), "one with data is judged");
+	ok(json_is_true(json_object_get(json_array_get(verdicts, 2),
+	    "passed")) && json_number_value(json_object_get(
+	    json_array_get(verdicts, 2), "actual")) == 100,
+	    "error_rate of a dead request is 100%%");
+	ok(!res.passed, "the run did not pass");
+	/* While the run goes, no data is no verdict yet (abort_on_fail). */
+	th[0].abort_on_fail = 1;
+	verdicts = stats_thresholds(&plan, &res.overall, res.stats, NNAMES, 1,
+	    &passed);
+	ok(passed && json_array_size(verdicts) == 0,
+	    "abort check: no data is not yet a failure");
+	json_decref(verdicts);
+	result_free(&res);
+
+	/* A completed run without a single success never passes. */
+	b = wblock_create(NNAMES);
+	b->stats[2].failed = b->overall.failed = 10;
+	result_build(&res, names, NNAMES, b, 1.0, spec);
+	result_judge(&res, NULL, 1);
+	ok(!res.passed && res.reason != NULL &&
+	    strcmp(res.reason, "no successful request") == 0,
+	    "no successful request: not passed, with the reason");
+	result_free(&res);
+	/* A run that never started: every rate and latency null. */
+	result_build(&res, NULL, 0, b, NAN, NULL);
+	t = result_summary(&res);
+	ok(json_is_null(json_object_get(json_object_get(t, "overall"),
+	    "throughput_rps")) && json_is_null(json_object_get(t,
+	    "duration_s")), "never started: rps and duration null");
+	json_decref(t);
+	result_free(&res);
+	free(b);
+
+	json_decref(a);
+	json_decref(spec);
+	free(total);
+	store_close(st);
+	unlink(path);
+	free(path);
+	xasprintf(&path, "rm -rf %s", dir);
+	if (system(path) != 0)
+		diag("could not remove %s", dir);
+	free(path);
+	return (tap_done());
+}
