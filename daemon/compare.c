@@ -23,17 +23,6 @@
 #define COMPARE_MIN_SECONDS	6	/* fewer: no noise test (5 vs 5 can never reach the level) */
 #define COMPARE_DEFAULT		"mean:10%,p95:10%,p99:20%,rps:10%,error_rate:1%"
 
-/* "expected one of" the metrics a tolerance may name. */
-static const char *
-compare_metric_list(void)
-{
-	static char	buf[512];
-
-	if (buf[0] == '\0')
-		metric_list(buf, sizeof buf, METRIC_TOL);
-	return (buf);
-}
-
 /* Trim spaces at both ends of s, in place. */
 static char *
 compare_trim(char *s)
@@ -95,7 +84,7 @@ compare_parse_tolerance(const char *spec, struct tolerance *tol, char **cause)
 		if ((m = metric_lookup(metric, strlen(metric), METRIC_TOL)) < 0) {
 			xasprintf(cause, "tolerance: unknown metric \"%s\" "
 			    "(expected one of %s)", metric,
-			    compare_metric_list());
+			    metric_list(METRIC_TOL));
 			goto out;
 		}
 		v = strtod(colon + 1, &end);

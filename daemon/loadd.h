@@ -11,6 +11,7 @@
 #ifndef LOADD_H
 #define LOADD_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -135,7 +136,7 @@ struct metric_def {
 extern const struct metric_def	 metric_defs[METRIC_N];
 int		 metric_lookup(const char *, size_t, int);
 int		 metric_by_key(const char *);
-const char	*metric_list(char *, size_t, int);
+const char	*metric_list(int);
 const char	*metric_name(enum metric);
 int		 metric_is_latency(enum metric);
 double		 metric_round(double);
@@ -545,14 +546,7 @@ json_t		*compare_runs(struct store *, int64_t, int64_t, const char *,
 		     const struct tolerance *, json_t *, json_t *);
 char		*compare_md(json_t *);
 
-/* run.c -- the run queue and the active run; state owned by the main thread */
-struct runs;
-struct runs	*runs_create(struct event_base *, const struct config *,
-		     struct store *);
-void		 runs_shutdown(struct runs *);
-const struct config *runs_config(struct runs *);
-void		 runs_set_config(struct runs *, const struct config *);
-void		 runs_free(struct runs *);
+/* runs.c -- the run queue and the control of runs */
 /* A run's status (SPEC section 5); RUN_RUNNING (0) until it ends. */
 enum run_status {
 	RUN_RUNNING,
@@ -576,6 +570,49 @@ enum run_result {
 	RUN_QUEUE_FULL,		/* submit: max_queue reached */
 	RUN_STORE		/* submit: SQLite failed */
 };
+struct run;
+/*
+ * The control state of runs: the main thread owns it; the API thread reads
+ * and asks through the lock, and wakes the main thread.
+ */
+struct runs {
+	struct event_base	*base;
+	const struct config	*config;
+	struct store		*store;		/* the main thread's */
+	struct event		*wake;
+	struct event		*prune;		/* retention, in small steps */
+	uint64_t		 pruned;
+
+	pthread_mutex_t		 lock;		/* guards what follows */
+	int64_t			*queue;
+	size_t			 nqueue;
+	int64_t			 active;	/* 0: none */
+	int			 starting;	/* active, its workers not yet */
+	int			 active_open;	/* its model is open */
+	int			 active_conns;	/* connections per VU */
+	int			 paused;	/* by PATCH */
+	enum run_status		 request;	/* stop asked by the API */
+	int			 patch_set[WORKER_STOP + 1];
+	double			 patch[WORKER_STOP + 1];
+	json_t			*progress;
+	struct run		*run;		/* main thread only */
+	int			 shutting_down;
+};
+struct runs	*runs_create(struct event_base *, const struct config *,
+		     struct store *);
+void		 runs_shutdown(struct runs *);
+const struct config *runs_config(struct runs *);
+void		 runs_set_config(struct runs *, const struct config *);
+void		 runs_free(struct runs *);
+void		 runs_next(struct runs *);
+int		 runs_sql(struct runs *, const char *, const char *, ...);
+
+/* run.c -- the active run; main thread */
+int		 run_start(struct runs *, int64_t);
+void		 run_wake(struct runs *);
+void		 run_interrupt(struct runs *);
+
+/* runs.c, called from the API thread */
 enum run_result	 run_submit(struct runs *, struct store *, json_t *, json_t *,
 		     int64_t *, char **);
 enum run_result	 run_stop(struct runs *, int64_t);
@@ -691,7 +728,7 @@ struct sysmon	*sysmon_create(pid_t, const char *, char **);
 int		 sysmon_sample(struct sysmon *, struct sysmon_sample *);
 void		 sysmon_free(struct sysmon *);
 
-/* report.c -- the report of an ended run, SPEC section 7 */
+/* report.c -- the report of an ended run, SPEC section 7; report-text.c */
 struct evbuffer;
 /* A point of a time series (or of the latency spectrum): NAN for NULL. */
 struct report_point {
@@ -721,6 +758,12 @@ const char	*report_actual(char *, size_t, json_t *);
 size_t		 report_failed_thresholds(struct report *, size_t *);
 json_t		**report_sorted_errors(struct report *, size_t *);
 void		 report_esc_xml(struct evbuffer *, const char *);
+
+/* report-text.c */
+int		 report_json(struct report *, struct evbuffer *);
+int		 report_md(struct report *, struct evbuffer *);
+int		 report_csv(struct report *, struct evbuffer *);
+int		 report_junit(struct report *, struct evbuffer *);
 
 /* report-html.c */
 int		 report_html(struct report *, struct evbuffer *);

@@ -9,6 +9,8 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "loadd.h"
@@ -100,18 +102,17 @@ metric_by_key(const char *key)
 	return (-1);
 }
 
-/*
- * The names a rule or a tolerance may use, for "expected one of" messages:
- * latency first, "avg (mean), p25, p50 (median), ..., rps, ...".
- */
-const char *
-metric_list(char *buf, size_t len, int flags)
+static char		 metric_lists[2][512];
+static pthread_once_t	 metric_lists_once = PTHREAD_ONCE_INIT;
+
+/* Build one "expected one of" list: latency first, then the others. */
+static void
+metric_list_build(char *buf, size_t len, int flags)
 {
 	const struct metric_def	*m;
 	size_t			 off = 0;
 	int			 i, n;
 
-	buf[0] = '\0';
 	for (i = 0; i < 2 * METRIC_N; i++) {
 		m = &metric_defs[i % METRIC_N];
 		if (m->name == NULL || (m->flags & flags) != flags)
@@ -126,7 +127,25 @@ metric_list(char *buf, size_t len, int flags)
 			break;
 		off += (size_t)n;
 	}
-	return (buf);
+}
+
+static void
+metric_lists_init(void)
+{
+	metric_list_build(metric_lists[0], sizeof metric_lists[0],
+	    METRIC_RULE);
+	metric_list_build(metric_lists[1], sizeof metric_lists[1], METRIC_TOL);
+}
+
+/*
+ * The names a rule (METRIC_RULE) or a tolerance (METRIC_TOL) may use, for
+ * "expected one of" messages: "avg (mean), p25, p50 (median), ..., rps".
+ */
+const char *
+metric_list(int flags)
+{
+	pthread_once(&metric_lists_once, metric_lists_init);
+	return (metric_lists[flags == METRIC_TOL]);
 }
 
 /* The rule spelling of a metric. */

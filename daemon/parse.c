@@ -19,17 +19,6 @@
 #define DURATION_EXAMPLE \
 	"expected a duration such as \"250ms\", \"1.5s\", \"2m\""
 
-/* "expected one of" the metrics a rule may name. */
-static const char *
-threshold_metrics(void)
-{
-	static char	buf[512];
-
-	if (buf[0] == '\0')
-		metric_list(buf, sizeof buf, METRIC_RULE);
-	return (buf);
-}
-
 /* Microseconds in one unit, or 0 if the unit is unknown. */
 static int64_t
 parse_duration_unit(const char *u, size_t len)
@@ -281,12 +270,12 @@ threshold_parse(const char *rule, struct threshold *t, char **cause)
 	len = p - start;
 	if (len == 0) {
 		xasprintf(cause, "missing metric in rule \"%s\" (expected one "
-		    "of %s)", rule, threshold_metrics());
+		    "of %s)", rule, metric_list(METRIC_RULE));
 		return (-1);
 	}
 	if ((i = metric_lookup(start, len, METRIC_RULE)) < 0) {
 		xasprintf(cause, "unknown metric \"%.*s\" (expected one of %s)",
-		    (int)len, start, threshold_metrics());
+		    (int)len, start, metric_list(METRIC_RULE));
 		return (-1);
 	}
 	t->metric = (enum metric)i;
