@@ -307,7 +307,7 @@ chart_render(struct evbuffer *b, struct chart *c)
 	double			 xa, xb, ymax = 0, ytop, step, t, v, px;
 	char			 buf[32];
 	size_t			 i, j, k = 1;
-	int			 dec;
+	int			 dec, any = 0;
 
 	if (c->n == 0)
 		return;
@@ -321,9 +321,14 @@ chart_render(struct evbuffer *b, struct chart *c)
 	for (i = 0; i < c->n; i++)
 		for (j = 0; j < c->nlines; j++) {
 			v = c->pts[i].v[c->lines[j].col];
+			if (isfinite(v))
+				any = 1;
 			if (isfinite(v) && v > ymax)
 				ymax = v;
 		}
+	/* Nothing to draw is said, not drawn as a line at zero. */
+	if (!any && c->note == NULL)
+		c->note = "No data: no response came back.";
 	/* Headroom, so that a flat line does not run along the frame. */
 	step = chart_nice(ymax > 0 ? ymax * 1.05 / 4 : 0.25);
 	ytop = ceil(ymax * 1.05 / step - 1e-9) * step;

@@ -102,7 +102,16 @@ run_interval_rows(struct run *r, const struct wblock *b)
 	struct writer_row	*row;
 	const struct wstat	*s;
 	size_t			 i;
+	uint64_t		 end = r->plan->warmup_ns + r->plan->duration_ns;
 
+	/*
+	 * The block the workers hand over as they stop may begin when the
+	 * run is over: with nothing in it, it is no second of the run (a
+	 * chart would dive to zero there).
+	 */
+	if (b->overall.ok + b->overall.failed + b->warmup_requests == 0 &&
+	    (uint64_t)b->second * 1000000000ULL >= end)
+		return;
 	for (i = 0; i <= b->nstats; i++) {
 		s = i < b->nstats ? &b->stats[i] : &b->overall;
 		/* The whole run's row always: a quiet second is data too. */
