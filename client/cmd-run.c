@@ -269,31 +269,52 @@ cmd_run_follow(const char *id, int stop_on_int)
 	return (run);
 }
 
-/* Add one STATS row to the summary table. */
+/* The summary table's columns after the name: metric, and its format. */
+static const struct {
+	enum metric	 m;
+	const char	*head;
+	const char	*fmt;
+} cmd_run_columns[] = {
+	{ METRIC_REQUESTS, ">REQS", "%.0f" },
+	{ METRIC_ERRORS, ">FAIL", "%.0f" },
+	{ METRIC_RPS, ">RPS", "%.1f" },
+	{ METRIC_AVG, ">AVG", "%.2f" },
+	{ METRIC_P50, ">P50", "%.2f" },
+	{ METRIC_P95, ">P95", "%.2f" },
+	{ METRIC_P99, ">P99", "%.2f" },
+	{ METRIC_MAX, ">MAX", "%.2f" },
+};
+#define CMD_RUN_NCOLUMNS (sizeof cmd_run_columns / sizeof cmd_run_columns[0])
+
+/* A table whose first column is first, then the summary columns. */
+static struct out_table *
+cmd_run_stats_table(const char *first)
+{
+	struct out_table	*t;
+	u_int			 i;
+
+	t = out_table_create(first, NULL);
+	for (i = 0; i < CMD_RUN_NCOLUMNS; i++)
+		out_table_column(t, cmd_run_columns[i].head);
+	return (t);
+}
+
+/* Add one STATS row to the summary table; "-" where there is no data. */
 static void
 cmd_run_stats_row(struct out_table *t, const char *name, const json_t *s,
     enum out_colour c)
 {
-	static const char	*ms[] = { "avg_latency_ms", "median_latency_ms",
-				    "p95_latency_ms", "p99_latency_ms",
-				    "max_latency_ms", NULL };
-	double			 v;
-	u_int			 i;
-	int			 found;
+	double	v;
+	u_int	i;
+	int	found;
 
 	out_table_add(t, c, name);
-	v = out_number(s, "total_requests", &found);
-	out_table_addf(t, OUT_PLAIN, found ? "%.0f" : "-", v);
-	v = out_number(s, "failed_requests", &found);
-	out_table_addf(t, found && v > 0 ? OUT_RED : OUT_PLAIN,
-	    found ? "%.0f" : "-", v);
-	v = out_number(s, "throughput_rps", &found);
-	out_table_addf(t, OUT_PLAIN, found ? "%.1f" : "-", v);
-	for (i = 0; ms[i] != NULL; i++) {
-		v = out_number(s, ms[i], &found);
-		if (!found && i == 1)	/* p50 under another name */
-			v = out_number(s, "p50_latency_ms", &found);
-		out_table_addf(t, OUT_PLAIN, found ? "%.2f" : "-", v);
+	for (i = 0; i < CMD_RUN_NCOLUMNS; i++) {
+		v = out_number(s, metric_defs[cmd_run_columns[i].m].json,
+		    &found);
+		out_table_addf(t, cmd_run_columns[i].m == METRIC_ERRORS &&
+		    found && v > 0 ? OUT_RED : OUT_PLAIN,
+		    found ? cmd_run_columns[i].fmt : "-", v);
 	}
 }
 
@@ -308,8 +329,7 @@ cmd_run_levels_print(const json_t *levels)
 
 	if (json_array_size(levels) == 0)
 		return;
-	t = out_table_create(">VUS", ">REQS", ">FAIL", ">RPS", ">AVG", ">P50",
-	    ">P95", ">P99", ">MAX", NULL);
+	t = cmd_run_stats_table(">VUS");
 	json_array_foreach(levels, i, l) {
 		vus = out_scalar(json_object_get(l, "vus"));
 		cmd_run_stats_row(t, vus, l, OUT_PLAIN);
@@ -405,8 +425,7 @@ cmd_run_summary_print(const json_t *run)
 	if (json_is_object(sum) && (json_is_object(overall) ||
 	    json_array_size(json_object_get(sum, "requests")) != 0)) {
 		printf("\n");
-		t = out_table_create("REQUEST", ">REQS", ">FAIL", ">RPS",
-		    ">AVG", ">P50", ">P95", ">P99", ">MAX", NULL);
+		t = cmd_run_stats_table("REQUEST");
 		json_array_foreach(json_object_get(sum, "requests"), i, req)
 			cmd_run_stats_row(t, out_string(req, "name", "?"), req,
 			    OUT_PLAIN);

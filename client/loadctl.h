@@ -25,6 +25,8 @@
 #include <getopt.h>
 #include <jansson.h>
 
+#include "metric.h"
+
 #define LOADCTL_DEFAULT_SERVER	"http://127.0.0.1:7878"
 
 /* Exit codes (SPEC section 9). */
@@ -120,6 +122,7 @@ enum out_colour	 out_status_colour(const char *);
 void		 out_kv(const char *, enum out_colour, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 struct out_table *out_table_create(const char *, ...);
+void		 out_table_column(struct out_table *, const char *);
 void		 out_table_add(struct out_table *, enum out_colour,
 		     const char *);
 void		 out_table_addf(struct out_table *, enum out_colour,

@@ -346,15 +346,20 @@ out_table_create(const char *first, ...)
 
 	t = xcalloc(1, sizeof *t);
 	va_start(ap, first);
-	for (h = first; h != NULL; h = va_arg(ap, const char *)) {
-		t->right = xreallocarray(t->right, t->ncols + 1,
-		    sizeof *t->right);
-		t->right[t->ncols] = (*h == '>');
-		t->ncols++;
-		out_table_add(t, OUT_BOLD, *h == '>' ? h + 1 : h);
-	}
+	for (h = first; h != NULL; h = va_arg(ap, const char *))
+		out_table_column(t, h);
 	va_end(ap);
 	return (t);
+}
+
+/* One more column, before any row: "NAME", or ">NAME" right-aligned. */
+void
+out_table_column(struct out_table *t, const char *h)
+{
+	t->right = xreallocarray(t->right, t->ncols + 1, sizeof *t->right);
+	t->right[t->ncols] = (*h == '>');
+	t->ncols++;
+	out_table_add(t, OUT_BOLD, *h == '>' ? h + 1 : h);
 }
 
 /* Add the next cell (rows fill left to right, then wrap). */

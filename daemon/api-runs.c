@@ -90,7 +90,7 @@ api_check_labels(struct api_request *req, json_t *labels, const char *path)
 static void
 api_run_same_name(struct api_request *req, json_t *spec, json_t *warnings)
 {
-	json_t		*stored;
+	json_t		*stored, *a, *b;
 	const char	*name = json_string_value(json_object_get(spec, "name"));
 	char		*cause, *w;
 	int		 found;
@@ -102,7 +102,12 @@ api_run_same_name(struct api_request *req, json_t *spec, json_t *warnings)
 	}
 	if (found == 0)
 		return;
-	if (!json_equal(json_object_get(stored, "spec"), spec)) {
+	/* Labels are the run's, not the scenario's: leave them out. */
+	a = json_deep_copy(json_object_get(stored, "spec"));
+	b = json_deep_copy(spec);
+	json_object_del(a, "labels");
+	json_object_del(b, "labels");
+	if (!json_equal(a, b)) {
 		xasprintf(&w, "this scenario is not the stored scenario "
 		    "\"%s\" of the same name (it differs); the run is of the "
 		    "one given, and its results are filed under that name",
@@ -110,6 +115,8 @@ api_run_same_name(struct api_request *req, json_t *spec, json_t *warnings)
 		json_array_append_new(warnings, json_string(w));
 		free(w);
 	}
+	json_decref(a);
+	json_decref(b);
 	json_decref(stored);
 }
 
@@ -193,6 +200,7 @@ api_run_create(struct api_request *req)
 		goto fail;
 	default:
 		json_decref(spec);
+		json_decref(warnings);
 		api_reply_store_error(req, cause);
 		return;
 	}

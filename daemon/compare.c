@@ -472,11 +472,15 @@ compare_runs(struct store *st, int64_t base, int64_t cur, const char *name,
 	    "regressions", regressed, "passed", regressed == 0));
 }
 
-/* A value with a unit that suits its metric. */
+/* A value with a unit that suits its metric; "–" without data. */
 static void
-compare_md_value(struct evbuffer *b, const char *metric, double v)
+compare_md_value(struct evbuffer *b, const char *metric, json_t *jv)
 {
-	if (strcmp(metric, "rps") == 0)
+	double	v = json_number_value(jv);
+
+	if (!json_is_number(jv))
+		evbuffer_add_printf(b, "–");
+	else if (strcmp(metric, "rps") == 0)
 		evbuffer_add_printf(b, "%.1f/s", v);
 	else if (strcmp(metric, "error_rate") == 0)
 		evbuffer_add_printf(b, "%.2f%%", v);
@@ -517,15 +521,17 @@ compare_md(json_t *c)
 		    "**all**" : name, json_string_value(json_object_get(m,
 		    "metric")));
 		compare_md_value(b, json_string_value(json_object_get(m,
-		    "metric")), json_number_value(json_object_get(m,
-		    "baseline")));
+		    "metric")), json_object_get(m, "baseline"));
 		evbuffer_add_printf(b, " | ");
 		compare_md_value(b, json_string_value(json_object_get(m,
-		    "metric")), json_number_value(json_object_get(m,
-		    "current")));
+		    "metric")), json_object_get(m, "current"));
 		v = json_object_get(m, "note");
-		evbuffer_add_printf(b, " | %+.1f%% | %s%s%s%s%s |\n",
-		    json_number_value(json_object_get(m, "change_pct")),
+		if (json_is_number(json_object_get(m, "change_pct")))
+			evbuffer_add_printf(b, " | %+.1f%%", json_number_value(
+			    json_object_get(m, "change_pct")));
+		else
+			evbuffer_add_printf(b, " | –");
+		evbuffer_add_printf(b, " | %s%s%s%s%s |\n",
 		    strcmp(verdict, "regressed") == 0 ? "❌ " :
 		    strcmp(verdict, "improved") == 0 ? "✅ " : "",
 		    verdict, json_is_string(v) ? " (" : "",

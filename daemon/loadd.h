@@ -89,57 +89,7 @@ struct config	*config_load(int, char **, char **);
 void		 config_free(struct config *);
 void		 config_usage(void);
 
-/* metric.c -- the one table of metrics (SPEC sections 4, 7, 8, 13) */
-enum metric {
-	METRIC_REQUESTS,
-	METRIC_SUCCESSES,
-	METRIC_ERRORS,
-	METRIC_SUCCESS_RATE,
-	METRIC_ERROR_RATE,
-	METRIC_RPS,
-	METRIC_AVG,
-	METRIC_P25,
-	METRIC_P50,
-	METRIC_P75,
-	METRIC_P90,
-	METRIC_P95,
-	METRIC_P99,
-	METRIC_P999,
-	METRIC_MIN,
-	METRIC_MAX,
-	METRIC_STDDEV,
-	METRIC_BYTES_SENT,
-	METRIC_BYTES_RECEIVED,
-	METRIC_TARGET_RSS_GROWTH,
-	METRIC_TARGET_RSS_MAX,
-	METRIC_N
-};
-enum metric_unit {
-	UNIT_COUNT,
-	UNIT_PCT,
-	UNIT_RPS,
-	UNIT_MS,
-	UNIT_BYTES
-};
-#define METRIC_RULE	0x1	/* a threshold may name it */
-#define METRIC_TOL	0x2	/* a tolerance may name it */
-#define METRIC_RUN_ONLY	0x4	/* of the whole run, never of a request */
-struct metric_def {
-	const char	*name;		/* rule spelling, NULL: none */
-	const char	*alias;		/* "mean", "median" */
-	const char	*json;		/* STATS key, NULL: none */
-	const char	*column;	/* run_stats column, NULL: none */
-	enum metric_unit unit;
-	int		 flags;
-	double		 pct;		/* the percentile, -1: not one */
-};
-extern const struct metric_def	 metric_defs[METRIC_N];
-int		 metric_lookup(const char *, size_t, int);
-int		 metric_by_key(const char *);
-const char	*metric_list(int);
-const char	*metric_name(enum metric);
-int		 metric_is_latency(enum metric);
-double		 metric_round(double);
+#include "metric.h"
 
 /* parse.c -- small parsers shared by the validator, thresholds and reports */
 enum cmp_op {
@@ -497,6 +447,7 @@ struct stats {
 	double		 v[METRIC_N];
 };
 void		 stats_compute(struct stats *, const struct wstat *, double);
+void		 stats_latency(struct stats *, const struct hist *);
 json_t		*stats_value_json(enum metric, double);
 json_t		*stats_json(const struct stats *);
 void		 stats_from_json(struct stats *, json_t *);
@@ -518,9 +469,21 @@ struct result {
 	json_t		*thresholds;	/* verdicts */
 	int		 passed;
 	const char	*reason;	/* why it did not pass, or NULL */
+
+	int		 open;		/* open model: what follows is set */
+	uint64_t	 late;		/* iterations that waited for a VU */
+	uint64_t	 dropped;	/* that never started */
+	struct stats	 service;	/* latency from the actual send */
+
+	struct stats	*levels;	/* sweep: one per level, or NULL */
+	double		*level_vus;
+	size_t		 nlevels;
 };
 void		 result_build(struct result *, char **, size_t,
 		     const struct wblock *, double, json_t *);
+void		 result_open(struct result *, const struct wblock *);
+void		 result_levels(struct result *, struct wblock *const *,
+		     const double *, const double *, size_t);
 void		 result_judge(struct result *, const struct plan *, int);
 json_t		*result_summary(const struct result *);
 void		 result_free(struct result *);
@@ -755,6 +718,8 @@ const char	*report_bytes(char *, size_t, double);
 const char	*report_duration(char *, size_t, double);
 const char	*report_metric_unit(const char *);
 const char	*report_actual(char *, size_t, json_t *);
+const char	*report_value(char *, size_t, double, const char *);
+const char	*report_cell(char *, size_t, json_t *, enum metric);
 size_t		 report_failed_thresholds(struct report *, size_t *);
 json_t		**report_sorted_errors(struct report *, size_t *);
 void		 report_esc_xml(struct evbuffer *, const char *);

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "loadd.h"
+#include "metric.h"
 
 #define R	METRIC_RULE
 #define T	METRIC_TOL

@@ -599,35 +599,35 @@ report_html_cards(struct report *r, struct evbuffer *b)
 {
 	json_t		*o = json_object_get(r->doc, "overall");
 	static const struct {
-		const char	*label, *key, *unit;
-		int		 ms;
+		const char	*label;
+		enum metric	 m;
+		const char	*unit;
 	} cards[] = {
-		{ "Requests", "total_requests", "", 0 },
-		{ "Failed", "failed_requests", "", 0 },
-		{ "Throughput", "throughput_rps", "req/s", 0 },
-		{ "p50", "median_latency_ms", "ms", 1 },
-		{ "p95", "p95_latency_ms", "ms", 1 },
-		{ "p99", "p99_latency_ms", "ms", 1 },
-		{ "Max", "max_latency_ms", "ms", 1 },
+		{ "Requests", METRIC_REQUESTS, "" },
+		{ "Failed", METRIC_ERRORS, "" },
+		{ "Throughput", METRIC_RPS, "req/s" },
+		{ "p50", METRIC_P50, "ms" },
+		{ "p95", METRIC_P95, "ms" },
+		{ "p99", METRIC_P99, "ms" },
+		{ "Max", METRIC_MAX, "ms" },
 	};
 	char		 a[32], pct[40];
-	double		 total = report_num(o, "total_requests");
+	double		 total = report_num(o, METRIC_KEY(METRIC_REQUESTS));
 	size_t		 i;
 
 	/* The failed card says what share that is. */
 	pct[0] = '\0';
 	if (total > 0) {
 		report_fmt(a, sizeof a, 100 * report_num(o,
-		    "failed_requests") / total, 2);
+		    METRIC_KEY(METRIC_ERRORS)) / total, 2);
 		snprintf(pct, sizeof pct, "%s%%", a);
 	}
 	evbuffer_add_printf(b, "<div class=\"cards\">");
 	for (i = 0; i < sizeof cards / sizeof cards[0]; i++)
 		evbuffer_add_printf(b, "<div class=\"card\"><div>%s</div>"
 		    "<span>%s</span><small>%s</small></div>", cards[i].label,
-		    cards[i].ms ? report_ms(a, sizeof a, report_num(o,
-		    cards[i].key)) : report_fmt(a, sizeof a, report_num(o,
-		    cards[i].key), 1), i == 1 ? pct : cards[i].unit);
+		    report_cell(a, sizeof a, o, cards[i].m), i == 1 ? pct :
+		    cards[i].unit);
 	evbuffer_add_printf(b, "</div>\n");
 }
 
@@ -660,31 +660,26 @@ report_html_row(struct evbuffer *b, const char *name, int all, json_t *s)
 static void
 report_html_models(struct report *r, struct evbuffer *b)
 {
+	static const enum metric cols[] = { METRIC_REQUESTS, METRIC_ERRORS,
+				    METRIC_RPS, METRIC_P50, METRIC_P95,
+				    METRIC_P99, METRIC_MAX };
 	json_t	*open = json_object_get(r->doc, "open"), *svc, *lvl;
 	char	 a[8][32];
-	size_t	 i;
+	size_t	 i, k;
 
 	if (json_array_size(json_object_get(r->doc, "levels")) > 0) {
 		evbuffer_add_printf(b, "<h2>Sweep levels</h2><div class=\""
 		    "scroll\"><table><tr><th>VUs</th><th>Requests</th>"
 		    "<th>Failed</th><th>RPS</th><th>p50 ms</th><th>p95 ms"
 		    "</th><th>p99 ms</th><th>Max ms</th></tr>\n");
-		json_array_foreach(json_object_get(r->doc, "levels"), i, lvl)
-			evbuffer_add_printf(b, "<tr><td>%s</td><td>%s</td>"
-			    "<td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-			    "<td>%s</td><td>%s</td></tr>\n",
-			    report_fmt(a[0], 32, report_num(lvl, "vus"), 0),
-			    report_fmt(a[1], 32, report_num(lvl,
-			    "total_requests"), 0), report_fmt(a[2], 32,
-			    report_num(lvl, "failed_requests"), 0),
-			    report_fmt(a[3], 32, report_num(lvl,
-			    "throughput_rps"), 1), report_ms(a[4], 32,
-			    report_num(lvl, "median_latency_ms")),
-			    report_ms(a[5], 32, report_num(lvl,
-			    "p95_latency_ms")), report_ms(a[6], 32,
-			    report_num(lvl, "p99_latency_ms")),
-			    report_ms(a[7], 32, report_num(lvl,
-			    "max_latency_ms")));
+		json_array_foreach(json_object_get(r->doc, "levels"), i, lvl) {
+			evbuffer_add_printf(b, "<tr><td>%s</td>", report_fmt(
+			    a[0], 32, report_num(lvl, "vus"), 0));
+			for (k = 0; k < sizeof cols / sizeof cols[0]; k++)
+				evbuffer_add_printf(b, "<td>%s</td>",
+				    report_cell(a[1], 32, lvl, cols[k]));
+			evbuffer_add_printf(b, "</tr>\n");
+		}
 		evbuffer_add_printf(b, "</table></div>\n");
 	}
 	if (open == NULL)
@@ -715,6 +710,7 @@ report_html_comparison(struct report *r, struct evbuffer *b)
 	json_t		*c = json_object_get(r->doc, "comparison"), *m, *base;
 	const char	*v, *name, *metric;
 	char		 x[32], y[32];
+	double		 change;
 	size_t		 i;
 
 	if (c == NULL)
@@ -739,16 +735,20 @@ report_html_comparison(struct report *r, struct evbuffer *b)
 		    "all" : report_str(m, "request"));
 		evbuffer_add_printf(b, "</td><td class=\"l\">");
 		report_esc_xml(b, metric);
-		evbuffer_add_printf(b, "</td><td>%s", report_fmt(x, sizeof x,
-		    report_num(m, "baseline"), 3));
-		report_esc_xml(b, report_metric_unit(metric));
-		evbuffer_add_printf(b, "</td><td>%s", report_fmt(y, sizeof y,
-		    report_num(m, "current"), 3));
-		report_esc_xml(b, report_metric_unit(metric));
-		evbuffer_add_printf(b, "</td><td>%+.1f%%</td><td class=\"l "
-		    "%s\">", report_num(m, "change_pct"), strcmp(v,
-		    "regressed") == 0 ? "ko" : strcmp(v, "improved") == 0 ?
-		    "ok" : "");
+		evbuffer_add_printf(b, "</td><td>");
+		report_esc_xml(b, report_value(x, sizeof x,
+		    report_num(m, "baseline"), metric));
+		evbuffer_add_printf(b, "</td><td>");
+		report_esc_xml(b, report_value(y, sizeof y,
+		    report_num(m, "current"), metric));
+		change = report_num(m, "change_pct");
+		if (isfinite(change))
+			snprintf(x, sizeof x, "%+.1f%%", change);
+		else
+			snprintf(x, sizeof x, "–");
+		evbuffer_add_printf(b, "</td><td>%s</td><td class=\"l "
+		    "%s\">", x, strcmp(v, "regressed") == 0 ? "ko" :
+		    strcmp(v, "improved") == 0 ? "ok" : "");
 		report_esc_xml(b, v);
 		if (json_is_string(json_object_get(m, "note"))) {
 			evbuffer_add_printf(b, " (");
@@ -897,7 +897,8 @@ report_html(struct report *r, struct evbuffer *b)
 	evbuffer_add_printf(b, "<h2>Requests</h2><div class=\"scroll\"><table>"
 	    "<tr><th>Request</th><th>Requests</th><th>OK</th><th>Failed</th>"
 	    "<th>Success %%</th><th>RPS</th><th>Avg ms</th><th>p25</th>"
-	    "<th>p50</th><th>p75</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>Min</th>"
+	    "<th>p50</th><th>p75</th><th>p90</th><th>p95</th><th>p99</th>"
+	    "<th>p99.9</th><th>Min</th>"
 	    "<th>Max</th><th>Std dev</th><th>Sent</th><th>Received</th>"
 	    "</tr>\n");
 	report_html_row(b, "all", 1, json_object_get(r->doc, "overall"));

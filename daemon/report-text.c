@@ -124,6 +124,39 @@ report_metric_unit(const char *metric)
 	}
 }
 
+/* A metric's value of a STATS object as a table cell ("–" without data). */
+const char *
+report_cell(char *buf, size_t len, json_t *stats, enum metric m)
+{
+	double	v = report_num(stats, METRIC_KEY(m));
+
+	switch (metric_defs[m].unit) {
+	case UNIT_MS:
+		return (report_ms(buf, len, v));
+	case UNIT_BYTES:
+		return (report_bytes(buf, len, v));
+	case UNIT_COUNT:
+		return (report_fmt(buf, len, v, 0));
+	default:
+		return (report_fmt(buf, len, v, metric_defs[m].unit ==
+		    UNIT_RPS ? 1 : 2));
+	}
+}
+
+/* A metric's value with its unit, or "–" without data. */
+const char *
+report_value(char *buf, size_t len, double v, const char *metric)
+{
+	char	n[32];
+
+	if (!isfinite(v))
+		snprintf(buf, len, "–");
+	else
+		snprintf(buf, len, "%s%s", report_fmt(n, sizeof n, v, 3),
+		    report_metric_unit(metric));
+	return (buf);
+}
+
 /* A threshold's actual value with its unit, or "– (no data)". */
 const char *
 report_actual(char *buf, size_t len, json_t *t)
@@ -327,30 +360,43 @@ report_md_facts(struct report *r, struct evbuffer *b)
 	evbuffer_add_printf(b, "\n\n");
 }
 
+/* The latency columns of the md tables, after the counts. */
+static const enum metric report_md_cols[] = {
+	METRIC_RPS, METRIC_AVG, METRIC_P50, METRIC_P95, METRIC_P99, METRIC_MAX
+};
+#define REPORT_MD_NCOLS	(sizeof report_md_cols / sizeof report_md_cols[0])
+
+/* The md cells " x | y |" of report_md_cols for a STATS object. */
+static void
+report_md_cells(struct evbuffer *b, json_t *s)
+{
+	char	a[32];
+	size_t	i;
+
+	for (i = 0; i < REPORT_MD_NCOLS; i++)
+		evbuffer_add_printf(b, " %s |", report_cell(a, sizeof a, s,
+		    report_md_cols[i]));
+}
+
 /* One md table row of a scope's STATS. */
 static void
 report_md_row(struct evbuffer *b, const char *name, int bold, json_t *s)
 {
-	char	a[9][32];
-	double	failed = report_num(s, "failed_requests");
-	double	total = report_num(s, "total_requests");
+	char	a[3][32];
+	double	failed = report_num(s, METRIC_KEY(METRIC_ERRORS));
+	double	total = report_num(s, METRIC_KEY(METRIC_REQUESTS));
 
 	evbuffer_add_printf(b, "| %s", bold ? "**" : "");
 	report_esc_md(b, name);
-	evbuffer_add_printf(b, "%s | %s | %s%s%s%s | %s | %s | %s | %s | %s "
-	    "| %s |\n", bold ? "**" : "",
+	evbuffer_add_printf(b, "%s | %s | %s%s%s%s |", bold ? "**" : "",
 	    report_fmt(a[0], sizeof a[0], total, 0),
 	    report_fmt(a[1], sizeof a[1], failed, 0),
 	    failed > 0 && total > 0 ? " (" : "",
 	    failed > 0 && total > 0 ? report_fmt(a[2], sizeof a[2],
 	    100 * failed / total, 2) : "",
-	    failed > 0 && total > 0 ? "%)" : "",
-	    report_fmt(a[3], sizeof a[3], report_num(s, "throughput_rps"), 1),
-	    report_ms(a[4], sizeof a[4], report_num(s, "avg_latency_ms")),
-	    report_ms(a[5], sizeof a[5], report_num(s, "median_latency_ms")),
-	    report_ms(a[6], sizeof a[6], report_num(s, "p95_latency_ms")),
-	    report_ms(a[7], sizeof a[7], report_num(s, "p99_latency_ms")),
-	    report_ms(a[8], sizeof a[8], report_num(s, "max_latency_ms")));
+	    failed > 0 && total > 0 ? "%)" : "");
+	report_md_cells(b, s);
+	evbuffer_add_printf(b, "\n");
 }
 
 /* The md sections after the stats table: open, levels, system. */
@@ -374,19 +420,17 @@ report_md_extra(struct report *r, struct evbuffer *b)
 		    report_ms(a[4], 32, report_num(svc, "p99_ms")));
 	}
 	if (json_array_size(json_object_get(r->doc, "levels")) > 0) {
-		evbuffer_add_printf(b, "| VUs | RPS | p50 ms | p95 ms | "
-		    "p99 ms | Failed |\n|--:|--:|--:|--:|--:|--:|\n");
-		json_array_foreach(json_object_get(r->doc, "levels"), i, lvl)
-			evbuffer_add_printf(b, "| %s | %s | %s | %s | %s | %s "
-			    "|\n", report_fmt(a[0], 32, report_num(lvl, "vus"),
-			    0), report_fmt(a[1], 32, report_num(lvl,
-			    "throughput_rps"), 1), report_ms(a[2], 32,
-			    report_num(lvl, "median_latency_ms")),
-			    report_ms(a[3], 32, report_num(lvl,
-			    "p95_latency_ms")), report_ms(a[4], 32,
-			    report_num(lvl, "p99_latency_ms")),
-			    report_fmt(a[5], 32, report_num(lvl,
-			    "failed_requests"), 0));
+		evbuffer_add_printf(b, "| VUs | Requests | Failed | RPS | "
+		    "Avg ms | p50 ms | p95 ms | p99 ms | Max ms |\n"
+		    "|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+		json_array_foreach(json_object_get(r->doc, "levels"), i, lvl) {
+			evbuffer_add_printf(b, "| %s | %s | %s |",
+			    report_fmt(a[0], 32, report_num(lvl, "vus"), 0),
+			    report_cell(a[1], 32, lvl, METRIC_REQUESTS),
+			    report_cell(a[2], 32, lvl, METRIC_ERRORS));
+			report_md_cells(b, lvl);
+			evbuffer_add_printf(b, "\n");
+		}
 		evbuffer_add_printf(b, "\n");
 	}
 	sys = json_object_get(r->doc, "system");

@@ -251,7 +251,8 @@ report_warnings(json_t *doc, json_t *summary)
 
 	open = json_object_get(summary, "open");
 	late = report_num(open, "late_iterations");
-	total = report_num(json_object_get(doc, "overall"), "total_requests");
+	total = report_num(json_object_get(doc, "overall"),
+	    METRIC_KEY(METRIC_REQUESTS));
 	if (late > 0 && total > 0 && late > total / 100) {
 		xasprintf(&s, "%s%s%.0f of %.0f iterations (%s%%) started late",
 		    why != NULL ? why : "", why != NULL ? "; " : "", late,

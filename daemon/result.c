@@ -84,6 +84,63 @@ result_build(struct result *res, char **names, size_t nnames,
 	result_order(res, spec);
 }
 
+/* The open model's part: late and dropped iterations, service time. */
+void
+result_open(struct result *res, const struct wblock *total)
+{
+	int	i;
+
+	res->open = 1;
+	res->late = total->late;
+	res->dropped = total->dropped;
+	for (i = 0; i < METRIC_N; i++)
+		res->service.v[i] = NAN;
+	stats_latency(&res->service, &total->svc);
+}
+
+/*
+ * A sweep's levels: each level's merged seconds, the time it was measured
+ * (0 for a level the run never reached: its rates are then null) and its
+ * VUs.
+ */
+void
+result_levels(struct result *res, struct wblock *const *levels,
+    const double *secs, const double *vus, size_t n)
+{
+	size_t	i;
+
+	res->levels = xcalloc(n, sizeof *res->levels);
+	res->level_vus = xcalloc(n, sizeof *res->level_vus);
+	res->nlevels = n;
+	for (i = 0; i < n; i++) {
+		stats_compute(&res->levels[i], &levels[i]->overall, secs[i]);
+		res->level_vus[i] = vus[i];
+	}
+}
+
+/* The open model's summary part (SPEC section 3: both views). */
+static json_t *
+result_open_json(const struct result *res)
+{
+	static const struct {
+		const char	*key;
+		enum metric	 m;
+	} keys[] = {
+		{ "avg_ms", METRIC_AVG }, { "p50_ms", METRIC_P50 },
+		{ "p90_ms", METRIC_P90 }, { "p95_ms", METRIC_P95 },
+		{ "p99_ms", METRIC_P99 }, { "max_ms", METRIC_MAX },
+	};
+	json_t	*svc = json_object();
+	size_t	 i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		json_object_set_new(svc, keys[i].key, stats_value_json(
+		    keys[i].m, res->service.v[keys[i].m]));
+	return (json_pack("{s:I, s:I, s:o}", "late_iterations",
+	    (json_int_t)res->late, "dropped_iterations",
+	    (json_int_t)res->dropped, "service_time", svc));
+}
+
 /*
  * Judge the run: its thresholds (plan may be NULL: none), and the rule of
  * SPEC 13 that a completed run with no successful request never passes.
@@ -111,7 +168,7 @@ result_judge(struct result *res, const struct plan *plan, int completed)
 json_t *
 result_summary(const struct result *res)
 {
-	json_t	*reqs, *st, *o;
+	json_t	*reqs, *st, *o, *sum, *levels;
 	size_t	 i, k;
 
 	reqs = json_array();
@@ -123,11 +180,24 @@ result_summary(const struct result *res)
 		json_decref(o);
 		json_array_append_new(reqs, st);
 	}
-	return (json_pack("{s:o, s:o, s:O, s:O, s:o, s:I}",
+	sum = json_pack("{s:o, s:o, s:O, s:O, s:o, s:I}",
 	    "overall", stats_json(&res->overall), "requests", reqs,
 	    "errors", res->errors, "thresholds", res->thresholds,
 	    "duration_s", stats_value_json(METRIC_RPS, res->duration_s),
-	    "warmup_requests", (json_int_t)res->warmup_requests));
+	    "warmup_requests", (json_int_t)res->warmup_requests);
+	if (res->open)
+		json_object_set_new(sum, "open", result_open_json(res));
+	if (res->levels != NULL) {
+		levels = json_array();
+		for (i = 0; i < res->nlevels; i++) {
+			st = stats_json(&res->levels[i]);
+			json_object_set_new(st, "vus", json_integer(
+			    (json_int_t)res->level_vus[i]));
+			json_array_append_new(levels, st);
+		}
+		json_object_set_new(sum, "levels", levels);
+	}
+	return (sum);
 }
 
 /* Release what result_build made; res itself is the caller's. */
@@ -138,6 +208,8 @@ result_free(struct result *res)
 		return;
 	free(res->stats);
 	free(res->order);
+	free(res->levels);
+	free(res->level_vus);
 	json_decref(res->errors);
 	json_decref(res->thresholds);
 	memset(res, 0, sizeof *res);

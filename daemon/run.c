@@ -389,6 +389,7 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 	    r->total->overall.failed > 0) {
 		result_build(&res, r->plan->stat_names, r->plan->nstats,
 		    r->total, run_elapsed(r, clock_ns()), NULL);
+		run_target_metrics(r, &res.overall);
 		verdicts = stats_thresholds(r->plan, &res.overall, res.stats,
 		    res.nnames, 1, &passed);
 		result_free(&res);
@@ -583,26 +584,32 @@ run_start(struct runs *rs, int64_t id)
 	return (0);
 }
 
-/* The service-time view of an open-model run, beside the latency. */
-static json_t *
-run_open_json(struct run *r)
+/*
+ * A sweep's levels into the result: each measured for the time the run
+ * spent in it, from the level's start to its end or the run's.
+ */
+static void
+run_levels(const struct run *r, struct result *res)
 {
-	const struct hist	*h = &r->total->svc;
+	const struct plan	*p = r->plan;
+	double			*secs, *vus;
+	uint64_t		 start = p->warmup_ns, end, stop;
+	size_t			 i;
 
-	int			 any = hist_count(h) > 0;
-
-#define MS(x)	(any ? json_real(metric_round(x)) : json_null())
-	return (json_pack("{s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o, s:o}}",
-	    "late_iterations", (json_int_t)r->total->late,
-	    "dropped_iterations", (json_int_t)r->total->dropped,
-	    "service_time",
-	    "avg_ms", MS(hist_mean(h) / 1e6),
-	    "p50_ms", MS(stats_ms(hist_percentile(h, 50))),
-	    "p90_ms", MS(stats_ms(hist_percentile(h, 90))),
-	    "p95_ms", MS(stats_ms(hist_percentile(h, 95))),
-	    "p99_ms", MS(stats_ms(hist_percentile(h, 99))),
-	    "max_ms", MS(stats_ms(hist_max(h)))));
-#undef MS
+	stop = r->t_end > r->t0 ? r->t_end - r->t0 : 0;
+	secs = xcalloc(p->nstages, sizeof *secs);
+	vus = xcalloc(p->nstages, sizeof *vus);
+	for (i = 0; i < p->nstages; i++) {
+		end = start + p->stages[i].duration_ns;
+		if (stop > start)
+			secs[i] = (double)((stop < end ? stop : end) - start) /
+			    1e9;
+		vus[i] = p->stages[i].target;
+		start = end;
+	}
+	result_levels(res, r->levels, secs, vus, p->nstages);
+	free(secs);
+	free(vus);
 }
 
 /*
@@ -614,10 +621,9 @@ run_finish(struct runs *rs, struct run *r)
 {
 	const struct plan	*p = r->plan;
 	struct result		 res;
-	struct stats		 lst;
-	json_t			*summary, *levels, *st;
+	json_t			*summary;
 	char			*text, *cause;
-	double			 elapsed, lvl_s;
+	double			 elapsed;
 	uint64_t		 written = 0, failed = 0, shed = 0, capped = 0;
 	size_t			 i;
 	int			 w;
@@ -647,6 +653,10 @@ run_finish(struct runs *rs, struct run *r)
 		json_decref(res.errors);
 		res.errors = stats_errors(p, r->total);
 		run_target_metrics(r, &res.overall);
+		if (plan_is_open(p))
+			result_open(&res, r->total);
+		if (r->levels != NULL)
+			run_levels(r, &res);
 		result_judge(&res, p, r->end == RUN_COMPLETED);
 		if (res.reason != NULL && r->reason == NULL)
 			r->reason = xstrdup(res.reason);
@@ -662,8 +672,7 @@ run_finish(struct runs *rs, struct run *r)
 		if (capped > 0)
 			json_object_set_new(summary, "samples_capped",
 			    json_integer((json_int_t)capped));
-		if (plan_is_open(p))
-			json_object_set_new(summary, "open", run_open_json(r));
+
 		if (r->worker_busy_max >= 0)
 			json_object_set_new(summary, "worker_cpu_pct_max",
 			    json_integer(r->worker_busy_max));
@@ -672,19 +681,6 @@ run_finish(struct runs *rs, struct run *r)
 			    json_pack("{s:i, s:o}", "count", r->nsys,
 			    "target_rss_start_bytes", r->target_rss_first >= 0 ?
 			    json_integer(r->target_rss_first) : json_null()));
-		if (r->levels != NULL) {
-			levels = json_array();
-			for (i = 0; i < p->nstages; i++) {
-				lvl_s = (double)p->stages[i].duration_ns / 1e9;
-				stats_compute(&lst, &r->levels[i]->overall,
-				    lvl_s);
-				st = stats_json(&lst);
-				json_object_set_new(st, "vus", json_integer(
-				    (json_int_t)p->stages[i].target));
-				json_array_append_new(levels, st);
-			}
-			json_object_set_new(summary, "levels", levels);
-		}
 		if (shed + failed > 0)
 			log_warn("run %lld: %llu samples not stored (the "
 			    "writer fell behind)", (long long)r->id,

@@ -509,10 +509,10 @@ run_progress(struct runs *rs, int64_t id)
 	pthread_mutex_lock(&rs->lock);
 	if (rs->active == id) {
 		p = rs->progress != NULL ? json_deep_copy(rs->progress) :
-		    json_pack("{s:f, s:I, s:I, s:I, s:I, s:I, s:f}",
+		    json_pack("{s:f, s:I, s:I, s:I, s:n, s:n, s:n}",
 		    "elapsed_s", 0.0, "requests", (json_int_t)0, "errors",
 		    (json_int_t)0, "warmup_requests", (json_int_t)0, "rps",
-		    (json_int_t)0, "vus", (json_int_t)0, "p95_ms", 0.0);
+		    "vus", "p95_ms");	/* before the first second: no data */
 		json_object_set_new(p, "paused", json_boolean(rs->paused));
 	}
 	pthread_mutex_unlock(&rs->lock);

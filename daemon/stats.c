@@ -38,7 +38,7 @@ stats_compute(struct stats *st, const struct wstat *s, double elapsed)
 {
 	const struct hist	*h = &s->lat;
 	double			 total = (double)(s->ok + s->failed);
-	int			 i, any = hist_count(h) > 0;
+	int			 i;
 
 	for (i = 0; i < METRIC_N; i++)
 		st->v[i] = NAN;
@@ -53,7 +53,16 @@ stats_compute(struct stats *st, const struct wstat *s, double elapsed)
 	}
 	if (elapsed > 0)
 		st->v[METRIC_RPS] = total / elapsed;
-	if (!any)
+	stats_latency(st, h);
+}
+
+/* The latency metrics of a histogram in ns; left NAN when it is empty. */
+void
+stats_latency(struct stats *st, const struct hist *h)
+{
+	int	i;
+
+	if (hist_count(h) == 0)
 		return;
 	for (i = 0; i < METRIC_N; i++)
 		if (metric_defs[i].unit == UNIT_MS && metric_defs[i].pct >= 0)

@@ -765,14 +765,6 @@ store_name_index(char ***names, size_t *n, const char *name)
 	return ((*n)++);
 }
 
-/* A rebuilt STATS object: its byte counts are not known. */
-static void
-store_unknown_bytes(json_t *stats)
-{
-	json_object_set_new(stats, "bytes_sent", json_null());
-	json_object_set_new(stats, "bytes_received", json_null());
-}
-
 /*
  * Rebuild run_stats, errors and the summary of a run cut short, from what
  * reached the disk: the histograms of its intervals and its samples. The
@@ -786,19 +778,21 @@ store_run_rebuild(struct store *st, int64_t id)
 	struct wstat	*s;
 	struct hist	*h;
 	struct result	 res;
-	json_t		*summary, *spec = NULL, *r;
+	json_t		*summary, *spec = NULL;
+	struct stats	*stx;
 	const char	*name;
 	char		*cause, *text, **names = NULL;
 	size_t		 n = 0, i, k;
 	double		 secs = 0;
+	int64_t		 warmup_us;
 	int		 pass;
 
 	/* Names first (the block is sized by them), then the seconds. */
 	for (pass = 0; pass < 2; pass++) {
 		stmt = store_prepare(st, "SELECT request, requests, errors, "
-		    "hist, (SELECT max(second) - min(second) + 1 FROM "
-		    "intervals WHERE run_id = ?1) FROM intervals WHERE "
-		    "run_id = ?1 ORDER BY second", &cause);
+		    "hist, (SELECT max(second) + 1 FROM intervals WHERE "
+		    "run_id = ?1) FROM intervals WHERE run_id = ?1 ORDER BY "
+		    "second", &cause);
 		if (stmt == NULL) {
 			log_error("rebuild run %lld: %s", (long long)id, cause);
 			free(cause);
@@ -838,6 +832,16 @@ store_run_rebuild(struct store *st, int64_t id)
 	spec = store_run_spec(st, id, &cause);
 	if (spec == NULL)
 		free(cause);
+	/*
+	 * Measured time: the seconds that reached the disk after the warmup,
+	 * the last one counted whole (it may have been cut short).
+	 */
+	if (parse_duration(json_string_value(json_object_get(json_object_get(
+	    spec, "load"), "warmup")), &warmup_us, &cause) != 0) {
+		free(cause);
+		warmup_us = 0;
+	}
+	secs -= (double)warmup_us / 1e6;
 	result_build(&res, names, n, b, secs, spec);
 	free(b);
 
@@ -862,16 +866,19 @@ store_run_rebuild(struct store *st, int64_t id)
 	} else
 		free(cause);
 
+	/* The bytes are not kept per second: unknown, not 0. */
+	for (i = 0; i <= n; i++) {
+		stx = i < n ? &res.stats[i] : &res.overall;
+		stx->v[METRIC_BYTES_SENT] = stx->v[METRIC_BYTES_RECEIVED] = NAN;
+	}
 	if (store_result_put(st, id, &res, &cause) != 0) {
 		log_error("rebuild run %lld: %s", (long long)id, cause);
 		free(cause);
 	}
 	summary = result_summary(&res);
 	json_object_set_new(summary, "rebuilt", json_true());
-	/* The bytes are not kept per second: unknown, not 0. */
-	store_unknown_bytes(json_object_get(summary, "overall"));
-	json_array_foreach(json_object_get(summary, "requests"), i, r)
-		store_unknown_bytes(r);
+	/* Not kept per second either. */
+	json_object_set_new(summary, "warmup_requests", json_null());
 	text = json_dumps(summary, JSON_COMPACT);
 	stmt = store_prepare(st, "UPDATE runs SET summary = ? WHERE id = ?",
 	    &cause);

@@ -46,7 +46,7 @@ struct vu {
 	int			 incomplete;	/* a member got no response */
 	enum err_kind		 kind;
 	int			 connfail;	/* a connection could not open */
-	int			 connok;	/* one opened (a response came) */
+	int			 connok;	/* one opened (a request went out) */
 	uint64_t		 backoff_ns;	/* closed: after connfail */
 	uint64_t		 member_start[PLAN_GROUP_MAX];
 	struct event		 think;
@@ -397,10 +397,12 @@ worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
 	uint64_t		 now = r->done_ns;
 
 	kind = worker_record(vu, &p->reqs[e->reqs[m]], r, vu->member_start[m]);
-	if (r->kind == ERR_CONNECT || r->kind == ERR_DNS || r->kind == ERR_TLS)
-		vu->connfail = 1;
-	else if (r->kind == ERR_NONE || r->status != 0)
+	/* A request was written: the connection opened. */
+	if (r->sent_ns != 0 || r->kind == ERR_NONE || r->status != 0)
 		vu->connok = 1;
+	else if (r->kind == ERR_CONNECT || r->kind == ERR_DNS ||
+	    r->kind == ERR_TLS)
+		vu->connfail = 1;
 	if (e->group == GROUP_NONE) {
 		worker_iteration_done(vu);
 		return;

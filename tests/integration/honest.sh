@@ -164,10 +164,33 @@ L run "$T/ok2.json" >"$T/out" 2>&1
 like "$(cat "$T/out")" 'not the stored scenario "ok"' \
     "run FILE differing from the stored scenario of its name warns"
 L wait "$(L ls --json | jq -r '.runs[0].id')" >/dev/null 2>&1
-L run "$T/ok.json" >"$T/out" 2>&1
+L run "$T/ok.json" --label git=abc >"$T/out" 2>&1
 ok $(grep -q 'not the stored' "$T/out"; echo $(( ! $? ))) \
-    "the same spec does not warn"
+    "the same spec does not warn, labels or not"
 L wait "$(L ls --json | jq -r '.runs[0].id')" >/dev/null 2>&1
+
+# --- A sweep stopped in its second level: the third has no rate. ---
+echo "{\"name\":\"sw\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"home\",\"path\":\"/\"}],\"load\":{\"executor\":\"sweep\",\"levels\":[1,2,3],\"level_duration\":\"2s\"}}" >"$T/sw.json"
+sid=$(L run "$T/sw.json" --json | jq -r .id)
+api GET "/v1/runs/$sid" >/dev/null
+is "$(jbody .progress.p95_ms)" null "progress before the first second: p95 null, not 0"
+sleep 3
+L stop "$sid" >/dev/null 2>&1
+L wait "$sid" >/dev/null 2>&1
+api GET "/v1/runs/$sid" >/dev/null
+is "$(jbody '.summary.levels[2].throughput_rps')" null \
+    "a level the run never reached has no rate"
+is "$(jbody '.summary.levels[2].total_requests')" 0 "and no request"
+lvl0=$(jbody '.summary.levels[0] | (.total_requests / .throughput_rps)')
+ok $(awk -v s="$lvl0" 'BEGIN { exit !(s > 1.9 && s < 2.1) }'; echo $?) \
+    "a whole level's rate is over its 2 s ($lvl0 s)"
+lvl1=$(jbody '.summary.levels[1] | (.total_requests / .throughput_rps)')
+ok $(awk -v s="$lvl1" 'BEGIN { exit !(s > 0.5 && s < 1.9) }'; echo $?) \
+    "a level cut short is measured over its part ($lvl1 s)"
+L status "$sid" >"$T/out" 2>&1
+like "$(cat "$T/out")" 'sweep levels:' "loadctl status shows the levels"
+api GET "/v1/runs/$sid/report?format=csv" >/dev/null
+like "$(cat "$T/body")" 'level:3,0,0,0,,' "csv: a level per row, no data empty"
 
 # --- Timeseries of an unknown request is a 404. ---
 is "$(api GET "/v1/runs/$okid/timeseries?request=nosuch")" 404 \
@@ -189,6 +212,12 @@ like "$(jbody .system.target.cpu_pct_avg)" '^[0-9.]+$' "target CPU on a 300 ms r
 like "$(jbody '.warnings | join(" ")')" 'rest on [12] samples' \
     "the report says how few samples there were"
 like "$(jbody '.thresholds[0].actual')" '^[0-9]+$' "target_rss_max has a value (bytes)"
+# abort_on_fail on a target metric aborts the run.
+sed 's/"thresholds":\[[^]]*\]/"thresholds":[{"rule":"target_rss_max < 1k","abort_on_fail":true}]/; s/"300ms"/"10s"/' \
+    "$T/mon.json" >"$T/abort.json"
+L run "$T/abort.json" --wait >"$T/abort.out" 2>&1
+is $? 4 "abort_on_fail on target_rss_max stops the run (exit 4)"
+like "$(cat "$T/abort.out")" 'aborted' "as aborted"
 is "$(api POST /v1/runs "$(sed 's/,"monitor":{"pid":[0-9]*}//' "$T/mon.json")")" \
     400 "target thresholds without a monitor are refused"
 like "$(jbody .error.message)" 'needs a "monitor"' "saying why"

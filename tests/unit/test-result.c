@@ -127,6 +127,174 @@ same_stats(json_t *a, json_t *b, const char *what)
 	return (same);
 }
 
+/* A run whose summary is given, for comparisons. */
+static int64_t
+summary_run(struct store *st, json_t *spec, json_t *summary)
+{
+	json_t	*labels = json_object();
+	char	*text, *cause, *sql;
+	int64_t	 id;
+
+	if (store_run_insert(st, spec, labels, &id, &cause) != 0)
+		fatalx("%s", cause);
+	json_decref(labels);
+	text = json_dumps(summary, JSON_COMPACT);
+	xasprintf(&sql, "UPDATE runs SET status = 'completed', summary = '%s' "
+	    "WHERE id = %lld", text, (long long)id);
+	if (sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) != SQLITE_OK)
+		fatalx("%s", sqlite3_errmsg(store_db(st)));
+	free(sql);
+	free(text);
+	return (id);
+}
+
+/* The verdict of (request, metric) in a comparison, or "" when left out. */
+static const char *
+verdict(json_t *c, const char *request, const char *metric, json_t **m)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(c, "metrics"), i, v) {
+		if (strcmp(json_string_value(json_object_get(v, "request")),
+		    request) == 0 && strcmp(json_string_value(
+		    json_object_get(v, "metric")), metric) == 0) {
+			if (m != NULL)
+				*m = v;
+			return (json_string_value(json_object_get(v,
+			    "verdict")));
+		}
+	}
+	return ("");
+}
+
+/*
+ * The null rules of comparisons (SPEC 13): data in the baseline and none
+ * in the run regresses; none on either side is left out; a request's own
+ * tolerance wins over the bare one.
+ */
+static void
+test_compare(struct store *st, int64_t base, json_t *spec, char **names)
+{
+	struct tolerance tol;
+	struct wblock	*b;
+	struct result	 res;
+	json_t		*sum, *brun, *crun, *c, *m = NULL;
+	char		*cause;
+	int64_t		 dead, same;
+
+	/* The dead run: only refusals, for every name. */
+	b = wblock_create(NNAMES);
+	b->stats[0].failed = b->stats[1].failed = 10;
+	b->stats[2].failed = 50 * SECONDS;	/* as many as the baseline's */
+	b->overall.failed = 20 + 50 * SECONDS;
+	result_build(&res, names, NNAMES, b, SECONDS, spec);
+	sum = result_summary(&res);
+	dead = summary_run(st, spec, sum);
+	json_decref(sum);
+	result_free(&res);
+	free(b);
+	if (store_run_get(st, base, &brun, &cause) != 1 ||
+	    store_run_get(st, dead, &crun, &cause) != 1)
+		fatalx("store_run_get");
+	if (compare_parse_tolerance("p95:10%,rps:10%,fast:p95:1%", &tol,
+	    &cause) != 0)
+		fatalx("%s", cause);
+	c = compare_runs(st, base, dead, NULL, &tol, brun, crun);
+	is_str(verdict(c, "*", "p95", &m), "regressed",
+	    "compare: p95 with no data in the run regresses");
+	is_str(json_string_value(json_object_get(m, "note")), "no data",
+	    "compare: with the note no data");
+	ok(json_is_null(json_object_get(m, "current")) &&
+	    json_is_null(json_object_get(m, "change_pct")),
+	    "compare: current and change are null");
+	is_str(verdict(c, "dead", "p95", NULL), "",
+	    "compare: no data on either side is left out");
+	is_str(verdict(c, "dead", "rps", NULL), "unchanged",
+	    "compare: a rate with data on both sides is compared");
+	ok(json_is_false(json_object_get(c, "passed")),
+	    "compare: the comparison fails");
+	json_decref(c);
+
+	/* A run against itself: the request tolerance replaces the bare. */
+	same = base;
+	c = compare_runs(st, base, same, NULL, &tol, brun, brun);
+	ok(json_array_size(json_object_get(c, "metrics")) > 0 &&
+	    json_is_true(json_object_get(c, "passed")),
+	    "compare: a run against itself passes");
+	verdict(c, "fast", "p95", &m);
+	is_str(json_string_value(json_object_get(m, "metric")), "p95",
+	    "compare: fast's p95 is compared once");
+	ok(json_number_value(json_object_get(json_object_get(c, "tolerance"),
+	    "fast:p95")) == 1, "compare: under its own tolerance");
+	json_decref(c);
+	json_decref(brun);
+	json_decref(crun);
+}
+
+/*
+ * Migration 0005 on a file of schema 4 holding the zeros loadd used to
+ * write for no data: they become NULL in run_stats, intervals and the
+ * stored summary, and such a run no longer passes.
+ */
+static void
+test_migration(const char *dir)
+{
+	struct store	*st;
+	sqlite3		*db;
+	char		*path, *cause, *v;
+	size_t		 i;
+
+	xasprintf(&path, "%s/old.db", dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		fatalx("sqlite3_open");
+	for (i = 0; i < nmigrations && migrations[i].version <= 4; i++)
+		if (sqlite3_exec(db, migrations[i].sql, NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			fatalx("migration %d: %s", migrations[i].version,
+			    sqlite3_errmsg(db));
+	if (sqlite3_exec(db, "PRAGMA user_version = 4;"
+	    "INSERT INTO runs (id, scenario, spec, status, passed, created_at, "
+	    "labels, summary) VALUES (1, 'dead', '{}', 'completed', 1, 'x', "
+	    "'{}', '{\"overall\":{\"total_requests\":5,"
+	    "\"p95_latency_ms\":0.0,\"max_latency_ms\":0.0},\"requests\":"
+	    "[{\"name\":\"a\",\"p95_latency_ms\":0.0,"
+	    "\"max_latency_ms\":0.0}]}');"
+	    "INSERT INTO run_stats (run_id, request, total_requests, "
+	    "successful_requests, failed_requests, throughput_rps, avg_ms, "
+	    "p50_ms, p95_ms, max_ms) VALUES (1, '*', 5, 0, 5, 5, 0, 0, 0, 0);"
+	    "INSERT INTO intervals (run_id, second, request, requests, errors, "
+	    "p50_ms, p95_ms, p99_ms, max_ms) VALUES (1, 0, '*', 5, 5, 0, 0, 0, "
+	    "0);", NULL, NULL, NULL) != SQLITE_OK)
+		fatalx("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	if ((st = store_open(path, STORE_MIGRATE, &cause)) == NULL)
+		fatalx("%s", cause);
+	db = store_db(st);
+	v = query(db, "SELECT quote(p95_ms) || quote(avg_ms) || "
+	    "quote(p25_ms) || quote(throughput_rps) FROM run_stats");
+	is_str(v, "NULLNULLNULL5.0", "migration: run_stats zeros are NULL");
+	free(v);
+	v = query(db, "SELECT quote(p50_ms) || quote(max_ms) FROM intervals");
+	is_str(v, "NULLNULL", "migration: intervals zeros are NULL");
+	free(v);
+	v = query(db, "SELECT summary->'$.overall.p95_latency_ms' || ',' || "
+	    "(summary->'$.requests[0].p95_latency_ms') || ',' || "
+	    "(summary->'$.overall.total_requests') FROM runs");
+	is_str(v, "null,null,5", "migration: and in the stored summary");
+	free(v);
+	v = query(db, "SELECT passed || ' ' || reason FROM runs");
+	is_str(v, "0 no successful request",
+	    "migration: a run without a success no longer passed");
+	free(v);
+	v = query(db, "SELECT count(*) FROM run_summary WHERE p75_ms IS NULL");
+	is_str(v, "1", "migration: run_summary has p75_ms");
+	free(v);
+	store_close(st);
+	unlink(path);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -137,7 +305,7 @@ main(void)
 	struct result	 res;
 	struct plan	 plan;
 	struct plan_threshold th[4];
-	json_t		*spec, *a, *rb, *run, *reqs, *verdicts, *t;
+	json_t		*spec, *a, *rb, *run, *reqs, *verdicts, *t, *labels;
 	int64_t		 id, s;
 	size_t		 i;
 	int		 k, passed;
@@ -152,8 +320,10 @@ main(void)
 	/* The scenario order: slow, then dead, then fast. */
 	spec = json_pack("{s:s, s:[{s:s}, {s:s}, {s:s}]}", "name", "mix",
 	    "requests", "name", "slow", "name", "dead", "name", "fast");
-	if (store_run_insert(st, spec, json_object(), &id, &cause) != 0)
+	labels = json_object();
+	if (store_run_insert(st, spec, labels, &id, &cause) != 0)
 		fatalx("%s", cause);
+	json_decref(labels);
 
 	/* The same seconds, merged in memory and written as intervals. */
 	total = wblock_create(NNAMES);
@@ -275,6 +445,9 @@ main(void)
 	json_decref(t);
 	result_free(&res);
 	free(b);
+
+	test_compare(st, id, spec, names);
+	test_migration(dir);
 
 	json_decref(a);
 	json_decref(spec);
