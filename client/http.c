@@ -81,9 +81,28 @@ int
 http_request(const char *method, const char *path, const json_t *body,
     struct http_response *resp, char **cause)
 {
+	char	*data = NULL;
+	int	 rc;
+
+	if (body != NULL &&
+	    (data = json_dumps(body, JSON_COMPACT)) == NULL)
+		out_die(LOADCTL_EXIT_SERVER, "out of memory");
+	rc = http_request_raw(method, path, data, data != NULL ?
+	    strlen(data) : 0, data != NULL ? "application/json" : NULL, resp,
+	    cause);
+	free(data);
+	return (rc);
+}
+
+/* As http_request, with a body of len bytes of type ctype (or none). */
+int
+http_request_raw(const char *method, const char *path, const char *data,
+    size_t len, const char *ctype, struct http_response *resp,
+    char **cause)
+{
 	struct curl_slist	*hdrs = NULL;
 	char			 errbuf[CURL_ERROR_SIZE];
-	char			*url, *auth = NULL, *data = NULL;
+	char			*url, *auth = NULL, *cth = NULL;
 	CURLcode		 rc;
 
 	http_init();
@@ -114,14 +133,12 @@ http_request(const char *method, const char *path, const json_t *body,
 		    loadctl_opts.token);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
-	if (body != NULL) {
-		if ((data = json_dumps(body, JSON_COMPACT)) == NULL)
-			out_die(LOADCTL_EXIT_SERVER, "out of memory");
-		hdrs = curl_slist_append(hdrs,
-		    "Content-Type: application/json");
+	if (data != NULL) {
+		xasprintf(&cth, "Content-Type: %s", ctype);
+		hdrs = curl_slist_append(hdrs, cth);
 		curl_easy_setopt(http_curl, CURLOPT_POSTFIELDS, data);
-		curl_easy_setopt(http_curl, CURLOPT_POSTFIELDSIZE,
-		    (long)strlen(data));
+		curl_easy_setopt(http_curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
 	} else if (strcmp(method, "POST") == 0 ||
 	    strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
 		curl_easy_setopt(http_curl, CURLOPT_POSTFIELDS, "");
@@ -144,7 +161,7 @@ http_request(const char *method, const char *path, const json_t *body,
 		    curl_easy_strerror(rc));
 
 	curl_slist_free_all(hdrs);
-	free(data);
+	free(cth);
 	free(auth);
 	free(url);
 	return (rc == CURLE_OK ? 0 : -1);

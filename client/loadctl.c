@@ -29,6 +29,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_report_entry,
 	&cmd_compare_entry,
 	&cmd_baseline_entry,
+	&cmd_data_entry,
 	NULL
 };
 

@@ -87,6 +87,8 @@ json_t		*http_json(const char *, const char *, const json_t *,
 		     long *);
 void		 http_response_free(struct http_response *);
 int		 http_exit_code(long);
+int		 http_request_raw(const char *, const char *, const char *,
+		     size_t, const char *, struct http_response *, char **);
 char		*http_escape(const char *);
 void		 http_query_add(char **, const char *, const char *);
 const char	*http_server(void);
@@ -153,6 +155,9 @@ int		 cmd_compare_print(const json_t *);
 
 /* cmd-baseline.c */
 extern const struct cmd_entry	 cmd_baseline_entry;
+
+/* cmd-data.c */
+extern const struct cmd_entry	 cmd_data_entry;
 json_t		*cmd_baseline_run_id(const char *);
 
 #endif

@@ -1,7 +1,7 @@
 # bash completion for loadctl(1)                           -*- shell-script -*-
 # Installed as .../bash-completion/completions/loadctl. Completes commands,
 # subcommands and flags, scenario files (*.json) for "scenario put" and
-# "run", report formats and output files. Names and IDs are not fetched from
+# "run", dataset files for "data put", report formats and output files. Names and IDs are not fetched from
 # the server: completion never blocks on the network.
 
 _loadctl()
@@ -18,7 +18,7 @@ _loadctl()
 
 	local global_opts='--server --token --json --help'
 	local commands='health scenario run ls status wait stop rm report
-	    compare baseline help'
+	    compare baseline data help'
 
 	# Values of options that take one.
 	case $prev in
@@ -103,6 +103,18 @@ _loadctl()
 			return
 		fi
 		;;
+	data)
+		if [[ -z $sub ]]; then
+			COMPREPLY=($(compgen -W 'put ls show rm' -- "$cur"))
+			return
+		fi
+		# data put NAME FILE: the file is the second operand.
+		if [[ $sub == put && $cur != -* ]] &&
+		    ((cword - i >= 2)); then
+			_loadctl_files '*'
+			return
+		fi
+		;;
 	run)
 		opts='--scenario --label --wait --baseline --tolerance'
 		if [[ $cur != -* ]]; then
@@ -129,6 +141,8 @@ _loadctl()
 			COMPREPLY=($(compgen -W 'put ls show rm' -- "$cur"))
 		elif [[ $sub == baseline ]]; then
 			COMPREPLY=($(compgen -W 'set ls show rm' -- "$cur"))
+		elif [[ $sub == data ]]; then
+			COMPREPLY=($(compgen -W 'put ls show rm' -- "$cur"))
 		fi
 		return
 		;;

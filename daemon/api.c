@@ -45,24 +45,36 @@ static void	api_health(struct api_request *);
  * a path that matches no pattern is a 404, a method without a handler a 405.
  */
 static const struct api_route api_routes[] = {
-	{ "/v1/health", api_health, NULL, NULL, NULL, NULL },
-	{ "/v1/scenarios", api_scenarios_list, NULL, NULL, NULL, NULL },
+	{ "/v1/health", api_health, NULL, NULL, NULL, NULL, 0 },
+	{ "/v1/scenarios", api_scenarios_list, NULL, NULL, NULL, NULL, 0 },
 	{ "/v1/scenarios/{}", api_scenario_get, api_scenario_put, NULL, NULL,
-	    api_scenario_delete },
-	{ "/v1/runs", api_runs_list, NULL, api_run_create, NULL, NULL },
+	    api_scenario_delete, 0 },
+	{ "/v1/runs", api_runs_list, NULL, api_run_create, NULL, NULL, 0 },
 	{ "/v1/runs/{}", api_run_get, NULL, NULL, api_run_patch,
-	    api_run_delete },
-	{ "/v1/runs/{}/stop", NULL, NULL, api_run_stop, NULL, NULL },
+	    api_run_delete, 0 },
+	{ "/v1/runs/{}/stop", NULL, NULL, api_run_stop, NULL, NULL, 0 },
 	{ "/v1/runs/{}/timeseries", api_run_timeseries, NULL, NULL, NULL,
-	    NULL },
-	{ "/v1/runs/{}/samples", api_run_samples, NULL, NULL, NULL, NULL },
-	{ "/v1/runs/{}/report", api_run_report, NULL, NULL, NULL, NULL },
-	{ "/metrics", api_metrics, NULL, NULL, NULL, NULL },
-	{ "/v1/runs/{}/compare", api_run_compare, NULL, NULL, NULL, NULL },
-	{ "/v1/baselines", api_baselines_list, NULL, NULL, NULL, NULL },
+	    NULL, 0 },
+	{ "/v1/runs/{}/samples", api_run_samples, NULL, NULL, NULL, NULL, 0 },
+	{ "/v1/runs/{}/report", api_run_report, NULL, NULL, NULL, NULL, 0 },
+	{ "/metrics", api_metrics, NULL, NULL, NULL, NULL, 0 },
+	{ "/v1/runs/{}/compare", api_run_compare, NULL, NULL, NULL, NULL, 0 },
+	{ "/v1/baselines", api_baselines_list, NULL, NULL, NULL, NULL, 0 },
 	{ "/v1/baselines/{}", api_baseline_get, api_baseline_put, NULL, NULL,
-	    api_baseline_delete },
+	    api_baseline_delete, 0 },
+	{ "/v1/data", api_data_list, NULL, NULL, NULL, NULL, 0 },
+	{ "/v1/data/{}", api_data_get, api_data_put, NULL, NULL,
+	    api_data_delete, 1 },
 };
+
+/* The largest body a request to the route may send. */
+static int64_t
+api_body_max(const struct api_request *req)
+{
+	if (req->route != NULL && req->route->data)
+		return (req->config->max_data_bytes);
+	return (req->config->api_max_body);
+}
 
 uint64_t
 api_now_ns(void)
@@ -332,10 +344,18 @@ api_prepare(struct api_request *req)
 	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && sscanf(cl, "%llu", &len) == 1 &&
-	    len > (unsigned long long)req->config->api_max_body) {
+	    len > (unsigned long long)api_body_max(req)) {
 		api_reply_error(req, 413, "too_large", "", "request body of %llu "
-		    "bytes is over the limit of %lld (api_max_body)", len,
-		    (long long)req->config->api_max_body);
+		    "bytes is over the limit of %lld (%s)", len,
+		    (long long)api_body_max(req), req->route->data ?
+		    "max_data_bytes" : "api_max_body");
+		return;
+	}
+	if (req->route->data) {
+		if (cl != NULL && len > 0 && api_data_type(req) < 0)
+			api_reply_error(req, 415, "unsupported_media_type", "",
+			    "expected Content-Type: text/csv or "
+			    "application/x-ndjson");
 		return;
 	}
 	if (cl != NULL && len > 0 && !api_content_type_ok(req)) {
@@ -351,7 +371,7 @@ api_parse_body(struct api_request *req)
 {
 	json_error_t	err;
 
-	if (req->bodylen == 0)
+	if (req->bodylen == 0 || req->route->data)
 		return (0);
 	if (!api_content_type_ok(req)) {
 		api_reply_error(req, 415, "unsupported_media_type", "",
@@ -440,7 +460,7 @@ api_access(void *arg, struct MHD_Connection *conn, const char *url,
 	if (*upload_size > 0) {
 		if (!req->toolarge &&
 		    req->bodylen + *upload_size <=
-		    (size_t)req->config->api_max_body) {
+		    (size_t)api_body_max(req)) {
 			req->body = xreallocarray(req->body,
 			    req->bodylen + *upload_size + 1, 1);
 			memcpy(req->body + req->bodylen, upload, *upload_size);
@@ -455,8 +475,9 @@ api_access(void *arg, struct MHD_Connection *conn, const char *url,
 		return (MHD_YES);
 	if (req->toolarge)
 		api_reply_error(req, 413, "too_large", "", "request body is "
-		    "over the limit of %lld bytes (api_max_body)",
-		    (long long)req->config->api_max_body);
+		    "over the limit of %lld bytes (%s)",
+		    (long long)api_body_max(req), req->route->data ?
+		    "max_data_bytes" : "api_max_body");
 	else if (api_parse_body(req) == 0)
 		api_handler(req->route, method)(req);
 	if (req->status == 0)

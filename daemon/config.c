@@ -31,7 +31,7 @@ static const char *config_keys[] = {
 	"listen", "db", "token_file", "threads", "allow_targets", "max_vus",
 	"max_rate", "max_duration", "max_queue", "retention_days", "log_level",
 	"max_samples", "api_max_connections", "api_timeout",
-	"api_connection_memory", "api_max_body", NULL
+	"api_connection_memory", "api_max_body", "max_data_bytes", NULL
 };
 
 void
@@ -253,6 +253,13 @@ config_set(struct config *c, const char *key, const char *value, char **cause)
 			return (-1);
 		}
 		c->api_max_body = n;
+	} else if (strcmp(key, "max_data_bytes") == 0) {
+		if (config_bytes(value, 1024, 1024LL << 20, &n) != 0) {
+			xasprintf(cause, "expected a size 1k..1024m (bytes, or "
+			    "with k or m); got \"%s\"", value);
+			return (-1);
+		}
+		c->max_data_bytes = n;
 	} else if (strcmp(key, "log_level") == 0) {
 		if ((c->log_level = log_parse_level(value)) == -1) {
 			xasprintf(cause, "expected debug, info, warn or "
@@ -379,6 +386,7 @@ config_default(void)
 	c->api_timeout_s = 60;
 	c->api_connection_memory = 64 * 1024;
 	c->api_max_body = LOADD_BODY_MAX;
+	c->max_data_bytes = 64LL << 20;
 	return (c);
 }
 

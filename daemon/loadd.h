@@ -30,6 +30,7 @@
 #define LOADD_BODY_BYTES_MAX	67108864	/* scenario body_bytes */
 
 struct store;
+struct dataset;
 
 /* Limits a scenario may not exceed (SPEC section 10). */
 struct limits {
@@ -56,6 +57,7 @@ struct config {
 	int		 api_timeout_s;	/* an idle API connection is closed */
 	int64_t		 api_connection_memory;	/* bytes, headers included */
 	int64_t		 api_max_body;	/* bytes of one request body */
+	int64_t		 max_data_bytes; /* one dataset, as uploaded */
 };
 
 /* xmalloc.c */
@@ -158,6 +160,26 @@ int		 store_baseline_put(struct store *, const char *, int64_t,
 int		 store_baseline_delete(struct store *, const char *, char **);
 int		 store_comparison_put(struct store *, int64_t, json_t *,
 		     char **);
+int		 store_data_put(struct store *, const char *,
+		     const struct dataset *, int *, char **);
+int		 store_data_get(struct store *, const char *, char **, size_t *,
+		     char **);
+json_t		*store_data_list(struct store *, char **);
+int		 store_data_delete(struct store *, const char *, char **);
+
+/* data.c -- datasets: CSV and JSON lines in, CSV out */
+struct dataset {
+	char		**columns;
+	size_t		 ncols;
+	char		**cells;	/* row-major: nrows x ncols */
+	size_t		 ncells;
+	size_t		 nrows;
+};
+struct dataset	*data_parse_csv(const char *, size_t, char **);
+struct dataset	*data_parse_ndjson(const char *, size_t, char **);
+char		*data_to_csv(const struct dataset *, size_t *);
+json_t		*data_columns_json(const struct dataset *);
+void		 data_free(struct dataset *);
 
 /* schema.c (generated from schema/NNNN-*.sql at build time) */
 struct migration {
@@ -618,6 +640,7 @@ typedef void	(*api_handler_cb)(struct api_request *);
 struct api_route {
 	const char	*pattern;
 	api_handler_cb	 get, put, post, patch, delete;
+	int		 data;	/* the body is a dataset, not JSON */
 };
 struct api	*api_create(const struct config *, char **);
 int		 api_start(struct api *, struct runs *, char **);
@@ -657,6 +680,13 @@ void		 api_run_timeseries(struct api_request *);
 void		 api_run_samples(struct api_request *);
 void		 api_run_report(struct api_request *);
 void		 api_metrics(struct api_request *);
+
+/* api-data.c */
+void		 api_data_list(struct api_request *);
+void		 api_data_get(struct api_request *);
+void		 api_data_put(struct api_request *);
+void		 api_data_delete(struct api_request *);
+int		 api_data_type(struct api_request *);
 
 /* api-baselines.c */
 void		 api_baselines_list(struct api_request *);

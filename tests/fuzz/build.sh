@@ -56,6 +56,7 @@ for f in $srcs; do
 	objs="$objs $o"
 	if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || \
 	    [ "$top/daemon/loadd.h" -nt "$o" ] || \
+	    [ "$top/daemon/metric.h" -nt "$o" ] || \
 	    [ "$top/daemon/hist.h" -nt "$o" ] || [ "$out/config.h" -nt "$o" ]
 	then
 		stale="$stale $f"
