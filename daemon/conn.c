@@ -85,6 +85,8 @@ err_kind_name(enum err_kind kind)
 		return ("tls");
 	case ERR_DNS:
 		return ("dns");
+	case ERR_CHECK:
+		return ("check");
 	default:
 		return ("unknown");
 	}

@@ -200,6 +200,7 @@ enum err_kind {
 	ERR_PROTOCOL,
 	ERR_TLS,
 	ERR_DNS,
+	ERR_CHECK,		/* a capture or check failed (SPEC 14) */
 	ERR_NKINDS
 };
 

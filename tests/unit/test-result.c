@@ -290,6 +290,12 @@ test_migration(const char *dir)
 	v = query(db, "SELECT count(*) FROM run_summary WHERE p75_ms IS NULL");
 	is_str(v, "1", "migration: run_summary has p75_ms");
 	free(v);
+	ok(sqlite3_exec(db, "INSERT INTO errors (run_id, request, kind, count) "
+	    "VALUES (1, 'a', 'check', 1)", NULL, NULL, NULL) == SQLITE_OK,
+	    "migration: errors take the kind check");
+	ok(sqlite3_exec(db, "INSERT INTO errors (run_id, request, kind, count) "
+	    "VALUES (1, 'a', 'nonsense', 1)", NULL, NULL, NULL) != SQLITE_OK,
+	    "migration: and still refuse an unknown kind");
 	store_close(st);
 	unlink(path);
 	free(path);
