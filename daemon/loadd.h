@@ -181,6 +181,29 @@ char		*data_to_csv(const struct dataset *, size_t *);
 json_t		*data_columns_json(const struct dataset *);
 void		 data_free(struct dataset *);
 
+/* template.c -- {{NAME}} templates compiled into segments */
+enum tpl_kind {
+	TPL_LITERAL,
+	TPL_NAME		/* a variable, built-in or NAME.COLUMN */
+};
+struct tpl_seg {
+	enum tpl_kind	 kind;
+	size_t		 off;		/* into text */
+	size_t		 len;
+};
+struct tpl {
+	char		*text;		/* literals, and names with a NUL each */
+	size_t		 textlen;
+	struct tpl_seg	*segs;
+	size_t		 nsegs;
+	int		 nslots;
+};
+struct tpl	*tpl_parse(const char *, char **);
+int		 tpl_has(const char *);
+const char	*tpl_seg_text(const struct tpl *, size_t);
+char		*tpl_unparse(const struct tpl *);
+void		 tpl_free(struct tpl *);
+
 /* schema.c (generated from schema/NNNN-*.sql at build time) */
 struct migration {
 	int		 version;
