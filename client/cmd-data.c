@@ -170,11 +170,13 @@ cmd_data_put(const struct cmd_entry *e, int argc, char **argv)
 	if (loadctl_opts.json)
 		out_json(doc);
 	else
-		printf("%s dataset %s: %" JSON_INTEGER_FORMAT " rows, %zu "
-		    "columns\n", resp.status == 201 ? "stored" : "replaced",
+		printf("%s dataset %s: %" JSON_INTEGER_FORMAT " row%s, %zu "
+		    "column%s\n", resp.status == 201 ? "stored" : "replaced",
 		    argv[optind], json_integer_value(json_object_get(doc,
-		    "rows")), json_array_size(json_object_get(doc,
-		    "columns")));
+		    "rows")), json_integer_value(json_object_get(doc,
+		    "rows")) == 1 ? "" : "s", json_array_size(json_object_get(
+		    doc, "columns")), json_array_size(json_object_get(doc,
+		    "columns")) == 1 ? "" : "s");
 	json_decref(doc);
 	http_response_free(&resp);
 	return (LOADCTL_EXIT_OK);
