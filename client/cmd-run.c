@@ -26,8 +26,9 @@ static int	cmd_rm_exec(const struct cmd_entry *, int, char **);
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "FILE | --scenario NAME [--label k=v]... [--wait] "
-	    "[--baseline NAME] [--tolerance SPEC]",
+	.usage = "FILE | --scenario NAME [--label k=v]... "
+	    "[--var NAME=VALUE]... [--wait]\n    [--baseline NAME] "
+	    "[--tolerance SPEC]",
 	.help = "start a run from a scenario file (\"-\" is stdin) or a stored "
 	    "scenario;\n--wait follows it and prints its summary (Ctrl-C stops "
 	    "it), --baseline\ncompares it with a baseline, created from this "
@@ -621,16 +622,18 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 		{ "wait", no_argument, NULL, 'w' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "tolerance", required_argument, NULL, 't' },
+		{ "var", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*scenario = NULL, *baseline = NULL, *tolerance = NULL;
-	json_t		*labels, *body, *resp, *old, *id, *w;
+	json_t		*labels, *body, *resp, *old, *id, *w, *vars;
 	char		*ids;
 	size_t		 i;
 	int		 ch, wait = 0, rc;
 
 	labels = json_object();
-	while ((ch = cmd_getopt(e, argc, argv, "s:l:wb:t:", opts)) != -1) {
+	vars = json_object();
+	while ((ch = cmd_getopt(e, argc, argv, "s:l:wb:t:v:", opts)) != -1) {
 		switch (ch) {
 		case 's':
 			scenario = optarg;
@@ -651,6 +654,14 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 		case 't':
 			tolerance = optarg;
 			break;
+		case 'v':
+			if (cmd_run_label(vars, optarg) != 0) {
+				json_decref(labels);
+				json_decref(vars);
+				return (cmd_usage_error(e, "bad var %s "
+				    "(want NAME=VALUE)", optarg));
+			}
+			break;
 		}
 	}
 	argc -= optind;
@@ -666,6 +677,7 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 		rc = cmd_usage_error(e, "--tolerance needs --baseline");
 	if (rc != LOADCTL_EXIT_OK) {
 		json_decref(labels);
+		json_decref(vars);
 		return (rc);
 	}
 
@@ -681,6 +693,13 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 		else if (json_object_size(labels) != 0)
 			json_object_set(body, "labels", labels);
 	}
+	/* Run-time values go beside the scenario (SPEC 14). */
+	if (json_object_size(vars) != 0) {
+		if (scenario == NULL)
+			body = json_pack("{s:o}", "scenario", body);
+		json_object_set(body, "vars", vars);
+	}
+	json_decref(vars);
 	json_decref(labels);
 	if (body == NULL)
 		out_die(LOADCTL_EXIT_SERVER, "out of memory");

@@ -26,7 +26,7 @@ _loadctl()
 		COMPREPLY=($(compgen -W 'http://127.0.0.1:7878 unix:/run/loadd/loadd.sock' -- "$cur"))
 		return
 		;;
-	--token | --scenario | -s | --label | -l | --baseline | -b | \
+	--token | --scenario | -s | --label | -l | --var | -v | --baseline | -b | \
 	    --tolerance | -t | --run | -r | --limit | -n)
 		return
 		;;
@@ -116,7 +116,7 @@ _loadctl()
 		fi
 		;;
 	run)
-		opts='--scenario --label --wait --baseline --tolerance'
+		opts='--scenario --label --var --wait --baseline --tolerance'
 		if [[ $cur != -* ]]; then
 			_loadctl_files '*.json'
 			return

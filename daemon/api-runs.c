@@ -84,6 +84,43 @@ api_check_labels(struct api_request *req, json_t *labels, const char *path)
 }
 
 /*
+ * Run-time vars (SPEC 14): each replaces a constant of the scenario's
+ * "vars"; the run stores the values it used, in its spec. 0, or -1 after
+ * answering 400 at /vars/NAME.
+ */
+static int
+api_run_vars(struct api_request *req, json_t *doc, json_t *vars)
+{
+	json_t		*mine = json_object_get(doc, "vars"), *v, *old;
+	const char	*name;
+	char		 path[LOADD_NAME_MAX + 8];
+
+	if (!json_is_object(vars)) {
+		api_reply_error(req, 400, "invalid_scenario", "/vars",
+		    "vars: expected an object of NAME: \"text\"");
+		return (-1);
+	}
+	json_object_foreach(vars, name, v) {
+		snprintf(path, sizeof path, "/vars/%.64s", name);
+		old = json_object_get(mine, name);
+		if (!json_is_string(old)) {
+			api_reply_error(req, 400, "invalid_scenario", path,
+			    "%s: %s", name, old == NULL ? "the scenario has "
+			    "no such variable" : "not a constant of the "
+			    "scenario (only constants take a run's value)");
+			return (-1);
+		}
+		if (!json_is_string(v)) {
+			api_reply_error(req, 400, "invalid_scenario", path,
+			    "%s: expected a string", name);
+			return (-1);
+		}
+		json_object_set(mine, name, v);
+	}
+	return (0);
+}
+
+/*
  * A scenario given whole whose name is that of a stored scenario with
  * another spec: the user may think the stored one ran. Say so.
  */
@@ -129,8 +166,8 @@ api_run_create(struct api_request *req)
 {
 	struct verror	 err;
 	json_t		*doc = NULL, *spec, *labels, *extra, *stored;
-	json_t		*warnings;
-	const char	*name;
+	json_t		*warnings, *sv, *vars, *v;
+	const char	*name, *key;
 	char		*cause;
 	int64_t		 id;
 	int		 found;
@@ -142,35 +179,56 @@ api_run_create(struct api_request *req)
 		    "scenario object, or {\"scenario\": NAME}");
 		return;
 	}
-	if (json_is_string(json_object_get(req->json, "scenario")) &&
+	sv = json_object_get(req->json, "scenario");
+	if ((json_is_string(sv) || json_is_object(sv)) &&
 	    json_object_get(req->json, "requests") == NULL) {
-		name = json_string_value(json_object_get(req->json,
-		    "scenario"));
+		/* {"scenario": NAME or {...}, "labels": {}, "vars": {}} */
 		extra = json_object_get(req->json, "labels");	/* borrowed */
-		if (json_object_size(req->json) > (extra != NULL ? 2U : 1U)) {
-			api_reply_error(req, 400, "invalid_scenario", "",
-			    "a run of a stored scenario takes only \"scenario\" "
-			    "and \"labels\"");
-			return;
+		vars = json_object_get(req->json, "vars");	/* borrowed */
+		json_object_foreach(req->json, key, v) {
+			if (strcmp(key, "scenario") != 0 &&
+			    strcmp(key, "labels") != 0 &&
+			    strcmp(key, "vars") != 0) {
+				api_reply_error(req, 400, "invalid_scenario",
+				    "", "a run of a scenario takes "
+				    "\"scenario\", \"labels\" and \"vars\"; "
+				    "got \"%s\"", key);
+				return;
+			}
 		}
 		if (extra != NULL && api_check_labels(req, extra,
 		    "/labels") != 0)
 			return;
-		found = store_scenario_get(req->store, name, &stored, &cause);
-		if (found < 0) {
-			api_reply_store_error(req, cause);
-			return;
+		if (json_is_object(sv))
+			doc = json_deep_copy(sv);
+		else {
+			name = json_string_value(sv);
+			found = store_scenario_get(req->store, name, &stored,
+			    &cause);
+			if (found < 0) {
+				api_reply_store_error(req, cause);
+				return;
+			}
+			if (found == 0) {
+				api_reply_error(req, 404, "scenario_not_found",
+				    "/scenario", "no scenario named \"%s\"",
+				    name);
+				return;
+			}
+			doc = json_deep_copy(json_object_get(stored, "spec"));
+			json_decref(stored);
 		}
-		if (found == 0) {
-			api_reply_error(req, 404, "scenario_not_found",
-			    "/scenario", "no scenario named \"%s\"", name);
-			return;
-		}
-		doc = json_deep_copy(json_object_get(stored, "spec"));
-		json_decref(stored);
-		if (extra != NULL)
+		if (extra != NULL) {
+			if (!json_is_object(json_object_get(doc, "labels")))
+				json_object_set_new(doc, "labels",
+				    json_object());
 			json_object_update(json_object_get(doc, "labels"),
 			    extra);
+		}
+		if (vars != NULL && api_run_vars(req, doc, vars) != 0) {
+			json_decref(doc);
+			return;
+		}
 	} else
 		doc = json_incref(req->json);
 
@@ -182,7 +240,8 @@ api_run_create(struct api_request *req)
 		return;
 	}
 	warnings = json_array();
-	if (json_object_get(req->json, "requests") != NULL)
+	if (json_object_get(req->json, "requests") != NULL ||
+	    json_is_object(json_object_get(req->json, "scenario")))
 		api_run_same_name(req, spec, warnings);
 	labels = json_object_get(spec, "labels");	/* borrowed */
 	switch (run_submit(req->runs, req->store, spec, labels, &id, &cause)) {

@@ -228,6 +228,37 @@ enum err_kind {
 };
 
 /* plan.c -- a validated scenario compiled for the engine */
+/* What a template slot renders (SPEC 14); the built-ins come first. */
+enum plan_var_kind {
+	VAR_VU,
+	VAR_ITER,
+	VAR_SEQ,
+	VAR_UUID,
+	VAR_NOW_MS,
+	VAR_RUN_ID,
+	VAR_CONST,
+	VAR_INT,
+	VAR_PICK
+};
+#define PLAN_NBUILTINS	(VAR_RUN_ID + 1)
+#define PLAN_CLEN_MAX	40	/* "Content-Length: " 20 digits CRLF, and more */
+struct plan_var {
+	char			 name[LOADD_NAME_MAX + 1];
+	enum plan_var_kind	 kind;
+	char			*text;		/* const */
+	size_t			 textlen;
+	int64_t			 lo, hi;	/* int */
+	char			**picks;	/* pick */
+	size_t			*picklens;
+	size_t			 npicks;
+	size_t			 maxlen;	/* longest rendering */
+};
+/* A template compiled against the plan's variables. */
+struct plan_tpl {
+	struct tpl	*t;
+	int		*vars;		/* per segment: a plan_var, -1: literal */
+	size_t		 maxlen;	/* longest rendering */
+};
 struct plan_endpoint {
 	char			*host;		/* Host header and SNI */
 	int			 port;
@@ -247,6 +278,16 @@ struct plan_req {
 	size_t		 bodylen;
 	uint64_t	 timeout_ns;
 	uint64_t	 expect[10];	/* bit per status 0..639: success */
+	/*
+	 * A templated request: wire is NULL; its head (request line and
+	 * headers) and maybe its body are rendered per request into the
+	 * VU's buffer, then Content-Length (when clen) and tail follow.
+	 */
+	struct plan_tpl	*thead;
+	struct plan_tpl	*tbody;		/* NULL: body is static */
+	const char	*tail;		/* "\r\n" or "Connection: close..." */
+	int		 clen;
+	size_t		 rendermax;	/* bytes of the VU's buffer it needs */
 };
 enum plan_group {
 	GROUP_NONE,
@@ -319,12 +360,35 @@ struct plan {
 	int			 keepalive;
 	int			 maxconns;	/* per VU: largest group */
 	enum samples_mode	 samples;
+	struct plan_var		*vars;		/* built-ins, then "vars" */
+	size_t			 nvars;
+	size_t			 rendermax;	/* largest rendered request */
+	int64_t			 run_id;
+	uint64_t		 seed;		/* random_seed (seeded), or ... */
+	int			 seeded;	/* ... the run id */
 	int			 monitor_pid;	/* 0: none */
 	char			*monitor_pidfile;
 };
 #define PLAN_FORBIDDEN	1	/* plan_compile: a target is not allowed */
 #define PLAN_DNS	2	/* plan_compile: a name did not resolve */
 struct plan	*plan_compile(json_t *, const struct config *, int *, char **);
+
+/* plan-tpl.c -- variables and templates of dynamic requests */
+/* The values a VU renders a request with (plan_render). */
+struct plan_render_ctx {
+	uint64_t	 vu, iter;
+	uint64_t	*seq;		/* the worker's; advanced by seq_step */
+	uint64_t	 seq_step;
+	uint64_t	(*random)(void *);
+	void		*arg;
+};
+void		 plan_vars(struct plan *, json_t *);
+void		 plan_vars_free(struct plan *);
+struct plan_tpl	*plan_tpl(struct plan *, const char *, char **);
+void		 plan_tpl_free(struct plan_tpl *);
+size_t		 plan_render(const struct plan *, const struct plan_tpl *,
+		     char *, struct plan_render_ctx *);
+size_t		 plan_render_clen(char *, size_t);
 void		 plan_free(struct plan *);
 int		 plan_is_open(const struct plan *);
 int64_t		 plan_peak_vus(const struct plan *);

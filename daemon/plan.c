@@ -53,12 +53,24 @@ plan_endpoint(struct plan *p, const char *url, char *path, size_t pathlen,
 {
 	struct http_parser_url	 u;
 	struct plan_endpoint	*ep;
+	const char		*rest;
 	char			 host[256];
 	int			 tls, port;
-	size_t			 i, n;
+	size_t			 i, n, len = strlen(url);
 
+	/*
+	 * A url with templates (only in its path and query, validated): the
+	 * parser sees scheme://host:port, and the path is taken as it is.
+	 */
+	if (tpl_has(url) && (rest = strstr(url, "://")) != NULL) {
+		rest += 3;
+		len = (size_t)(rest - url) + strcspn(rest, "/?");
+		if (path != NULL)
+			snprintf(path, pathlen, "%s", url + len);
+		path = NULL;
+	}
 	http_parser_url_init(&u);
-	if (http_parser_parse_url(url, strlen(url), 0, &u) != 0 ||
+	if (http_parser_parse_url(url, len, 0, &u) != 0 ||
 	    !(u.field_set & (1 << UF_HOST))) {
 		xasprintf(cause, "cannot parse URL \"%s\"", url);
 		return (-1);
@@ -191,6 +203,41 @@ plan_add_headers(char **wire, size_t *len, json_t *headers, json_t *over)
 	}
 }
 
+static int	plan_request_expect(struct plan *, json_t *, struct plan_req *);
+
+/*
+ * A request with templates: its head (request line and headers, wire up
+ * to len) and maybe its body are compiled; the rest of the head follows
+ * them when the request is rendered (plan_render, on the workers).
+ */
+static int
+plan_request_tpl(struct plan *p, json_t *r, struct plan_req *pr, char *wire,
+    size_t len, uint64_t bodylen, char **cause)
+{
+	const char	*method = JS(r, "method");
+
+	wire[len] = '\0';
+	pr->thead = plan_tpl(p, wire, cause);
+	free(wire);
+	if (pr->thead == NULL)
+		return (-1);
+	if (pr->body != NULL && J(r, "body") != NULL && tpl_has(pr->body)) {
+		if ((pr->tbody = plan_tpl(p, pr->body, cause)) == NULL)
+			return (-1);
+		pr->body = NULL;
+		pr->bodylen = 0;
+	}
+	pr->clen = pr->tbody != NULL || bodylen > 0 ||
+	    strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+	    strcmp(method, "PATCH") == 0;
+	pr->tail = p->keepalive ? "\r\n" : "Connection: close\r\n\r\n";
+	pr->rendermax = pr->thead->maxlen + PLAN_CLEN_MAX + strlen(pr->tail) +
+	    (pr->tbody != NULL ? pr->tbody->maxlen : 0);
+	if (pr->rendermax > p->rendermax)
+		p->rendermax = pr->rendermax;
+	return (plan_request_expect(p, r, pr));
+}
+
 /* Render one request entry's bytes on the wire. */
 static int
 plan_request(struct plan *p, json_t *spec, json_t *r, struct plan_req *pr,
@@ -198,11 +245,10 @@ plan_request(struct plan *p, json_t *spec, json_t *r, struct plan_req *pr,
 {
 	const char		*method = JS(r, "method"), *target;
 	struct plan_endpoint	*ep;
-	json_t			*expect, *v, *rh, *sh;
+	json_t			*v, *rh, *sh;
 	char			 path[4096], base[4096], hosthdr[300];
 	char			*head, *wire = NULL;
-	size_t			 len = 0, i;
-	int			 code;
+	size_t			 len = 0;
 	uint64_t		 bodylen = 0;
 
 	snprintf(pr->name, sizeof pr->name, "%s", JS(r, "name"));
@@ -254,6 +300,9 @@ plan_request(struct plan *p, json_t *spec, json_t *r, struct plan_req *pr,
 	if (!plan_has_header(sh, "User-Agent") &&
 	    !plan_has_header(rh, "User-Agent"))
 		plan_add_line(&wire, &len, "User-Agent: loadd/" PACKAGE_VERSION);
+	if (tpl_has(wire) || (pr->body != NULL && J(r, "body") != NULL &&
+	    tpl_has(pr->body)))
+		return (plan_request_tpl(p, r, pr, wire, len, bodylen, cause));
 	if (bodylen > 0 || strcmp(method, "POST") == 0 ||
 	    strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
 		xasprintf(&head, "Content-Length: %llu",
@@ -266,10 +315,20 @@ plan_request(struct plan *p, json_t *spec, json_t *r, struct plan_req *pr,
 	plan_add_line(&wire, &len, "");
 	pr->wire = wire;
 	pr->wirelen = len;
+	return (plan_request_expect(p, r, pr));
+}
+
+/* A request's timeout and the statuses that count as a success. */
+static int
+plan_request_expect(struct plan *p, json_t *r, struct plan_req *pr)
+{
+	json_t	*expect, *v;
+	size_t	 i;
+	int	 code;
 
 	pr->timeout_ns = plan_ns(r, "timeout");
 	if (pr->timeout_ns == 0)
-		pr->timeout_ns = plan_ns(spec, "timeout");
+		pr->timeout_ns = plan_ns(p->spec, "timeout");
 
 	/* Success: the listed statuses, a class, or anything below 400. */
 	memset(pr->expect, 0, sizeof pr->expect);
@@ -413,6 +472,11 @@ plan_compile(json_t *spec, const struct config *c, int *why, char **cause)
 	p = xcalloc(1, sizeof *p);
 	p->spec = json_incref(spec);
 	p->scenario = xstrdup(JS(spec, "name"));
+	plan_vars(p, spec);
+	if (J(spec, "random_seed") != NULL) {
+		p->seed = (uint64_t)JI(spec, "random_seed");
+		p->seeded = 1;
+	}
 	plan_load(p, J(spec, "load"));
 	/* Iterations alone still stop at the daemon's longest run. */
 	if (p->duration_ns == 0)
@@ -532,9 +596,13 @@ plan_free(struct plan *p)
 	for (i = 0; i < p->nendpoints; i++)
 		free(p->endpoints[i].host);
 	free(p->endpoints);
-	for (i = 0; i < p->nreqs; i++)
+	for (i = 0; i < p->nreqs; i++) {
 		free(p->reqs[i].wire);
+		plan_tpl_free(p->reqs[i].thead);
+		plan_tpl_free(p->reqs[i].tbody);
+	}
 	free(p->reqs);
+	plan_vars_free(p);
 	free(p->entries);
 	for (i = 0; i < p->nstats; i++)
 		free(p->stat_names[i]);

@@ -505,6 +505,7 @@ run_start(struct runs *rs, int64_t id)
 		free(r);
 		return (-1);
 	}
+	r->plan->run_id = id;	/* {{run_id}}, and the random seed */
 	r->sysmon = sysmon_create(r->plan->monitor_pid,
 	    r->plan->monitor_pidfile, &cause);
 	if (r->sysmon == NULL) {

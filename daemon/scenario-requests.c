@@ -54,48 +54,69 @@ scenario_url(struct vctx *c, json_t *v, const char *path, int is_target)
 {
 	struct http_parser_url	 u;
 	const char		*s, *scheme;
+	char			*lit;
 	size_t			 len;
+	int			 rc;
 
 	if (vkit_string(c, v, path, &s) != 0)
 		return (-1);
+	/* The host is checked against allow_targets before the run. */
+	if (!is_target && tpl_has(s) && (s = strstr(s, "://")) != NULL &&
+	    strstr(s, "{{") != NULL && strstr(s, "{{") < s + 3 +
+	    strcspn(s + 3, "/?")) {
+		return (vkit_fail(c, path, "templates are not allowed in the "
+		    "host of a url, only in its path and query"));
+	}
+	/* The literal parts are checked: a slot may hold spaces. */
+	s = lit = scenario_untemplated(json_string_value(v));
 	len = strlen(s);
 	http_parser_url_init(&u);
 	if (len == 0 || len > 4096 || has_ctl_or_space(s) ||
 	    http_parser_parse_url(s, len, 0, &u) != 0 ||
 	    (~u.field_set & ((1 << UF_SCHEMA) | (1 << UF_HOST))) != 0 ||
 	    u.field_data[UF_HOST].len == 0) {
-		return (vkit_fail(c, path, "expected an absolute http:// or "
+		rc = vkit_fail(c, path, "expected an absolute http:// or "
 		    "https:// URL such as \"http://127.0.0.1:8080%s\"; got "
-		    "\"%.128s\"", is_target ? "" : "/path", s));
+		    "\"%.128s\"", is_target ? "" : "/path",
+		    json_string_value(v));
+		goto out;
 	}
 	scheme = s + u.field_data[UF_SCHEMA].off;
 	len = u.field_data[UF_SCHEMA].len;
 	if (!(len == 4 && strncasecmp(scheme, "http", 4) == 0) &&
 	    !(len == 5 && strncasecmp(scheme, "https", 5) == 0)) {
-		return (vkit_fail(c, path,
+		rc = vkit_fail(c, path,
 		    "expected an http:// or https:// URL; "
-		    "got scheme \"%.*s\"", (int)len, scheme));
+		    "got scheme \"%.*s\"", (int)len, scheme);
+		goto out;
 	}
 	if (u.field_set & (1 << UF_USERINFO)) {
-		return (vkit_fail(c, path, "must not contain user information "
-		    "(user@host); got \"%.128s\"", s));
+		rc = vkit_fail(c, path, "must not contain user information "
+		    "(user@host); got \"%.128s\"", s);
+		goto out;
 	}
 	if ((u.field_set & (1 << UF_PORT)) && u.port == 0) {
-		return (vkit_fail(c, path,
+		rc = vkit_fail(c, path,
 		    "port must be between 1 and 65535; got "
-		    "\"%.128s\"", s));
+		    "\"%.128s\"", s);
+		goto out;
 	}
 	if (u.field_set & (1 << UF_FRAGMENT)) {
-		return (vkit_fail(c, path,
+		rc = vkit_fail(c, path,
 		    "must not contain a fragment (#...); "
-		    "got \"%.128s\"", s));
+		    "got \"%.128s\"", s);
+		goto out;
 	}
 	if (is_target && (u.field_set & (1 << UF_QUERY))) {
-		return (vkit_fail(c, path,
+		rc = vkit_fail(c, path,
 		    "must not contain a query (put it in "
-		    "each request's path); got \"%.128s\"", s));
+		    "each request's path); got \"%.128s\"", s);
+		goto out;
 	}
-	return (0);
+	rc = 0;
+out:
+	free(lit);
+	return (rc);
 }
 
 /* Is s an RFC 7230 token (a valid header name)? */
@@ -150,6 +171,8 @@ scenario_headers(struct vctx *c, json_t *v, const char *path, json_t **out)
 			    "of \"%.64s\" must not contain CR, LF or NUL",
 			    key));
 		}
+		if (scenario_template(c, s, p) != 0)
+			return (-1);
 	}
 	*out = json_deep_copy(v);
 	return (0);
@@ -224,7 +247,7 @@ v_request(struct vctx *c, json_t *in, const char *path)
 	const char	*s;
 	json_int_t	 n;
 	size_t		 i;
-	char		 p[PTR_MAX];
+	char		 p[PTR_MAX], *lit;
 
 	out = json_object();
 	if (vkit_fields(c, in, path, request_fields) != 0)
@@ -267,21 +290,27 @@ v_request(struct vctx *c, json_t *in, const char *path)
 			    s);
 			goto fail;
 		}
-		if (has_ctl_or_space(s) || strchr(s, '#') != NULL) {
+		lit = scenario_untemplated(s);
+		if (has_ctl_or_space(lit) || strchr(lit, '#') != NULL) {
+			free(lit);
 			vkit_fail(c, p, "must not contain spaces, control "
 			    "characters or \"#\"; got \"%.128s\"", s);
 			goto fail;
 		}
+		free(lit);
 		if (!c->has_target) {
 			vkit_fail(c, p,
 			    "needs the scenario's target to be joined "
 			    "to (or give a full url)");
 			goto fail;
 		}
+		if (scenario_template(c, s, p) != 0)
+			goto fail;
 		json_object_set_new(out, "path", json_deep_copy(pv));
 	} else {
 		vkit_ptr_key(p, path, "url");
-		if (scenario_url(c, uv, p, 0) != 0)
+		if (scenario_url(c, uv, p, 0) != 0 ||
+		    scenario_template(c, json_string_value(uv), p) != 0)
 			goto fail;
 		json_object_set_new(out, "url", json_deep_copy(uv));
 	}
@@ -302,6 +331,8 @@ v_request(struct vctx *c, json_t *in, const char *path)
 			    LOADD_BODY_BYTES_MAX);
 			goto fail;
 		}
+		if (scenario_template(c, s, p) != 0)
+			goto fail;
 	}
 	if (bbv != NULL) {
 		vkit_ptr_key(p, path, "body_bytes");

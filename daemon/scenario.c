@@ -22,7 +22,8 @@
 
 static const char *scenario_fields[] = {
 	"name", "description", "target", "headers", "timeout", "requests",
-	"load", "thresholds", "samples", "labels", "monitor", "insecure", NULL
+	"load", "thresholds", "samples", "labels", "monitor", "insecure",
+	"vars", "random_seed", NULL
 };
 
 static const char *threshold_fields[] = { "rule", "abort_on_fail", NULL };
@@ -252,11 +253,19 @@ v_scenario(struct vctx *c, json_t *in, json_t *out)
 		return (-1);
 
 	if ((v = json_object_get(in, "target")) != NULL) {
+		if (json_is_string(v) && tpl_has(json_string_value(v)))
+			return (vkit_fail(c, "/target", "templates are not "
+			    "allowed in target: its host is checked against "
+			    "allow_targets before the run"));
 		if (scenario_url(c, v, "/target", 1) != 0)
 			return (-1);
 		json_object_set_new(out, "target", json_deep_copy(v));
 		c->has_target = 1;
 	}
+
+	/* Variables first: templates below are checked against them. */
+	if (scenario_vars(c, in, out) != 0)
+		return (-1);
 
 	if (scenario_headers(c, json_object_get(in, "headers"), "/headers",
 	    &o) != 0)

@@ -25,6 +25,7 @@ struct vctx {
 	json_t			*names;	/* request names -> JSON pointer */
 	int			 has_target;
 	int			 has_monitor;	/* the scenario has a monitor */
+	json_t			*vars;	/* normalised "vars" (borrowed) */
 };
 
 /* What vkit_opt() checks an optional field for. */
@@ -75,6 +76,12 @@ int		 scenario_requests(struct vctx *, json_t *, const char *, int,
 
 /* scenario-load.c */
 json_t		*scenario_load(struct vctx *, json_t *, const char *);
+
+/* scenario-vars.c */
+extern const char	*scenario_builtins[];
+int		 scenario_vars(struct vctx *, json_t *, json_t *);
+int		 scenario_template(struct vctx *, const char *, const char *);
+char		*scenario_untemplated(const char *);
 
 /* scenario.c */
 int		 scenario_thresholds(struct vctx *, json_t *, const char *,

@@ -49,6 +49,10 @@ struct vu {
 	int			 connok;	/* one opened (a request went out) */
 	uint64_t		 backoff_ns;	/* closed: after connfail */
 	uint64_t		 member_start[PLAN_GROUP_MAX];
+	uint64_t		 num;		/* {{vu}}: 1..VUs, run-wide */
+	uint64_t		 iters;		/* iterations begun */
+	struct plan_req		*rendered;	/* per member, or NULL */
+	char			*rbuf;		/* plan->rendermax per member */
 	struct event		 think;
 	struct conn		 conns[];
 };
@@ -64,6 +68,7 @@ struct worker {
 	uint64_t		 t0;		/* run start, monotonic ns */
 	uint64_t		 end;		/* t0 + warmup + duration */
 	uint64_t		 rng;
+	uint64_t		 seq;		/* next {{seq}} of this worker */
 
 	struct vu		**vus;
 	size_t			 nvus, capvus;
@@ -449,13 +454,64 @@ worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
 	worker_iteration_done(vu);
 }
 
+/* The worker's generator, for plan_render(). */
+static uint64_t
+worker_random_cb(void *arg)
+{
+	return (worker_random(arg));
+}
+
+/*
+ * A templated request rendered into member m's part of the VU's buffer:
+ * the body first (its length goes in the head), then the head, then
+ * Content-Length and the rest. Returns the request to send.
+ */
+static const struct plan_req *
+worker_render(struct vu *vu, int m, const struct plan_req *req)
+{
+	struct worker		*w = vu->w;
+	const struct plan	*p = w->plan;
+	struct plan_req		*out = &vu->rendered[m];
+	struct plan_render_ctx	 rc;
+	char			*buf = vu->rbuf + (size_t)m * p->rendermax;
+	char			*body;
+	size_t			 len, bodylen = req->bodylen;
+
+	rc.vu = vu->num;
+	rc.iter = vu->iters - 1;
+	rc.seq = &w->seq;
+	rc.seq_step = (uint64_t)w->nworkers;
+	rc.random = worker_random_cb;
+	rc.arg = w;
+	*out = *req;
+	body = (char *)req->body;
+	if (req->tbody != NULL) {
+		body = buf + req->thead->maxlen + PLAN_CLEN_MAX +
+		    strlen(req->tail);
+		bodylen = plan_render(p, req->tbody, body, &rc);
+	}
+	len = plan_render(p, req->thead, buf, &rc);
+	if (req->clen)
+		len += plan_render_clen(buf + len, bodylen);
+	memcpy(buf + len, req->tail, strlen(req->tail));
+	len += strlen(req->tail);
+	out->wire = buf;
+	out->wirelen = len;
+	out->body = body;
+	out->bodylen = bodylen;
+	return (out);
+}
+
 /* Send member m of the VU's entry; its latency counts from start. */
 static void
 worker_member_start(struct vu *vu, int m, uint64_t start)
 {
+	const struct plan_req	*req = &vu->w->plan->reqs[vu->entry->reqs[m]];
+
 	vu->member_start[m] = start;
-	conn_request(&vu->conns[m], &vu->w->plan->reqs[vu->entry->reqs[m]],
-	    worker_conn_done, vu);
+	if (req->thead != NULL)
+		req = worker_render(vu, m, req);
+	conn_request(&vu->conns[m], req, worker_conn_done, vu);
 }
 
 /* Pick an entry by weight and start it. */
@@ -504,6 +560,7 @@ worker_iteration(struct vu *vu)
 	vu->incomplete = 0;
 	vu->kind = ERR_NONE;
 	vu->connfail = vu->connok = 0;
+	vu->iters++;			/* {{iter}} is this, less one */
 	switch (e->group) {
 	case GROUP_PARALLEL:
 	case GROUP_RACE:
@@ -534,6 +591,15 @@ worker_vu(struct worker *w, size_t i)
 	    sizeof vu->conns[0]);
 	vu->w = w;
 	vu->parked = 1;
+	/* VU i of worker w: the workers' VUs interleave, 1..VUs in all. */
+	vu->num = (uint64_t)i * (uint64_t)w->nworkers + (uint64_t)w->id + 1;
+	if (w->plan->rendermax > 0) {
+		/* What its templated requests are rendered into: sized now. */
+		vu->rendered = xcalloc((size_t)w->plan->maxconns,
+		    sizeof *vu->rendered);
+		vu->rbuf = xcalloc((size_t)w->plan->maxconns,
+		    w->plan->rendermax);
+	}
 	evtimer_assign(&vu->think, w->base, worker_think_done, vu);
 	for (k = 0; k < w->plan->maxconns; k++)
 		conn_init(&vu->conns[k], &w->ctx);
@@ -885,9 +951,16 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	w->plan = p;
 	w->t0 = t0;
 	w->end = t0 + p->warmup_ns + p->duration_ns;
-	w->rng = 0x9E3779B97F4A7C15ULL * (uint64_t)(id + 1) ^ t0;
+	/*
+	 * Random values repeat with the run (SPEC 14): seeded from the run
+	 * id, or from random_seed, and the worker's number.
+	 */
+	w->rng = 0x9E3779B97F4A7C15ULL * (uint64_t)(id + 1) ^
+	    ((p->seeded ? p->seed : (uint64_t)p->run_id) *
+	    0xBF58476D1CE4E5B9ULL + 0x94D049BB133111EBULL);
 	if (w->rng == 0)
 		w->rng = 1;
+	w->seq = (uint64_t)id + 1;	/* {{seq}}: 1, 2, ... run-wide */
 	w->vus_override = w->rate_override = -1;
 	w->quota = p->iterations > 0 ? worker_quota(w) : -1;
 	w->done_cb = done;
@@ -1040,6 +1113,8 @@ worker_free(struct worker *w)
 		event_del(&w->vus[i]->think);
 		for (k = 0; k < w->plan->maxconns; k++)
 			conn_close(&w->vus[i]->conns[k]);
+		free(w->vus[i]->rendered);
+		free(w->vus[i]->rbuf);
 		free(w->vus[i]);
 	}
 	free(w->vus);

@@ -79,6 +79,8 @@ struct conn {
 	char			 hname[8];
 	char			 hval[16];
 	char			 url[TARGET_URL_MAX];
+	char			 bodyhead[256];	/* for --log */
+	size_t			 bodyheadlen;
 
 	/* The response being sent. */
 	struct behav		 b;
@@ -479,6 +481,27 @@ send:
 }
 
 /*
+ * --log: one line per request, "METHOD URL BODY" (the first 256 bytes of
+ * the body, line breaks as spaces), written at once so threads' lines do
+ * not mix.
+ */
+static void
+conn_log(struct conn *c)
+{
+	char	line[TARGET_URL_MAX + 300];
+	size_t	n, i;
+
+	n = (size_t)snprintf(line, sizeof line, "%s %.*s ",
+	    http_method_str(c->parser.method), (int)c->urllen, c->url);
+	for (i = 0; i < c->bodyheadlen && n < sizeof line - 1; i++)
+		line[n++] = c->bodyhead[i] == '\n' || c->bodyhead[i] == '\r' ?
+		    ' ' : c->bodyhead[i];
+	line[n++] = '\n';
+	if (write(c->w->t->logfd, line, n) == -1)
+		target_log("--log: %s", strerror(errno));
+}
+
+/*
  * Answer the request just parsed. Returns -1 when c was freed (reset=now),
  * else 0.
  */
@@ -526,6 +549,8 @@ conn_dispatch(struct conn *c)
 		return (0);
 	}
 
+	if (t->logfd != -1)
+		conn_log(c);
 	STATS_ADD(w, requests, 1);
 	STATS_ADD(w, bytes_in, wire);
 	STATS_ADD(w, body_bytes_in, c->body_bytes);
@@ -741,6 +766,7 @@ conn_on_begin(http_parser *p)
 	struct conn	*c = p->data;
 
 	c->body_bytes = 0;
+	c->bodyheadlen = 0;
 	c->hdrbytes = 0;
 	c->urllen = 0;
 	c->url_long = 0;
@@ -848,8 +874,15 @@ static int
 conn_on_body(http_parser *p, const char *at, size_t len)
 {
 	struct conn	*c = p->data;
+	size_t		 n;
 
-	(void)at;
+	if (c->bodyheadlen < sizeof c->bodyhead) {
+		n = sizeof c->bodyhead - c->bodyheadlen;
+		if (n > len)
+			n = len;
+		memcpy(c->bodyhead + c->bodyheadlen, at, n);
+		c->bodyheadlen += n;
+	}
 	c->body_bytes += len;
 	return (0);
 }

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -121,6 +122,8 @@ target_usage(FILE *f)
 "      --stall MS/EVERY_MS stop answering for MS at the end of every\n"
 "                          EVERY_MS, counted from startup\n"
 "  -p, --portfile FILE     write the port there once listening\n"
+"  -L, --log FILE          append a line per request: METHOD URL BODY (its\n"
+"                          first 256 bytes); for tests\n"
 "  -q, --quiet             no notices on stderr\n"
 "  -h, --help\n"
 "\n"
@@ -417,6 +420,7 @@ main(int argc, char **argv)
 		{ "query", required_argument, NULL, 'Q' },
 		{ "stall", required_argument, NULL, 'S' },
 		{ "portfile", required_argument, NULL, 'p' },
+		{ "log", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -436,7 +440,8 @@ main(int argc, char **argv)
 
 	behav_defaults(&t->defaults);
 	t->nworkers = 1;
-	while ((ch = getopt_long(argc, argv, "b:d:e:hj:l:p:qQ:s:t:", longopts,
+	t->logfd = -1;
+	while ((ch = getopt_long(argc, argv, "b:d:e:hj:l:L:p:qQ:s:t:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -459,6 +464,12 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			t->portfile = optarg;
+			break;
+		case 'L':
+			t->logfd = open(optarg, O_WRONLY | O_CREAT | O_APPEND |
+			    O_CLOEXEC, 0644);
+			if (t->logfd == -1)
+				target_fatal("%s", optarg);
 			break;
 		case 'q':
 			t->quiet = target_quiet = 1;

@@ -119,6 +119,7 @@ struct target {
 	uint64_t		 start_us;	/* CLOCK_MONOTONIC at startup */
 	const char		*portfile;
 	int			 quiet;
+	int			 logfd;		/* --log FILE, or -1 */
 
 	pthread_mutex_t		 base_lock;	/* guards baseline */
 	struct stats		 baseline;	/* POST /stats/reset */
