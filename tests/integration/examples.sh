@@ -21,7 +21,7 @@ stop_daemon
 # file is made, the database and address overridden by start_daemon).
 conf=$top_srcdir/systemd/loadd.conf
 for k in listen db token_file threads allow_targets max_vus max_rate \
-    max_duration max_queue retention_days log_level; do
+    max_duration max_queue retention_days log_level max_data_bytes; do
 	n=$(grep -Ec "^#?$k = " "$conf")
 	is "$n" 1 "loadd.conf has $k"
 done

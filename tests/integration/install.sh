@@ -45,7 +45,7 @@ has /man1/loadctl.1
 has /man5/loadd.conf.5
 has /man5/loadd-scenario.5
 has /share/bash-completion/completions/loadctl
-for e in mixed-api uploads multi-source sweep slo-constant-rate; do
+for e in mixed-api uploads multi-source sweep slo-constant-rate dynamic; do
 	has "/examples/$e.json"
 done
 
