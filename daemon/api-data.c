@@ -143,3 +143,28 @@ api_data_delete(struct api_request *req)
 		break;
 	}
 }
+
+/*
+ * The stored datasets as {NAME: [COLUMN, ...]}, for the validator (a new
+ * reference); NULL when they cannot be read (the validator then lets any
+ * dataset pass, and the run fails at start if it is missing).
+ */
+json_t *
+api_data_columns(struct api_request *req)
+{
+	json_t	*list, *d, *out;
+	char	*cause;
+	size_t	 i;
+
+	if ((list = store_data_list(req->store, &cause)) == NULL) {
+		log_warn("api: datasets: %s", cause);
+		free(cause);
+		return (NULL);
+	}
+	out = json_object();
+	json_array_foreach(json_object_get(list, "data"), i, d)
+		json_object_set(out, json_string_value(json_object_get(d,
+		    "name")), json_object_get(d, "columns"));
+	json_decref(list);
+	return (out);
+}

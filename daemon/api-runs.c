@@ -166,7 +166,7 @@ api_run_create(struct api_request *req)
 {
 	struct verror	 err;
 	json_t		*doc = NULL, *spec, *labels, *extra, *stored;
-	json_t		*warnings, *sv, *vars, *v;
+	json_t		*warnings, *sv, *vars, *v, *datasets;
 	const char	*name, *key;
 	char		*cause;
 	int64_t		 id;
@@ -232,7 +232,10 @@ api_run_create(struct api_request *req)
 	} else
 		doc = json_incref(req->json);
 
-	spec = scenario_validate(doc, &req->config->limits, &err);
+	datasets = api_data_columns(req);
+	spec = scenario_validate_data(doc, &req->config->limits, datasets,
+	    &err);
+	json_decref(datasets);
 	json_decref(doc);
 	if (spec == NULL) {
 		api_reply_error(req, 400, err.code, err.path, "%s",

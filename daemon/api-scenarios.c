@@ -53,7 +53,7 @@ void
 api_scenario_put(struct api_request *req)
 {
 	struct verror	 err;
-	json_t		*spec, *name, *doc;
+	json_t		*spec, *name, *doc, *datasets;
 	char		*cause;
 	int		 created;
 
@@ -75,8 +75,11 @@ api_scenario_put(struct api_request *req)
 		    json_string_value(name), req->param);
 		return;
 	}
-	if ((spec = scenario_validate(req->json, &req->config->limits,
-	    &err)) == NULL) {
+	datasets = api_data_columns(req);
+	spec = scenario_validate_data(req->json, &req->config->limits,
+	    datasets, &err);
+	json_decref(datasets);
+	if (spec == NULL) {
 		api_reply_error(req, 400, err.code, err.path, "%s",
 		    err.message);
 		return;

@@ -121,6 +121,8 @@ struct verror {
 	char		 path[256];
 	char		 message[512];
 };
+json_t		*scenario_validate_data(json_t *, const struct limits *,
+		     json_t *, struct verror *);
 json_t		*scenario_validate(json_t *, const struct limits *,
 		     struct verror *);
 
@@ -238,7 +240,14 @@ enum plan_var_kind {
 	VAR_RUN_ID,
 	VAR_CONST,
 	VAR_INT,
-	VAR_PICK
+	VAR_PICK,
+	VAR_DATA		/* a row of a dataset: slots name a column */
+};
+enum plan_data_order {
+	ORDER_PER_VU,
+	ORDER_SEQUENTIAL,
+	ORDER_RANDOM,
+	ORDER_UNIQUE
 };
 #define PLAN_NBUILTINS	(VAR_RUN_ID + 1)
 #define PLAN_CLEN_MAX	40	/* "Content-Length: " 20 digits CRLF, and more */
@@ -252,11 +261,21 @@ struct plan_var {
 	size_t			*picklens;
 	size_t			 npicks;
 	size_t			 maxlen;	/* longest rendering */
+	struct dataset		*data;		/* data: the run's snapshot */
+	char			 dataset[LOADD_NAME_MAX + 1];
+	enum plan_data_order	 order;
+	size_t			*colmax;	/* data: longest cell a column */
+};
+/* A dataset a run draws from, read when it starts (plan_compile_data). */
+struct plan_dataset {
+	char			*name;
+	struct dataset		*d;
 };
 /* A template compiled against the plan's variables. */
 struct plan_tpl {
 	struct tpl	*t;
 	int		*vars;		/* per segment: a plan_var, -1: literal */
+	int		*cols;		/* per segment: a data column, or -1 */
 	size_t		 maxlen;	/* longest rendering */
 };
 struct plan_endpoint {
@@ -363,6 +382,7 @@ struct plan {
 	struct plan_var		*vars;		/* built-ins, then "vars" */
 	size_t			 nvars;
 	size_t			 rendermax;	/* largest rendered request */
+	int			 ndata;		/* data variables */
 	int64_t			 run_id;
 	uint64_t		 seed;		/* random_seed (seeded), or ... */
 	int			 seeded;	/* ... the run id */
@@ -372,17 +392,21 @@ struct plan {
 #define PLAN_FORBIDDEN	1	/* plan_compile: a target is not allowed */
 #define PLAN_DNS	2	/* plan_compile: a name did not resolve */
 struct plan	*plan_compile(json_t *, const struct config *, int *, char **);
+struct plan	*plan_compile_data(json_t *, const struct config *,
+		     struct plan_dataset *, size_t, int *, char **);
 
 /* plan-tpl.c -- variables and templates of dynamic requests */
 /* The values a VU renders a request with (plan_render). */
 struct plan_render_ctx {
 	uint64_t	 vu, iter;
+	const size_t	*rows;		/* per plan_var: the row drawn */
 	uint64_t	*seq;		/* the worker's; advanced by seq_step */
 	uint64_t	 seq_step;
 	uint64_t	(*random)(void *);
 	void		*arg;
 };
-void		 plan_vars(struct plan *, json_t *);
+void		 plan_vars(struct plan *, json_t *, struct plan_dataset *,
+		     size_t);
 void		 plan_vars_free(struct plan *);
 struct plan_tpl	*plan_tpl(struct plan *, const char *, char **);
 void		 plan_tpl_free(struct plan_tpl *);
@@ -546,6 +570,7 @@ int		 worker_finished(struct worker *);
 void		 worker_join(struct worker *);
 void		 worker_free(struct worker *);
 struct ring	*worker_ring(struct worker *);
+const char	*worker_exhausted(struct worker *);
 struct wblock	*wblock_create(size_t);
 void		 wblock_merge(struct wblock *, const struct wblock *);
 void		 wstat_merge(struct wstat *, const struct wstat *);
@@ -775,6 +800,7 @@ void		 api_data_get(struct api_request *);
 void		 api_data_put(struct api_request *);
 void		 api_data_delete(struct api_request *);
 int		 api_data_type(struct api_request *);
+json_t		*api_data_columns(struct api_request *);
 
 /* api-baselines.c */
 void		 api_baselines_list(struct api_request *);

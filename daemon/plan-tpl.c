@@ -22,9 +22,42 @@ static const char *plan_builtin_names[PLAN_NBUILTINS] = {
 	"vu", "iter", "seq", "uuid", "now_ms", "run_id"
 };
 
-/* The built-ins, then each variable of spec's "vars" (validated). */
+/* A data variable: its order, its dataset and the longest cell a column. */
+static void
+plan_var_data(struct plan_var *v, const char *dname, const char *order,
+    struct plan_dataset *ds, size_t nds)
+{
+	struct dataset	*d;
+	size_t		 i, r, c, n;
+
+	snprintf(v->dataset, sizeof v->dataset, "%s", dname);
+	v->order = order == NULL ? ORDER_SEQUENTIAL :
+	    strcmp(order, "per-vu") == 0 ? ORDER_PER_VU :
+	    strcmp(order, "random") == 0 ? ORDER_RANDOM :
+	    strcmp(order, "unique") == 0 ? ORDER_UNIQUE : ORDER_SEQUENTIAL;
+	for (i = 0; i < nds; i++) {
+		if (ds[i].d == NULL || strcmp(ds[i].name, dname) != 0)
+			continue;
+		v->data = d = ds[i].d;
+		ds[i].d = NULL;		/* the plan owns it now */
+		v->colmax = xcalloc(d->ncols + 1, sizeof *v->colmax);
+		for (r = 0; r < d->nrows; r++)
+			for (c = 0; c < d->ncols; c++) {
+				n = strlen(d->cells[r * d->ncols + c]);
+				if (n > v->colmax[c])
+					v->colmax[c] = n;
+			}
+		return;
+	}
+}
+
+/*
+ * The built-ins, then each variable of spec's "vars" (validated); a data
+ * variable takes its dataset from ds (the run's snapshot; the plan owns it
+ * from now on) or is left without one (a plan compiled only to check).
+ */
 void
-plan_vars(struct plan *p, json_t *spec)
+plan_vars(struct plan *p, json_t *spec, struct plan_dataset *ds, size_t nds)
 {
 	struct plan_var	*v;
 	json_t		*vars = json_object_get(spec, "vars"), *x, *a, *e;
@@ -46,6 +79,11 @@ plan_vars(struct plan *p, json_t *spec)
 			v->kind = VAR_CONST;
 			v->text = xstrdup(json_string_value(x));
 			v->maxlen = v->textlen = strlen(v->text);
+		} else if ((a = json_object_get(x, "data")) != NULL) {
+			v->kind = VAR_DATA;
+			p->ndata++;
+			plan_var_data(v, json_string_value(a), json_string_value(
+			    json_object_get(x, "order")), ds, nds);
 		} else if ((a = json_object_get(x, "int")) != NULL) {
 			v->kind = VAR_INT;
 			v->lo = json_integer_value(json_array_get(a, 0));
@@ -72,8 +110,9 @@ struct plan_tpl *
 plan_tpl(struct plan *p, const char *s, char **cause)
 {
 	struct plan_tpl	*pt;
-	const char	*name;
-	size_t		 i, k;
+	struct dataset	*d;
+	const char	*name, *col;
+	size_t		 i, k, n, c;
 
 	pt = xcalloc(1, sizeof *pt);
 	if ((pt->t = tpl_parse(s, cause)) == NULL) {
@@ -81,16 +120,41 @@ plan_tpl(struct plan *p, const char *s, char **cause)
 		return (NULL);
 	}
 	pt->vars = xcalloc(pt->t->nsegs + 1, sizeof *pt->vars);
+	pt->cols = xcalloc(pt->t->nsegs + 1, sizeof *pt->cols);
 	for (i = 0; i < pt->t->nsegs; i++) {
-		pt->vars[i] = -1;
+		pt->vars[i] = pt->cols[i] = -1;
 		if (pt->t->segs[i].kind == TPL_LITERAL) {
 			pt->maxlen += pt->t->segs[i].len;
 			continue;
 		}
 		name = tpl_seg_text(pt->t, i);
+		col = strchr(name, '.');
+		n = col != NULL ? (size_t)(col - name) : strlen(name);
 		for (k = 0; k < p->nvars; k++)
-			if (strcmp(p->vars[k].name, name) == 0)
+			if (strlen(p->vars[k].name) == n &&
+			    strncmp(p->vars[k].name, name, n) == 0)
 				break;
+		if (col != NULL && k < p->nvars && p->vars[k].data != NULL) {
+			d = p->vars[k].data;
+			for (c = 0; c < d->ncols; c++)
+				if (strcmp(d->columns[c], col + 1) == 0)
+					break;
+			if (c == d->ncols) {
+				xasprintf(cause, "dataset \"%s\" has no column "
+				    "\"%s\"", p->vars[k].name, col + 1);
+				plan_tpl_free(pt);
+				return (NULL);
+			}
+			pt->vars[i] = (int)k;
+			pt->cols[i] = (int)c;
+			pt->maxlen += p->vars[k].colmax[c];
+			continue;
+		}
+		if (col != NULL && k < p->nvars) {
+			/* No snapshot (a plan compiled to check): empty. */
+			pt->vars[i] = (int)k;
+			continue;
+		}
 		if (k == p->nvars) {	/* validated: cannot happen */
 			xasprintf(cause, "unknown template variable \"%s\"",
 			    name);
@@ -110,6 +174,7 @@ plan_tpl_free(struct plan_tpl *pt)
 		return;
 	tpl_free(pt->t);
 	free(pt->vars);
+	free(pt->cols);
 	free(pt);
 }
 
@@ -125,6 +190,8 @@ plan_vars_free(struct plan *p)
 			free(p->vars[i].picks[k]);
 		free(p->vars[i].picks);
 		free(p->vars[i].picklens);
+		free(p->vars[i].colmax);
+		data_free(p->vars[i].data);
 	}
 	free(p->vars);
 }
@@ -178,8 +245,9 @@ plan_render(const struct plan *p, const struct plan_tpl *pt, char *out,
 	const struct tpl_seg	*g;
 	const struct plan_var	*v;
 	struct timespec		 ts;
+	const char		*cell;
 	uint64_t		 x, span;
-	size_t			 i, o = 0;
+	size_t			 i, o = 0, n;
 
 	for (i = 0; i < pt->t->nsegs; i++) {
 		g = &pt->t->segs[i];
@@ -231,6 +299,17 @@ plan_render(const struct plan *p, const struct plan_tpl *pt, char *out,
 			x = rc->random(rc->arg) % v->npicks;
 			memcpy(out + o, v->picks[x], v->picklens[x]);
 			o += v->picklens[x];
+			break;
+		case VAR_DATA:
+			if (v->data == NULL || pt->cols[i] < 0 ||
+			    v->data->nrows == 0)
+				break;
+			x = rc->rows[pt->vars[i]];
+			cell = v->data->cells[x * v->data->ncols +
+			    (size_t)pt->cols[i]];
+			n = strlen(cell);
+			memcpy(out + o, cell, n);
+			o += n;
 			break;
 		}
 	}

@@ -459,6 +459,14 @@ plan_thresholds(struct plan *p, json_t *list, const char *owner)
 struct plan *
 plan_compile(json_t *spec, const struct config *c, int *why, char **cause)
 {
+	return (plan_compile_data(spec, c, NULL, 0, why, cause));
+}
+
+/* The same, with the datasets the run draws from (the plan takes them). */
+struct plan *
+plan_compile_data(json_t *spec, const struct config *c,
+    struct plan_dataset *ds, size_t nds, int *why, char **cause)
+{
 	struct plan		*p;
 	struct plan_entry	*e;
 	json_t			*entries, *r, *m;
@@ -472,7 +480,7 @@ plan_compile(json_t *spec, const struct config *c, int *why, char **cause)
 	p = xcalloc(1, sizeof *p);
 	p->spec = json_incref(spec);
 	p->scenario = xstrdup(JS(spec, "name"));
-	plan_vars(p, spec);
+	plan_vars(p, spec, ds, nds);
 	if (J(spec, "random_seed") != NULL) {
 		p->seed = (uint64_t)JI(spec, "random_seed");
 		p->seeded = 1;

@@ -65,6 +65,7 @@ struct run {
 };
 
 static void	run_finish(struct runs *, struct run *);
+static void	run_datasets_free(struct plan_dataset *, size_t);
 
 /* The environment a run ran in, for comparing like with like. */
 static json_t *
@@ -475,17 +476,83 @@ run_fail(struct runs *rs, int64_t id, const char *reason, int dns)
 }
 
 /*
+ * Read the datasets spec's data variables draw from: the run keeps this
+ * snapshot, whatever happens to them later. -1 with *cause when one is
+ * gone or empty.
+ */
+static int
+run_datasets(struct runs *rs, json_t *spec, struct plan_dataset **out,
+    size_t *n, char **cause)
+{
+	struct plan_dataset	*ds = NULL;
+	json_t			*v;
+	const char		*name, *dname;
+	char			*csv, *why;
+	size_t			 len;
+	int			 found;
+
+	*n = 0;
+	json_object_foreach(json_object_get(spec, "vars"), name, v) {
+		if ((dname = json_string_value(json_object_get(v, "data"))) ==
+		    NULL)
+			continue;
+		ds = xreallocarray(ds, *n + 1, sizeof *ds);
+		ds[*n].name = xstrdup(dname);
+		ds[(*n)++].d = NULL;
+		found = store_data_get(rs->store, dname, &csv, &len, &why);
+		if (found != 1) {
+			xasprintf(cause, "dataset %s: %s", dname, found == 0 ?
+			    "no such dataset (it was removed)" : why);
+			if (found < 0)
+				free(why);
+			goto fail;
+		}
+		ds[*n - 1].d = data_parse_csv(csv, len, &why);
+		free(csv);
+		if (ds[*n - 1].d == NULL) {
+			xasprintf(cause, "dataset %s: %s", dname, why);
+			free(why);
+			goto fail;
+		}
+		if (ds[*n - 1].d->nrows == 0) {
+			xasprintf(cause, "dataset %s has no rows", dname);
+			goto fail;
+		}
+	}
+	*out = ds;
+	return (0);
+fail:
+	run_datasets_free(ds, *n);
+	return (-1);
+}
+
+/* What run_datasets() read and the plan did not take. */
+static void
+run_datasets_free(struct plan_dataset *ds, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(ds[i].name);
+		data_free(ds[i].d);
+	}
+	free(ds);
+}
+
+/*
  * Start run id, already active: compile, spawn the writer and the workers.
  * Returns -1 when it could not start (marked failed).
  */
 int
 run_start(struct runs *rs, int64_t id)
 {
-	struct run	*r;
-	struct ring	**rings;
-	json_t		*spec, *env;
-	char		*cause = NULL, *text;
-	int		 why, w;
+	struct run		*r;
+	struct ring		**rings;
+	struct plan_dataset	*ds;
+	json_t			*spec, *env;
+	char			*cause = NULL, *text;
+	size_t			 nds;
+	int			 why, w;
 
 	if ((spec = store_run_spec(rs->store, id, &cause)) == NULL) {
 		log_error("run %lld: %s", (long long)id, cause);
@@ -497,7 +564,16 @@ run_start(struct runs *rs, int64_t id)
 	r->last_second = -1;
 	r->sys_second = -1;
 	r->target_rss_first = r->target_rss_last = r->target_rss_max = -1;
-	r->plan = plan_compile(spec, rs->config, &why, &cause);
+	/* The datasets it draws from: a snapshot, read now. */
+	if (run_datasets(rs, spec, &ds, &nds, &cause) != 0) {
+		json_decref(spec);
+		run_fail(rs, id, cause, 0);
+		free(cause);
+		free(r);
+		return (-1);
+	}
+	r->plan = plan_compile_data(spec, rs->config, ds, nds, &why, &cause);
+	run_datasets_free(ds, nds);
 	json_decref(spec);
 	if (r->plan == NULL) {
 		run_fail(rs, id, cause, why == PLAN_DNS);
@@ -654,6 +730,11 @@ run_finish(struct runs *rs, struct run *r)
 		json_decref(res.errors);
 		res.errors = stats_errors(p, r->total);
 		run_target_metrics(r, &res.overall);
+		for (w = 0; w < r->nworkers; w++)
+			if (worker_exhausted(r->workers[w]) != NULL &&
+			    r->reason == NULL)
+				xasprintf(&r->reason, "data exhausted: %s",
+				    worker_exhausted(r->workers[w]));
 		if (plan_is_open(p))
 			result_open(&res, r->total);
 		if (r->levels != NULL)

@@ -22,6 +22,54 @@ const char *scenario_builtins[] = {
 	"vu", "iter", "seq", "uuid", "now_ms", "run_id", NULL
 };
 
+static const char *data_fields[] = { "data", "order", NULL };
+static const char *data_orders[] = {
+	"per-vu", "sequential", "random", "unique", NULL
+};
+
+/* A data variable: {"data": DATASET, "order": ORDER}. */
+static int
+scenario_var_data(struct vctx *c, const char *name, json_t *v,
+    const char *path, json_t *out)
+{
+	const char	**names, *dname, *key;
+	json_t		*o, *x;
+	char		 p[PTR_MAX], hint[128];
+	size_t		 n;
+
+	if (vkit_fields(c, v, path, data_fields) != 0)
+		return (-1);
+	if ((x = vkit_need(c, v, path, "data")) == NULL)
+		return (-1);
+	vkit_ptr_key(p, path, "data");
+	if (vkit_name(c, x, p, &dname) != 0)
+		return (-1);
+	if (c->datasets != NULL && json_object_get(c->datasets, dname) ==
+	    NULL) {
+		names = xcalloc(json_object_size(c->datasets) + 1,
+		    sizeof *names);
+		n = 0;
+		json_object_foreach(c->datasets, key, o)
+			names[n++] = key;
+		vkit_fail(c, p, "no dataset named \"%s\"%s (store one with "
+		    "PUT /v1/data/%s)", dname, parse_suggest(hint, sizeof hint,
+		    dname, names), dname);
+		free(names);
+		return (-1);
+	}
+	o = json_pack("{s:s, s:s}", "data", dname, "order", "sequential");
+	if ((x = json_object_get(v, "order")) != NULL) {
+		vkit_ptr_key(p, path, "order");
+		if (vkit_enum(c, x, p, data_orders) != 0) {
+			json_decref(o);
+			return (-1);
+		}
+		json_object_set(o, "order", x);
+	}
+	json_object_set_new(out, name, o);
+	return (0);
+}
+
 /* One variable: its form checked, normalised into out. */
 static int
 scenario_var(struct vctx *c, const char *name, json_t *v, const char *path,
@@ -42,9 +90,12 @@ scenario_var(struct vctx *c, const char *name, json_t *v, const char *path,
 		json_object_set(out, name, v);
 		return (0);
 	}
+	if (json_is_object(v) && json_object_get(v, "data") != NULL)
+		return (scenario_var_data(c, name, v, path, out));
 	if (!json_is_object(v) || json_object_size(v) != 1)
 		return (vkit_fail(c, path, "expected a string (a constant), "
-		    "{\"int\": [MIN, MAX]} or {\"pick\": [...]}; got %s",
+		    "{\"int\": [MIN, MAX]}, {\"pick\": [...]} or "
+		    "{\"data\": DATASET, \"order\": ORDER}; got %s",
 		    vkit_kind(v)));
 	key = json_object_iter_key(json_object_iter(v));
 	a = json_object_get(v, key);
@@ -81,11 +132,10 @@ scenario_var(struct vctx *c, const char *name, json_t *v, const char *path,
 		json_object_set(out, name, v);
 		return (0);
 	}
-	if (strcmp(key, "data") == 0)
-		return (vkit_fail(c, p, "variables drawn from a dataset are "
-		    "not built yet (only constants, int and pick)"));
-	return (vkit_fail(c, p, "unknown form \"%.32s\" (expected int or "
-	    "pick, or a string)", key));
+	if (strcmp(key, "data") == 0 || strcmp(key, "order") == 0)
+		return (scenario_var_data(c, name, v, path, out));
+	return (vkit_fail(c, p, "unknown form \"%.32s\" (expected int, "
+	    "pick or data, or a string)", key));
 }
 
 /* "vars" and "random_seed" of the scenario, into out and c->vars. */
@@ -132,6 +182,49 @@ fail:
 }
 
 /*
+ * A slot NAME.COLUMN: NAME a data variable, COLUMN one of its dataset's
+ * (when the datasets are known). *dot says whether name had a dot.
+ */
+static int
+scenario_template_data(struct vctx *c, const char *name, const char *path,
+    int *dot)
+{
+	const char	*col = strchr(name, '.'), **names;
+	json_t		*var, *cols, *x;
+	char		 vname[LOADD_NAME_MAX + 1], hint[128];
+	size_t		 i, n;
+	int		 found = 0;
+
+	*dot = col != NULL;
+	if (col == NULL)
+		return (0);
+	n = (size_t)(col - name);
+	snprintf(vname, sizeof vname, "%.*s", (int)n, name);
+	col++;
+	var = c->vars != NULL ? json_object_get(c->vars, vname) : NULL;
+	if (json_object_get(var, "data") == NULL)
+		return (vkit_fail(c, path, "\"%s\" is not a data variable "
+		    "(declare it in \"vars\" as {\"data\": DATASET})", vname));
+	if (c->datasets == NULL)
+		return (0);
+	cols = json_object_get(c->datasets, json_string_value(
+	    json_object_get(var, "data")));
+	json_array_foreach(cols, i, x)
+		if (strcmp(json_string_value(x), col) == 0)
+			found = 1;
+	if (found)
+		return (0);
+	names = xcalloc(json_array_size(cols) + 1, sizeof *names);
+	json_array_foreach(cols, i, x)
+		names[i] = json_string_value(x);
+	vkit_fail(c, path, "dataset \"%s\" has no column \"%s\"%s",
+	    json_string_value(json_object_get(var, "data")), col,
+	    parse_suggest(hint, sizeof hint, col, names));
+	free(names);
+	return (-1);
+}
+
+/*
  * A string that may hold templates (a path, the path of a url, a header
  * value, a body): its syntax, and each name a built-in or a variable.
  */
@@ -144,6 +237,7 @@ scenario_template(struct vctx *c, const char *s, const char *path)
 	size_t		 i, n, nv;
 	const char	*key;
 	json_t		*v;
+	int		 dot;
 
 	if (!tpl_has(s))
 		return (0);
@@ -156,10 +250,25 @@ scenario_template(struct vctx *c, const char *s, const char *path)
 		if (t->segs[i].kind != TPL_NAME)
 			continue;
 		name = tpl_seg_text(t, i);
+		if (scenario_template_data(c, name, path, &dot) != 0) {
+			tpl_free(t);
+			return (-1);
+		}
+		if (dot)
+			continue;
 		if (vkit_in_list(scenario_builtins, name) ||
 		    (c->vars != NULL && json_object_get(c->vars, name) !=
+		    NULL &&
+		    json_object_get(json_object_get(c->vars, name), "data") ==
 		    NULL))
 			continue;
+		if (c->vars != NULL && json_object_get(json_object_get(c->vars,
+		    name), "data") != NULL) {
+			vkit_fail(c, path, "\"%s\" is a row of a dataset: "
+			    "name a column, as {{%s.COLUMN}}", name, name);
+			tpl_free(t);
+			return (-1);
+		}
 		/* Unknown: suggest among the built-ins and the variables. */
 		nv = c->vars != NULL ? json_object_size(c->vars) : 0;
 		names = xcalloc(nv + 8, sizeof *names);

@@ -322,6 +322,18 @@ v_scenario(struct vctx *c, json_t *in, json_t *out)
 json_t *
 scenario_validate(json_t *in, const struct limits *lim, struct verror *err)
 {
+	return (scenario_validate_data(in, lim, NULL, err));
+}
+
+/*
+ * The same, knowing the stored datasets (borrowed: {NAME: [COLUMN, ...]})
+ * so that a data variable names one and a template one of its columns;
+ * with NULL, any dataset and column pass.
+ */
+json_t *
+scenario_validate_data(json_t *in, const struct limits *lim, json_t *datasets,
+    struct verror *err)
+{
 	struct vctx	 c;
 	json_t		*out;
 
@@ -329,6 +341,7 @@ scenario_validate(json_t *in, const struct limits *lim, struct verror *err)
 	memset(&c, 0, sizeof c);
 	c.lim = lim;
 	c.err = err;
+	c.datasets = datasets;
 	if (in == NULL || !json_is_object(in)) {
 		vkit_fail(&c, "", "expected a JSON object; got %s", in == NULL ?
 		    "nothing" : vkit_kind(in));

@@ -26,6 +26,7 @@ struct vctx {
 	int			 has_target;
 	int			 has_monitor;	/* the scenario has a monitor */
 	json_t			*vars;	/* normalised "vars" (borrowed) */
+	json_t			*datasets; /* NAME: [COLUMN...], or NULL */
 };
 
 /* What vkit_opt() checks an optional field for. */

@@ -52,6 +52,7 @@ struct vu {
 	uint64_t		 num;		/* {{vu}}: 1..VUs, run-wide */
 	uint64_t		 iters;		/* iterations begun */
 	struct plan_req		*rendered;	/* per member, or NULL */
+	size_t			*rows;		/* per plan_var: its row drawn */
 	char			*rbuf;		/* plan->rendermax per member */
 	struct event		 think;
 	struct conn		 conns[];
@@ -69,6 +70,8 @@ struct worker {
 	uint64_t		 end;		/* t0 + warmup + duration */
 	uint64_t		 rng;
 	uint64_t		 seq;		/* next {{seq}} of this worker */
+	uint64_t		*dnext;		/* per plan_var: draws so far */
+	const char		*exhausted;	/* a unique dataset ran out */
 
 	struct vu		**vus;
 	size_t			 nvus, capvus;
@@ -479,6 +482,7 @@ worker_render(struct vu *vu, int m, const struct plan_req *req)
 
 	rc.vu = vu->num;
 	rc.iter = vu->iters - 1;
+	rc.rows = vu->rows;
 	rc.seq = &w->seq;
 	rc.seq_step = (uint64_t)w->nworkers;
 	rc.random = worker_random_cb;
@@ -514,6 +518,48 @@ worker_member_start(struct vu *vu, int m, uint64_t start)
 	conn_request(&vu->conns[m], req, worker_conn_done, vu);
 }
 
+/*
+ * Draw the iteration's row of each data variable (SPEC 14): per-vu, row
+ * (vu - 1) mod rows; sequential and unique, the workers take rows in turn
+ * (worker w the rows w, w + n, ...), wrapping or, for unique, running out;
+ * random, any row. -1 when a unique dataset has no row left.
+ */
+static int
+worker_draw(struct vu *vu)
+{
+	struct worker		*w = vu->w;
+	const struct plan	*p = w->plan;
+	const struct plan_var	*v;
+	uint64_t		 k, rows;
+	size_t			 i;
+
+	for (i = PLAN_NBUILTINS; i < p->nvars; i++) {
+		v = &p->vars[i];
+		if (v->kind != VAR_DATA || v->data == NULL ||
+		    (rows = v->data->nrows) == 0)
+			continue;
+		switch (v->order) {
+		case ORDER_PER_VU:
+			vu->rows[i] = (size_t)((vu->num - 1) % rows);
+			break;
+		case ORDER_RANDOM:
+			vu->rows[i] = (size_t)(worker_random(w) % rows);
+			break;
+		case ORDER_SEQUENTIAL:
+		case ORDER_UNIQUE:
+			k = w->dnext[i]++ * (uint64_t)w->nworkers +
+			    (uint64_t)w->id;
+			if (v->order == ORDER_UNIQUE && k >= rows) {
+				w->exhausted = v->dataset;
+				return (-1);
+			}
+			vu->rows[i] = (size_t)(k % rows);
+			break;
+		}
+	}
+	return (0);
+}
+
 /* Pick an entry by weight and start it. */
 static void
 worker_iteration(struct vu *vu)
@@ -541,6 +587,14 @@ worker_iteration(struct vu *vu)
 		vu->iter_start = now;
 		if (w->quota > 0 && now >= w->t0 + p->warmup_ns)
 			w->quota--;
+	}
+	if (p->ndata > 0 && worker_draw(vu) != 0) {
+		/* A unique dataset ran out: no more iterations here. */
+		vu->parked = 1;
+		w->stopping = 1;
+		if (w->nbusy == 0)
+			worker_finish(w);
+		return;
 	}
 	vu->parked = 0;
 	vu->busy = 1;
@@ -600,6 +654,8 @@ worker_vu(struct worker *w, size_t i)
 		vu->rbuf = xcalloc((size_t)w->plan->maxconns,
 		    w->plan->rendermax);
 	}
+	if (w->plan->ndata > 0)
+		vu->rows = xcalloc(w->plan->nvars, sizeof *vu->rows);
 	evtimer_assign(&vu->think, w->base, worker_think_done, vu);
 	for (k = 0; k < w->plan->maxconns; k++)
 		conn_init(&vu->conns[k], &w->ctx);
@@ -961,6 +1017,7 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	if (w->rng == 0)
 		w->rng = 1;
 	w->seq = (uint64_t)id + 1;	/* {{seq}}: 1, 2, ... run-wide */
+	w->dnext = xcalloc(p->nvars + 1, sizeof *w->dnext);
 	w->vus_override = w->rate_override = -1;
 	w->quota = p->iterations > 0 ? worker_quota(w) : -1;
 	w->done_cb = done;
@@ -1091,6 +1148,13 @@ worker_ring(struct worker *w)
 	return (w->ring);
 }
 
+/* The dataset a unique draw ran out of, or NULL; once it has finished. */
+const char *
+worker_exhausted(struct worker *w)
+{
+	return (w->exhausted);
+}
+
 void
 worker_join(struct worker *w)
 {
@@ -1109,12 +1173,14 @@ worker_free(struct worker *w)
 
 	if (w == NULL)
 		return;
+	free(w->dnext);
 	for (i = 0; i < w->nvus; i++) {
 		event_del(&w->vus[i]->think);
 		for (k = 0; k < w->plan->maxconns; k++)
 			conn_close(&w->vus[i]->conns[k]);
 		free(w->vus[i]->rendered);
 		free(w->vus[i]->rbuf);
+		free(w->vus[i]->rows);
 		free(w->vus[i]);
 	}
 	free(w->vus);

@@ -74,6 +74,46 @@ is "$(api POST /v1/runs '{"scenario":"rt","vars":{"nope":"3"}}')" 400 \
     "an unknown var is refused"
 like "$(jbody .error.message)" 'no such variable' "saying so"
 
+# Data variables: a row per iteration (per-vu, sequential, unique), the
+# same row for every slot of the iteration, and a unique dataset that runs
+# out ends the run completed, saying so.
+printf 'user,pass\nalice,a1\nbob,b2\ncarol,c3\ndave,d4\neve,e5\n' >"$T/users.csv"
+curl -s -o /dev/null -X PUT -H 'Content-Type: text/csv' \
+    --data-binary "@$T/users.csv" "$URL/v1/data/users"
+: >"$T/req.log"
+id=$(submit "{\"name\":\"dv\",\"target\":\"$TURL\",\"vars\":{\"u\":{\"data\":\"users\",\"order\":\"unique\"},\"me\":{\"data\":\"users\",\"order\":\"per-vu\"}},\"requests\":[{\"name\":\"login\",\"path\":\"/login?user={{u.user}}&pass={{u.pass}}&vu={{vu}}&me={{me.user}}\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":2,\"duration\":\"20s\"}}")
+wait_run "$id" 30
+is "$(jbody .status)" completed "a unique dataset that runs out: completed"
+is "$(jbody .reason)" "data exhausted: users" "with the reason"
+sleep 0.3
+is "$(grep -c '^GET /login' "$T/req.log")" 5 "each row once (5 rows)"
+is "$(sed -n 's/.*user=\([a-z]*\)&pass=.*/\1/p' "$T/req.log" | sort | tr '\n' ' ')" \
+    "alice bob carol dave eve " "every row, none twice"
+ok $(grep -Evq 'user=(alice&pass=a1|bob&pass=b2|carol&pass=c3|dave&pass=d4|eve&pass=e5)&' "$T/req.log"; echo $(( ! $? ))) \
+    "the columns of a row agree within the iteration"
+ok $(grep -Evq '(vu=1&me=alice|vu=2&me=bob) $' "$T/req.log"; echo $(( ! $? ))) \
+    "per-vu: VU k takes row k"
+is "$(api POST /v1/runs "{\"name\":\"dv\",\"target\":\"$TURL\",\"vars\":{\"u\":{\"data\":\"user\"}},\"requests\":[{\"name\":\"a\",\"path\":\"/{{u.user}}\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"iterations\":1}}")" \
+    400 "a dataset that does not exist is refused"
+is "$(jbody .error.path)" /vars/u/data "at /vars/NAME/data"
+like "$(jbody .error.message)" 'did you mean "users"' "with a did-you-mean"
+is "$(api POST /v1/runs "{\"name\":\"dv\",\"target\":\"$TURL\",\"vars\":{\"u\":{\"data\":\"users\"}},\"requests\":[{\"name\":\"a\",\"path\":\"/{{u.usr}}\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"iterations\":1}}")" \
+    400 "a column the dataset lacks is refused"
+is "$(jbody .error.path)" /requests/0/path "at the string that uses it"
+# The run reads its snapshot when it starts: a dataset removed while the
+# run waited in the queue fails it; one removed before is refused at once.
+api PUT /v1/scenarios/dv2 "{\"name\":\"dv2\",\"target\":\"$TURL\",\"vars\":{\"u\":{\"data\":\"users\"}},\"requests\":[{\"name\":\"a\",\"path\":\"/{{u.user}}\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"iterations\":3}}" >/dev/null
+busy=$(submit "{\"name\":\"busy\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"a\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"duration\":\"2s\"}}")
+id=$(submit '{"scenario":"dv2"}')
+is "$(api DELETE /v1/data/users)" 204 "the dataset is removed while the run waits"
+wait_run "$busy" 30
+wait_run "$id" 30
+is "$(jbody .status)" failed "the queued run fails at start"
+like "$(jbody .reason)" 'dataset users: no such dataset' "saying which"
+is "$(api POST /v1/runs '{"scenario":"dv2"}')" 400 \
+    "a run of it now is refused at once"
+is "$(jbody .error.path)" /vars/u/data "at /vars/NAME/data"
+
 # The validator refuses what cannot render.
 is "$(api POST /v1/runs "{\"name\":\"bad\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"a\",\"path\":\"/{{usr}}\"}],\"vars\":{\"user\":\"x\"},\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"iterations\":1}}")" \
     400 "an unknown variable is refused"

@@ -7,6 +7,11 @@
 
 start_daemon || { ok 1 "daemon starts"; done_testing; }
 dir="$top_srcdir/tests/integration"
+# The datasets the cases draw from ("users" and "items").
+is "$(api PUT /v1/data/users "$(printf 'name,email\nann,a@x\n')" text/csv)" \
+    201 "dataset users for the cases"
+is "$(api PUT /v1/data/items "$(printf 'id\n1\n')" text/csv)" 201 \
+    "dataset items for the cases"
 
 # Each invalid case, PUT under its own name. A case without a valid name
 # string is left to the unit test: the API takes the name from the path.
