@@ -30,7 +30,9 @@ stop_daemon
 # max_queue 0: a run starts when nothing runs, and nothing waits.
 printf 'max_samples = 1000\nmax_queue = 0\n' >"$T/cap.conf"
 start_daemon -c "$T/cap.conf" --threads 2 || { ok 1 "daemon starts"; done_testing; }
-id=$(submit "{\"name\":\"cap\",\"target\":\"$TURL\",\"samples\":\"all\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":4,\"iterations\":3000}}")
+# 2 ms a request: the run lasts about 1.5 s, long enough for the second
+# submit below to find it running (without a delay it could end first).
+id=$(submit "{\"name\":\"cap\",\"target\":\"$TURL\",\"samples\":\"all\",\"requests\":[{\"name\":\"r\",\"path\":\"/?delay=2ms\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":4,\"iterations\":3000}}")
 ok $(( id > 0 ? 0 : 1 )) "max_queue 0 takes a run on an idle daemon"
 is "$(api POST /v1/runs "{\"name\":\"q\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"iterations\":1}}")" \
     429 "and refuses one that would wait"
