@@ -4,7 +4,7 @@
 # sample stored, interleaved in each round:
 #   static   GET /items/42?color=red, headers X-Seq and X-User fixed
 #   dynamic  the same with three slots: a random int in the path, {{seq}}
-#            in X-Seq, {{vu}} in X-User
+#            in X-Seq, a per-vu dataset column in X-User
 #   wrk      wrk -t1 -c50 with a Lua request() building the same request
 #            (a random path and two headers, wrk.format)
 # Prints per run: requests/s counted at nginx and the generator's CPU
@@ -22,7 +22,8 @@ spec() {
 	jq -nc --arg t "$NURL" --arg p "$1" --arg s "$2" --arg u "$3" \
 	    --argjson secs "$SECS" \
 	    '{name: "dyn", target: $t, samples: "all",
-	      vars: {item: {int: [1, 100000]}},
+	      vars: {item: {int: [1, 100000]},
+	        user: {data: "users", order: "per-vu"}},
 	      requests: [{name: "a", path: $p,
 	        headers: {"X-Seq": $s, "X-User": $u}}],
 	      load: {executor: "constant-vus", vus: 50,
@@ -60,8 +61,13 @@ lua() {
 	echo "$(calc "($n1 - $n0) / $SECS" 0) $(calc "$cpu / ($n1 - $n0) * 100000" 3)"
 }
 
-STATIC=$(spec "/items/42?color=red" "7" "user-7")
-DYNAMIC=$(spec "/items/{{item}}?color=red" "{{seq}}" "user-{{vu}}")
+# 50 users, one per VU.
+awk 'BEGIN { print "name"; for (i = 1; i <= 50; i++) print "user-" i }' \
+    >"$B/users.csv"
+curl -s -o /dev/null -X PUT -H 'Content-Type: text/csv' \
+    --data-binary "@$B/users.csv" "$URL/v1/data/users"
+STATIC=$(spec "/items/42?color=red" "7" "user-7" | jq -c 'del(.vars)')
+DYNAMIC=$(spec "/items/{{item}}?color=red" "{{seq}}" "{{user.name}}")
 machine
 echo "round what rps cpu_s_per_100k"
 run "$STATIC" >/dev/null	# warm-up, not counted
