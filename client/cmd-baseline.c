@@ -84,35 +84,6 @@ cmd_baseline_run_id(const char *s)
 	return (id);
 }
 
-/* /v1/baselines/NAME for a NAME operand. */
-static char *
-cmd_baseline_path(const char *name)
-{
-	char	*esc, *path;
-
-	esc = http_escape(name);
-	xasprintf(&path, "/v1/baselines/%s", esc);
-	free(esc);
-	return (path);
-}
-
-/* Check that exactly n operands are left; exits 2 otherwise. */
-static void
-cmd_baseline_operands(const struct cmd_entry *e, int argc, char **argv,
-    int n)
-{
-	while (cmd_getopt(e, argc, argv, "", NULL) != -1)
-		;
-	if (argc - optind == n)
-		return;
-	if (argc - optind < n)
-		cmd_usage_error(e, "missing %s", argc - optind == 0 ? "NAME" :
-		    "ID");
-	else
-		cmd_usage_error(e, "unexpected argument %s", argv[optind + n]);
-	exit(LOADCTL_EXIT_USAGE);
-}
-
 /* PUT /v1/baselines/NAME {"run_id": ID}. */
 static int
 cmd_baseline_set(const struct cmd_entry *e, int argc, char **argv)
@@ -121,11 +92,11 @@ cmd_baseline_set(const struct cmd_entry *e, int argc, char **argv)
 	char	*path;
 	long	 status;
 
-	cmd_baseline_operands(e, argc, argv, 2);
+	cmd_operands(e, argc, argv, 2, "ID");
 	body = json_object();
 	json_object_set_new(body, "run_id",
 	    cmd_baseline_run_id(argv[optind + 1]));
-	path = cmd_baseline_path(argv[optind]);
+	path = cmd_name_path("/v1/baselines", argv[optind]);
 	resp = http_json("PUT", path, body, &status);
 	if (loadctl_opts.json)
 		out_json(resp);
@@ -147,7 +118,7 @@ cmd_baseline_ls(const struct cmd_entry *e, int argc, char **argv)
 	char			*v;
 	size_t			 i;
 
-	cmd_baseline_operands(e, argc, argv, 0);
+	cmd_operands(e, argc, argv, 0, "ID");
 	list = http_json("GET", "/v1/baselines", NULL, NULL);
 	if (loadctl_opts.json) {
 		out_json(list);
@@ -183,8 +154,8 @@ cmd_baseline_show(const struct cmd_entry *e, int argc, char **argv)
 	const char	*key;
 	char		*path, *s, *k;
 
-	cmd_baseline_operands(e, argc, argv, 1);
-	path = cmd_baseline_path(argv[optind]);
+	cmd_operands(e, argc, argv, 1, "ID");
+	path = cmd_name_path("/v1/baselines", argv[optind]);
 	b = http_json("GET", path, NULL, NULL);
 	free(path);
 	if (loadctl_opts.json || !json_is_object(b)) {
@@ -213,8 +184,8 @@ cmd_baseline_rm(const struct cmd_entry *e, int argc, char **argv)
 	json_t	*resp;
 	char	*path;
 
-	cmd_baseline_operands(e, argc, argv, 1);
-	path = cmd_baseline_path(argv[optind]);
+	cmd_operands(e, argc, argv, 1, "ID");
+	path = cmd_name_path("/v1/baselines", argv[optind]);
 	resp = http_json("DELETE", path, NULL, NULL);
 	if (loadctl_opts.json)
 		out_json(resp);

@@ -69,34 +69,6 @@ cmd_data_exec(const struct cmd_entry *e, int argc, char **argv)
 	return (cmd_dispatch(e->name, cmd_data_table, argc, argv));
 }
 
-/* /v1/data/NAME for a NAME operand. */
-static char *
-cmd_data_path(const char *name)
-{
-	char	*esc, *path;
-
-	esc = http_escape(name);
-	xasprintf(&path, "/v1/data/%s", esc);
-	free(esc);
-	return (path);
-}
-
-/* Check that exactly n operands are left; exits 2 otherwise. */
-static void
-cmd_data_operands(const struct cmd_entry *e, int argc, char **argv, int n)
-{
-	while (cmd_getopt(e, argc, argv, "", NULL) != -1)
-		;
-	if (argc - optind == n)
-		return;
-	if (argc - optind < n)
-		cmd_usage_error(e, "missing %s", argc - optind == 0 ? "NAME" :
-		    "FILE");
-	else
-		cmd_usage_error(e, "unexpected argument %s", argv[optind + n]);
-	exit(LOADCTL_EXIT_USAGE);
-}
-
 /* Read all of a file (or stdin for "-"); exits 2 on failure. */
 static char *
 cmd_data_read(const char *file, size_t *len)
@@ -147,12 +119,12 @@ cmd_data_put(const struct cmd_entry *e, int argc, char **argv)
 	size_t			 len;
 	int			 rc;
 
-	cmd_data_operands(e, argc, argv, 2);
+	cmd_operands(e, argc, argv, 2, "FILE");
 	file = argv[optind + 1];
 	if (cmd_data_ends(file, ".ndjson") || cmd_data_ends(file, ".jsonl"))
 		ctype = "application/x-ndjson";
 	buf = cmd_data_read(file, &len);
-	path = cmd_data_path(argv[optind]);
+	path = cmd_name_path("/v1/data", argv[optind]);
 	if (http_request_raw("PUT", path, buf, len, ctype, &resp,
 	    &cause) != 0) {
 		out_warn("cannot reach loadd at %s: %s", http_server(), cause);
@@ -191,7 +163,7 @@ cmd_data_ls(const struct cmd_entry *e, int argc, char **argv)
 	char			*v, *cols, *n;
 	size_t			 i, j;
 
-	cmd_data_operands(e, argc, argv, 0);
+	cmd_operands(e, argc, argv, 0, "FILE");
 	list = http_json("GET", "/v1/data", NULL, NULL);
 	if (loadctl_opts.json) {
 		out_json(list);
@@ -239,8 +211,8 @@ cmd_data_show(const struct cmd_entry *e, int argc, char **argv)
 	char			*path;
 	int			 rc;
 
-	cmd_data_operands(e, argc, argv, 1);
-	path = cmd_data_path(argv[optind]);
+	cmd_operands(e, argc, argv, 1, "FILE");
+	path = cmd_name_path("/v1/data", argv[optind]);
 	http_call("GET", path, NULL, &resp);
 	free(path);
 	if (resp.status < 200 || resp.status >= 300) {
@@ -263,8 +235,8 @@ cmd_data_rm(const struct cmd_entry *e, int argc, char **argv)
 	json_t	*resp;
 	char	*path;
 
-	cmd_data_operands(e, argc, argv, 1);
-	path = cmd_data_path(argv[optind]);
+	cmd_operands(e, argc, argv, 1, "FILE");
+	path = cmd_name_path("/v1/data", argv[optind]);
 	resp = http_json("DELETE", path, NULL, NULL);
 	json_decref(resp);
 	free(path);

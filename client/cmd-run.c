@@ -370,26 +370,6 @@ cmd_run_errors_print(const json_t *errors)
 	out_table_free(t);
 }
 
-/* The unit a threshold's actual value is in, by its metric's name. */
-static const char *
-cmd_run_unit(const char *metric)
-{
-	int	m;
-
-	if ((m = metric_lookup(metric, strlen(metric), 0)) < 0)
-		return ("");
-	switch (metric_defs[m].unit) {
-	case UNIT_MS:
-		return (" ms");
-	case UNIT_PCT:
-		return ("%");
-	case UNIT_BYTES:
-		return (" bytes");
-	default:
-		return ("");
-	}
-}
-
 /* Thresholds and the passed line of an ended run. */
 static void
 cmd_run_thresholds_print(const json_t *run)
@@ -411,7 +391,7 @@ cmd_run_thresholds_print(const json_t *run)
 		    out_colour(ok ? OUT_GREEN : OUT_RED), ok ? "ok  " : "FAIL",
 		    out_reset(OUT_RED), out_string(r, "rule", "?"), actual,
 		    json_is_number(json_object_get(r, "actual")) ?
-		    cmd_run_unit(out_string(r, "metric", "")) : "",
+		    metric_suffix(out_string(r, "metric", "")) : "",
 		    json_is_string(json_object_get(r, "note")) ? ", " : "",
 		    out_string(r, "note", ""));
 		free(actual);

@@ -300,3 +300,35 @@ main(int argc, char **argv)
 	http_cleanup();
 	return (rc);
 }
+
+/*
+ * A subcommand takes no option and exactly n operands; missing names the
+ * first (NAME) and the second (what) when one is absent. Exits 2 otherwise.
+ */
+void
+cmd_operands(const struct cmd_entry *e, int argc, char **argv, int n,
+    const char *what)
+{
+	while (cmd_getopt(e, argc, argv, "", NULL) != -1)
+		;
+	if (argc - optind == n)
+		return;
+	if (argc - optind < n)
+		cmd_usage_error(e, "missing %s", argc - optind == 0 ? "NAME" :
+		    what);
+	else
+		cmd_usage_error(e, "unexpected argument %s", argv[optind + n]);
+	exit(LOADCTL_EXIT_USAGE);
+}
+
+/* PREFIX/NAME with NAME escaped for a path; caller frees. */
+char *
+cmd_name_path(const char *prefix, const char *name)
+{
+	char	*esc, *path;
+
+	esc = http_escape(name);
+	xasprintf(&path, "%s/%s", prefix, esc);
+	free(esc);
+	return (path);
+}

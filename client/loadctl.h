@@ -61,6 +61,9 @@ int		 cmd_getopt(const struct cmd_entry *, int, char **,
 int		 cmd_usage(const struct cmd_entry *);
 int		 cmd_usage_error(const struct cmd_entry *, const char *, ...)
 		     __attribute__((format(printf, 2, 3)));
+void		 cmd_operands(const struct cmd_entry *, int, char **, int,
+		     const char *);
+char		*cmd_name_path(const char *, const char *);
 int		 cmd_dispatch(const char *, const struct cmd_entry **, int,
 		     char **);
 

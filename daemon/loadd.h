@@ -143,6 +143,7 @@ json_t		*store_run_list(struct store *, const char *, const char *,
 		     int, char **);
 json_t		*store_baseline_list(struct store *, char **);
 struct sqlite3	*store_db(struct store *);
+struct sqlite3_stmt *store_prepare(struct store *, const char *, char **);
 json_t		*store_run_spec(struct store *, int64_t, char **);
 int64_t		*store_run_ids(struct store *, const char *, size_t *);
 int		 store_run_insert(struct store *, json_t *, json_t *,
@@ -305,6 +306,7 @@ struct plan_req {
 	struct plan_tpl	*thead;
 	struct plan_tpl	*tbody;		/* NULL: body is static */
 	const char	*tail;		/* "\r\n" or "Connection: close..." */
+	size_t		 taillen;
 	int		 clen;
 	size_t		 rendermax;	/* bytes of the VU's buffer it needs */
 };
@@ -860,7 +862,6 @@ const char	*report_fmt(char *, size_t, double, int);
 const char	*report_ms(char *, size_t, double);
 const char	*report_bytes(char *, size_t, double);
 const char	*report_duration(char *, size_t, double);
-const char	*report_metric_unit(const char *);
 const char	*report_actual(char *, size_t, json_t *);
 const char	*report_value(char *, size_t, double, const char *);
 const char	*report_cell(char *, size_t, json_t *, enum metric);

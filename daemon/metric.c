@@ -172,3 +172,25 @@ metric_round(double v)
 		return (v);
 	return (round(v * 1000.0) / 1000.0);
 }
+
+/* What follows a value of the metric named name: " ms", "%", " rps"... */
+const char *
+metric_suffix(const char *name)
+{
+	int	m;
+
+	if ((m = metric_lookup(name, strlen(name), 0)) < 0)
+		return ("");
+	switch (metric_defs[m].unit) {
+	case UNIT_MS:
+		return (" ms");
+	case UNIT_PCT:
+		return ("%");
+	case UNIT_RPS:
+		return (" rps");
+	case UNIT_BYTES:
+		return (" bytes");
+	default:
+		return ("");
+	}
+}

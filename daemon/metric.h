@@ -60,5 +60,6 @@ const char	*metric_list(int);
 const char	*metric_name(enum metric);
 int		 metric_is_latency(enum metric);
 double		 metric_round(double);
+const char	*metric_suffix(const char *);
 
 #endif

@@ -231,7 +231,8 @@ plan_request_tpl(struct plan *p, json_t *r, struct plan_req *pr, char *wire,
 	    strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
 	    strcmp(method, "PATCH") == 0;
 	pr->tail = p->keepalive ? "\r\n" : "Connection: close\r\n\r\n";
-	pr->rendermax = pr->thead->maxlen + PLAN_CLEN_MAX + strlen(pr->tail) +
+	pr->taillen = strlen(pr->tail);
+	pr->rendermax = pr->thead->maxlen + PLAN_CLEN_MAX + pr->taillen +
 	    (pr->tbody != NULL ? pr->tbody->maxlen : 0);
 	if (pr->rendermax > p->rendermax)
 		p->rendermax = pr->rendermax;

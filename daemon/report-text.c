@@ -102,28 +102,6 @@ report_duration(char *buf, size_t len, double s)
 	return (buf);
 }
 
-/* The unit of a threshold metric's actual value, by its rule name. */
-const char *
-report_metric_unit(const char *metric)
-{
-	int	m;
-
-	if ((m = metric_lookup(metric, strlen(metric), 0)) < 0)
-		return ("");
-	switch (metric_defs[m].unit) {
-	case UNIT_MS:
-		return (" ms");
-	case UNIT_PCT:
-		return ("%");
-	case UNIT_RPS:
-		return (" rps");
-	case UNIT_BYTES:
-		return (" bytes");
-	default:
-		return ("");
-	}
-}
-
 /* A metric's value of a STATS object as a table cell ("–" without data). */
 const char *
 report_cell(char *buf, size_t len, json_t *stats, enum metric m)
@@ -153,7 +131,7 @@ report_value(char *buf, size_t len, double v, const char *metric)
 		snprintf(buf, len, "–");
 	else
 		snprintf(buf, len, "%s%s", report_fmt(n, sizeof n, v, 3),
-		    report_metric_unit(metric));
+		    metric_suffix(metric));
 	return (buf);
 }
 
@@ -168,7 +146,7 @@ report_actual(char *buf, size_t len, json_t *t)
 		snprintf(buf, len, "– (no data)");
 	else
 		snprintf(buf, len, "%s%s", report_fmt(v, sizeof v, a, 3),
-		    report_metric_unit(report_str(t, "metric")));
+		    metric_suffix(report_str(t, "metric")));
 	return (buf);
 }
 

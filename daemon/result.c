@@ -183,7 +183,8 @@ result_summary(const struct result *res)
 	sum = json_pack("{s:o, s:o, s:O, s:O, s:o, s:I}",
 	    "overall", stats_json(&res->overall), "requests", reqs,
 	    "errors", res->errors, "thresholds", res->thresholds,
-	    "duration_s", stats_value_json(METRIC_RPS, res->duration_s),
+	    "duration_s", isfinite(res->duration_s) ?
+		json_real(metric_round(res->duration_s)) : json_null(),
 	    "warmup_requests", (json_int_t)res->warmup_requests);
 	if (res->open)
 		json_object_set_new(sum, "open", result_open_json(res));

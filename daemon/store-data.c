@@ -14,20 +14,6 @@
 
 #include "loadd.h"
 
-/* Prepare sql on the connection, or fail with *cause. */
-static sqlite3_stmt *
-store_data_prepare(struct store *st, const char *sql, char **cause)
-{
-	sqlite3_stmt	*stmt;
-
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &stmt, NULL) !=
-	    SQLITE_OK) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(store_db(st)));
-		return (NULL);
-	}
-	return (stmt);
-}
-
 /* Store (or replace) dataset name; *created says which. */
 int
 store_data_put(struct store *st, const char *name, const struct dataset *d,
@@ -39,14 +25,14 @@ store_data_put(struct store *st, const char *name, const struct dataset *d,
 	size_t		 len;
 	int		 rc = -1;
 
-	stmt = store_data_prepare(st, "SELECT 1 FROM datasets WHERE name = ?",
+	stmt = store_prepare(st, "SELECT 1 FROM datasets WHERE name = ?",
 	    cause);
 	if (stmt == NULL)
 		return (-1);
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	*created = sqlite3_step(stmt) != SQLITE_ROW;
 	sqlite3_finalize(stmt);
-	stmt = store_data_prepare(st, "INSERT INTO datasets (name, columns, "
+	stmt = store_prepare(st, "INSERT INTO datasets (name, columns, "
 	    "rows, bytes, created_at, content) VALUES (?1, ?2, ?3, ?4, "
 	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?5) ON CONFLICT (name) "
 	    "DO UPDATE SET columns = excluded.columns, rows = excluded.rows, "
@@ -81,7 +67,7 @@ store_data_get(struct store *st, const char *name, char **out, size_t *len,
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	stmt = store_data_prepare(st, "SELECT content FROM datasets WHERE "
+	stmt = store_prepare(st, "SELECT content FROM datasets WHERE "
 	    "name = ?", cause);
 	if (stmt == NULL)
 		return (-1);
@@ -111,7 +97,7 @@ store_data_list(struct store *st, char **cause)
 	json_t		*list, *cols;
 	int		 rc;
 
-	stmt = store_data_prepare(st, "SELECT name, columns, rows, bytes, "
+	stmt = store_prepare(st, "SELECT name, columns, rows, bytes, "
 	    "created_at FROM datasets ORDER BY name", cause);
 	if (stmt == NULL)
 		return (NULL);
@@ -142,7 +128,7 @@ store_data_delete(struct store *st, const char *name, char **cause)
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	stmt = store_data_prepare(st, "DELETE FROM datasets WHERE name = ?",
+	stmt = store_prepare(st, "DELETE FROM datasets WHERE name = ?",
 	    cause);
 	if (stmt == NULL)
 		return (-1);

@@ -61,7 +61,7 @@ store_exec(struct store *st, const char *sql, char **cause)
 	return (0);
 }
 
-static sqlite3_stmt *
+sqlite3_stmt *
 store_prepare(struct store *st, const char *sql, char **cause)
 {
 	sqlite3_stmt	*stmt;

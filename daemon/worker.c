@@ -491,14 +491,14 @@ worker_render(struct vu *vu, int m, const struct plan_req *req)
 	body = (char *)req->body;
 	if (req->tbody != NULL) {
 		body = buf + req->thead->maxlen + PLAN_CLEN_MAX +
-		    strlen(req->tail);
+		    req->taillen;
 		bodylen = plan_render(p, req->tbody, body, &rc);
 	}
 	len = plan_render(p, req->thead, buf, &rc);
 	if (req->clen)
 		len += plan_render_clen(buf + len, bodylen);
-	memcpy(buf + len, req->tail, strlen(req->tail));
-	len += strlen(req->tail);
+	memcpy(buf + len, req->tail, req->taillen);
+	len += req->taillen;
 	out->wire = buf;
 	out->wirelen = len;
 	out->body = body;
