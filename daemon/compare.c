@@ -23,6 +23,20 @@
 #define COMPARE_MIN_SECONDS	6	/* fewer: no noise test (5 vs 5 can never reach the level) */
 #define COMPARE_DEFAULT		"mean:10%,p95:10%,p99:20%,rps:10%,error_rate:1%"
 
+/* The tolerance given for metric m of request ("" bare), or NULL. */
+static const struct tolerance_item *
+compare_tol_find(const struct tolerance *tol, const char *request,
+    enum metric m)
+{
+	size_t	i;
+
+	for (i = 0; i < tol->n; i++)
+		if (tol->items[i].metric == m &&
+		    strcmp(tol->items[i].request, request) == 0)
+			return (&tol->items[i]);
+	return (NULL);
+}
+
 /* Trim spaces at both ends of s, in place. */
 static char *
 compare_trim(char *s)
@@ -50,7 +64,6 @@ compare_parse_tolerance(const char *spec, struct tolerance *tol, char **cause)
 	char			*copy, *item, *next, *colon, *metric, *end;
 	char			*req;
 	double			 v;
-	size_t			 i;
 	int			 m, rc = -1;
 
 	memset(tol, 0, sizeof *tol);
@@ -94,15 +107,12 @@ compare_parse_tolerance(const char *spec, struct tolerance *tol, char **cause)
 			    "such as 10%%; got \"%s\"", metric, colon + 1);
 			goto out;
 		}
-		for (i = 0; i < tol->n; i++) {
-			if (tol->items[i].metric == (enum metric)m &&
-			    strcmp(tol->items[i].request, req != NULL ? req :
-			    "") == 0) {
-				xasprintf(cause, "tolerance: %s%s%s given "
-				    "twice", req != NULL ? req : "",
-				    req != NULL ? ":" : "", metric);
-				goto out;
-			}
+		if (compare_tol_find(tol, req != NULL ? req : "",
+		    (enum metric)m) != NULL) {
+			xasprintf(cause, "tolerance: %s%s%s given twice",
+			    req != NULL ? req : "", req != NULL ? ":" : "",
+			    metric);
+			goto out;
 		}
 		if (tol->n == COMPARE_TOL_MAX) {
 			xasprintf(cause, "tolerance: more than %d entries",
@@ -333,7 +343,7 @@ compare_scope(sqlite3 *db, int64_t base, int64_t cur, const char *request,
 	const struct tolerance_item	*it, *own;
 	struct stats			 bs, cs;
 	json_t				*m;
-	size_t				 i, j;
+	size_t				 i;
 	int				 all = strcmp(request, "*") == 0;
 
 	stats_from_json(&bs, bj);
@@ -341,24 +351,13 @@ compare_scope(sqlite3 *db, int64_t base, int64_t cur, const char *request,
 	for (i = 0; i < tol->n; i++) {
 		it = &tol->items[i];
 		if (it->request[0] != '\0') {
-			if (all || strcmp(it->request, request) != 0)
+			/* Another's, or compared in the bare one's place. */
+			if (all || strcmp(it->request, request) != 0 ||
+			    compare_tol_find(tol, "", it->metric) != NULL)
 				continue;
-			/* an override was compared in the bare one's place */
-			for (j = 0; j < tol->n; j++)
-				if (tol->items[j].request[0] == '\0' &&
-				    tol->items[j].metric == it->metric)
-					break;
-			if (j < tol->n)
-				continue;
-		} else if (!all) {
-			for (j = 0, own = NULL; j < tol->n; j++)
-				if (strcmp(tol->items[j].request,
-				    request) == 0 && tol->items[j].metric ==
-				    it->metric)
-					own = &tol->items[j];
-			if (own != NULL)
-				it = own;
-		}
+		} else if (!all &&
+		    (own = compare_tol_find(tol, request, it->metric)) != NULL)
+			it = own;
 		if ((m = compare_one(db, base, cur, request, it, &bs, &cs,
 		    regressed)) != NULL)
 			json_array_append_new(metrics, m);
