@@ -52,6 +52,9 @@ enum conn_state {
 
 static int	conn_on_headers_complete(http_parser *);
 static int	conn_on_complete(http_parser *);
+static int	conn_on_field(http_parser *, const char *, size_t);
+static int	conn_on_value(http_parser *, const char *, size_t);
+static int	conn_on_body(http_parser *, const char *, size_t);
 static void	conn_event(evutil_socket_t, short, void *);
 static void	conn_timeout(evutil_socket_t, short, void *);
 
@@ -61,6 +64,14 @@ static void	conn_timeout(evutil_socket_t, short, void *);
  */
 static const http_parser_settings conn_settings = {
 	.on_headers_complete = conn_on_headers_complete,
+	.on_message_complete = conn_on_complete
+};
+/* For a request that reads its response (c->ins): its headers and body. */
+static const http_parser_settings conn_inspect_settings = {
+	.on_header_field = conn_on_field,
+	.on_header_value = conn_on_value,
+	.on_headers_complete = conn_on_headers_complete,
+	.on_body = conn_on_body,
 	.on_message_complete = conn_on_complete
 };
 
@@ -360,6 +371,8 @@ conn_retry(struct conn *c)
 	c->rx_real_ns = 0;
 	http_parser_init(&c->parser, HTTP_RESPONSE);
 	c->parser.data = c;
+	if (c->ins != NULL)
+		inspect_reset(c->ins, c->req->ins);
 	(void)conn_connect(c);
 	return (-1);
 }
@@ -380,8 +393,8 @@ conn_feed(struct conn *c, const unsigned char *buf, size_t len)
 	size_t		 n;
 	enum http_errno	 herr;
 
-	n = http_parser_execute(&c->parser, &conn_settings, (const char *)buf,
-	    len);
+	n = http_parser_execute(&c->parser, c->ins != NULL ?
+	    &conn_inspect_settings : &conn_settings, (const char *)buf, len);
 	if (c->state == CONN_COMPLETE) {
 		/* Bytes past the response: the stream is out of step. */
 		if (n != len)
@@ -800,14 +813,50 @@ conn_timeout(evutil_socket_t fd, short what, void *arg)
 	conn_fail(c, ERR_TIMEOUT, "request timed out");
 }
 
+/* Parser, inspecting: part of a header's name. */
+static int
+conn_on_field(http_parser *p, const char *at, size_t len)
+{
+	struct conn	*c = p->data;
+
+	inspect_on_field(c->ins, at, len);
+	return (0);
+}
+
+/* Parser, inspecting: part of a header's value. */
+static int
+conn_on_value(http_parser *p, const char *at, size_t len)
+{
+	struct conn	*c = p->data;
+
+	inspect_on_value(c->ins, at, len);
+	return (0);
+}
+
+/* Parser, inspecting: part of the body. */
+static int
+conn_on_body(http_parser *p, const char *at, size_t len)
+{
+	struct conn	*c = p->data;
+
+	inspect_on_body(c->ins, at, len);
+	return (0);
+}
+
 /* Parser: 1 means "no body" (HEAD, 1xx, 204, 304). */
 static int
 conn_on_headers_complete(http_parser *p)
 {
 	struct conn	*c = p->data;
 
-	if (p->status_code / 100 == 1 && p->status_code != 101)
+	if (p->status_code / 100 == 1 && p->status_code != 101) {
+		/* An interim response's headers are not the response's. */
+		if (c->ins != NULL)
+			inspect_reset(c->ins, c->req->ins);
 		return (1);
+	}
+	if (c->ins != NULL)
+		inspect_on_headers(c->ins);
 	c->res.status = p->status_code;
 	if (c->req->head || p->status_code / 100 == 1 ||
 	    p->status_code == 204 || p->status_code == 304)
@@ -896,6 +945,8 @@ conn_request(struct conn *c, const struct plan_req *req, conn_done_cb cb,
 	c->rx_real_ns = 0;
 	http_parser_init(&c->parser, HTTP_RESPONSE);
 	c->parser.data = c;
+	if (c->ins != NULL)
+		inspect_reset(c->ins, req->ins);
 
 	tv = ctx->timeouts != NULL ? ctx->timeouts[req->stat] : NULL;
 	if (tv != NULL && event_add(&c->tmo, tv) == -1)
@@ -912,6 +963,24 @@ conn_request(struct conn *c, const struct plan_req *req, conn_done_cb cb,
 	if (conn_send(c) == -1)
 		return;
 	conn_arm(c);
+}
+
+/*
+ * Fail req on c without sending it (what it needs is missing): cb is
+ * called from the event loop with kind and the static example. An idle
+ * connection is closed: the request's slot goes on with a new one.
+ */
+void
+conn_refuse(struct conn *c, const struct plan_req *req, enum err_kind kind,
+    const char *example, conn_done_cb cb, void *arg)
+{
+	if (c->req != NULL)
+		conn_cancel(c);
+	c->req = req;
+	c->cb = cb;
+	c->arg = arg;
+	memset(&c->res, 0, sizeof c->res);
+	(void)conn_fail(c, kind, example);
 }
 
 /* Abort the request in flight, if any: close, and no callback. */

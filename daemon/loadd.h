@@ -207,6 +207,42 @@ const char	*tpl_seg_text(const struct tpl *, size_t);
 char		*tpl_unparse(const struct tpl *);
 void		 tpl_free(struct tpl *);
 
+/* jsonscan.c -- a JSON pointer found in a body, nothing allocated */
+int		 jscan_pointer_valid(const char *);
+int		 jscan_pointer(const char *, size_t, const char *,
+		     const char **, size_t *);
+ssize_t		 jscan_string(const char *, size_t, char *, size_t);
+int		 jscan_string_eq(const char *, size_t, const char *, size_t);
+int		 jscan_number(const char *, size_t, double *);
+
+/* cookie.c -- Set-Cookie parsed, and a VU's jar of fixed size */
+#define JAR_COOKIES	16		/* cookies a VU keeps */
+#define JAR_BYTES	1024		/* their names, values, domains, paths */
+#define JAR_LINE_MAX	(JAR_BYTES + 3 * JAR_COOKIES + 10)
+struct cookie {
+	const char	*name, *value, *domain, *path;
+	size_t		 nlen, vlen, dlen, plen;
+	int		 secure;
+	int64_t		 expires;	/* 0 session, < 0 expired, else when */
+};
+struct jar_cookie {
+	uint16_t	 off, nlen, vlen, dlen, plen;
+	uint8_t		 host_only, secure;
+	int64_t		 expires;
+};
+struct jar {
+	size_t			 n, used;
+	struct jar_cookie	 c[JAR_COOKIES];	/* oldest first */
+	char			 text[JAR_BYTES];
+};
+int64_t		 cookie_date(const char *, size_t);
+int		 cookie_parse(const char *, size_t, struct cookie *, int64_t);
+int		 jar_set(struct jar *, const struct cookie *, const char *,
+		     const char *, size_t, int64_t);
+size_t		 jar_render(const struct jar *, const char *, const char *,
+		     size_t, int, int64_t, char *);
+void		 jar_clear(struct jar *);
+
 /* schema.c (generated from schema/NNNN-*.sql at build time) */
 struct migration {
 	int		 version;
@@ -242,7 +278,8 @@ enum plan_var_kind {
 	VAR_CONST,
 	VAR_INT,
 	VAR_PICK,
-	VAR_DATA		/* a row of a dataset: slots name a column */
+	VAR_DATA,		/* a row of a dataset: slots name a column */
+	VAR_CAPTURE		/* a value captured from a response */
 };
 enum plan_data_order {
 	ORDER_PER_VU,
@@ -252,6 +289,8 @@ enum plan_data_order {
 };
 #define PLAN_NBUILTINS	(VAR_RUN_ID + 1)
 #define PLAN_CLEN_MAX	40	/* "Content-Length: " 20 digits CRLF, and more */
+#define PLAN_CAPTURE_MAX	1024	/* capture_max: bytes of a captured value */
+#define PLAN_INSPECT_BYTES	65536	/* inspect_bytes: of a body kept */
 struct plan_var {
 	char			 name[LOADD_NAME_MAX + 1];
 	enum plan_var_kind	 kind;
@@ -266,6 +305,7 @@ struct plan_var {
 	char			 dataset[LOADD_NAME_MAX + 1];
 	enum plan_data_order	 order;
 	size_t			*colmax;	/* data: longest cell a column */
+	int			 slot;		/* capture: the VU's value */
 };
 /* A dataset a run draws from, read when it starts (plan_compile_data). */
 struct plan_dataset {
@@ -278,6 +318,52 @@ struct plan_tpl {
 	int		*vars;		/* per segment: a plan_var, -1: literal */
 	int		*cols;		/* per segment: a data column, or -1 */
 	size_t		 maxlen;	/* longest rendering */
+};
+/* What a request reads from its response (SPEC 14): captures, checks. */
+enum capture_kind {
+	CAPTURE_JSON,
+	CAPTURE_HEADER,
+	CAPTURE_BETWEEN
+};
+struct plan_capture {
+	char			 name[LOADD_NAME_MAX + 1];
+	int			 slot;		/* the VU's captured value */
+	enum capture_kind	 kind;
+	char			*a;		/* pointer, header, left */
+	char			*b;		/* right */
+	size_t			 alen, blen;
+	int			 hdr;		/* header: its index in hdrs */
+};
+enum check_kind {
+	CHECK_BODY_CONTAINS,
+	CHECK_JSON_EQUALS,
+	CHECK_JSON_EXISTS,
+	CHECK_HEADER_EQUALS,
+	CHECK_HEADER_CONTAINS
+};
+struct plan_check {
+	enum check_kind	 kind;
+	char		*a;		/* text, pointer or header name */
+	char		*b;		/* expected: a string's contents, or
+					   JSON text of a number, bool, null */
+	size_t		 alen, blen;
+	int		 type;		/* equals: 's', 'n' or 'l' (literal) */
+	double		 num;
+	int		 exists;
+	int		 hdr;
+	char		*desc;		/* "json /status equals \"ok\"" */
+};
+#define INSPECT_HDRS_MAX	32	/* header lines kept per response */
+#define INSPECT_HDR_BYTES	8192	/* their values */
+struct plan_inspect {
+	struct plan_capture	*caps;
+	size_t			 ncaps;
+	struct plan_check	*checks;
+	size_t			 nchecks;
+	char			**hdrs;		/* lower case, set-cookie too */
+	size_t			 nhdrs;
+	int			 cookie_hdr;	/* set-cookie's index, or -1 */
+	int			 body;		/* keep the body */
 };
 struct plan_endpoint {
 	char			*host;		/* Host header and SNI */
@@ -309,6 +395,8 @@ struct plan_req {
 	size_t		 taillen;
 	int		 clen;
 	size_t		 rendermax;	/* bytes of the VU's buffer it needs */
+	struct plan_inspect *ins;	/* NULL: the response is not read */
+	uint64_t	 capuse;	/* bit per captured value it renders */
 };
 enum plan_group {
 	GROUP_NONE,
@@ -358,6 +446,8 @@ struct plan {
 	size_t			 nreqs;
 	struct plan_entry	*entries;	/* the weighted mix */
 	size_t			 nentries;
+	struct plan_entry	*setup;		/* once per VU, in order */
+	size_t			 nsetup;
 	char			**stat_names;	/* requests, then groups */
 	size_t			 nstats;
 	char			*bodybuf;	/* the shared generated body */
@@ -385,6 +475,10 @@ struct plan {
 	size_t			 nvars;
 	size_t			 rendermax;	/* largest rendered request */
 	int			 ndata;		/* data variables */
+	size_t			 ncaptures;	/* captured values per VU */
+	size_t			 capture_max;	/* bytes of each */
+	size_t			 inspect_bytes;	/* of a body kept */
+	int			 cookies;	/* each VU has a jar */
 	int64_t			 run_id;
 	uint64_t		 seed;		/* random_seed (seeded), or ... */
 	int			 seeded;	/* ... the run id */
@@ -401,6 +495,8 @@ struct plan	*plan_compile_data(json_t *, const struct config *,
 /* The values a VU renders a request with (plan_render). */
 struct plan_render_ctx {
 	uint64_t	 vu, iter;
+	const char	*caps;		/* captured values, capture_max each */
+	const uint32_t	*caplens;
 	const size_t	*rows;		/* per plan_var: the row drawn */
 	uint64_t	*seq;		/* the worker's; advanced by seq_step */
 	uint64_t	 seq_step;
@@ -412,6 +508,7 @@ void		 plan_vars(struct plan *, json_t *, struct plan_dataset *,
 void		 plan_vars_free(struct plan *);
 struct plan_tpl	*plan_tpl(struct plan *, const char *, char **);
 void		 plan_tpl_free(struct plan_tpl *);
+uint64_t	 plan_tpl_capuse(const struct plan *, const struct plan_tpl *);
 size_t		 plan_render(const struct plan *, const struct plan_tpl *,
 		     char *, struct plan_render_ctx *);
 size_t		 plan_render_clen(char *, size_t);
@@ -436,6 +533,29 @@ struct conn_result {
 	uint64_t	 bytes_sent;
 	uint64_t	 bytes_recv;
 	const char	*example;	/* static text: what went wrong */
+};
+/*
+ * What is kept of a response that a request inspects (plan_inspect): the
+ * header lines it names and up to inspect_bytes of the body. Lent to the
+ * connection by the worker's pool for one request.
+ */
+struct conn_inspect {
+	const struct plan_inspect *pi;
+	int			 state;		/* 0, in a name, in a value */
+	int			 cur;		/* header being kept, or -1 */
+	char			 name[64];
+	size_t			 namelen;
+	struct {
+		int		 which;		/* index into pi->hdrs */
+		uint32_t	 off, len;
+	}			 hv[INSPECT_HDRS_MAX];
+	size_t			 nhv;
+	char			*hbuf;		/* INSPECT_HDR_BYTES */
+	size_t			 hlen;
+	char			*body;
+	size_t			 bodylen, bodycap;
+	uint64_t		 bodyseen;	/* all of it, kept or not */
+	struct conn_inspect	*next;		/* the worker's free list */
 };
 struct conn;
 typedef void	(*conn_done_cb)(struct conn *, const struct conn_result *,
@@ -462,6 +582,7 @@ struct conn {
 	http_parser		 parser;
 	SSL			*ssl;
 	const struct plan_req	*req;		/* in flight, or NULL */
+	struct conn_inspect	*ins;		/* what req keeps, or NULL */
 	size_t			 woff;		/* bytes of wire+body written */
 	int			 reused;	/* fd served a request before */
 	int			 retried;
@@ -478,9 +599,27 @@ void		 conn_init(struct conn *, const struct conn_ctx *);
 void		 conn_adopt(struct conn *, int, int);
 void		 conn_request(struct conn *, const struct plan_req *,
 		     conn_done_cb, void *);
+void		 conn_refuse(struct conn *, const struct plan_req *,
+		     enum err_kind, const char *, conn_done_cb, void *);
 void		 conn_cancel(struct conn *);
 void		 conn_close(struct conn *);
 const char	*err_kind_name(enum err_kind);
+
+/* inspect.c -- captures and checks: compiled, kept, evaluated */
+struct plan_inspect *inspect_compile(const struct plan *, json_t *, int);
+void		 inspect_free(struct plan_inspect *);
+struct conn_inspect *inspect_buf_new(size_t);
+void		 inspect_reset(struct conn_inspect *,
+		     const struct plan_inspect *);
+void		 inspect_on_field(struct conn_inspect *, const char *, size_t);
+void		 inspect_on_value(struct conn_inspect *, const char *, size_t);
+void		 inspect_on_headers(struct conn_inspect *);
+void		 inspect_on_body(struct conn_inspect *, const char *, size_t);
+enum err_kind	 inspect_eval(const struct plan_inspect *,
+		     const struct conn_inspect *, char *, uint32_t *,
+		     uint64_t *, size_t, char *, size_t);
+void		 inspect_cookies(const struct conn_inspect *, struct jar *,
+		     const char *, const char *, size_t, int64_t);
 
 /* writer.c -- the sample writer thread and the rings that feed it */
 /* One raw sample, as a worker hands it to the writer (SPEC: samples). */
@@ -530,6 +669,7 @@ void		 writer_stop(struct writer *, uint64_t *, uint64_t *,
 		     uint64_t *);
 
 /* worker.c -- load worker threads */
+#define WSTAT_CHECK_MAX	192	/* a check's example, made per response */
 /* Per-name statistics of one worker for one second. */
 struct wstat {
 	struct hist	 lat;		/* complete responses, ns */
@@ -539,6 +679,7 @@ struct wstat {
 	uint16_t	 status[8];	/* failing statuses seen ... */
 	uint64_t	 status_n[8];	/* ... and how often */
 	const char	*example[ERR_NKINDS];
+	char		 check[WSTAT_CHECK_MAX];	/* example[ERR_CHECK] */
 };
 /* What a worker hands the main thread each second. */
 struct wblock {

@@ -51,8 +51,32 @@ plan_var_data(struct plan_var *v, const char *dname, const char *order,
 	}
 }
 
+/* The names captured by the entries of list (and their members), in order. */
+static void
+plan_capture_names(json_t *list, json_t *names)
+{
+	json_t		*r, *caps, *x;
+	const char	*name;
+	size_t		 i;
+
+	json_array_foreach(list, i, r) {
+		if (json_object_get(r, "requests") != NULL) {
+			plan_capture_names(json_object_get(r, "requests"),
+			    names);
+			continue;
+		}
+		caps = json_object_get(r, "capture");
+		json_object_foreach(caps, name, x)
+			if (json_object_get(names, name) == NULL)
+				json_object_set_new(names, name,
+				    json_integer((json_int_t)json_object_size(
+				    names)));
+	}
+}
+
 /*
- * The built-ins, then each variable of spec's "vars" (validated); a data
+ * The built-ins, then each variable of spec's "vars" (validated), then
+ * each value captured by a request (a slot of capture_max bytes); a data
  * variable takes its dataset from ds (the run's snapshot; the plan owns it
  * from now on) or is left without one (a plan compiled only to check).
  */
@@ -61,10 +85,14 @@ plan_vars(struct plan *p, json_t *spec, struct plan_dataset *ds, size_t nds)
 {
 	struct plan_var	*v;
 	json_t		*vars = json_object_get(spec, "vars"), *x, *a, *e;
+	json_t		*caps = json_object();
 	const char	*name;
 	size_t		 i, n;
 
-	p->nvars = PLAN_NBUILTINS + json_object_size(vars);
+	plan_capture_names(json_object_get(spec, "setup"), caps);
+	plan_capture_names(json_object_get(spec, "requests"), caps);
+	p->ncaptures = json_object_size(caps);
+	p->nvars = PLAN_NBUILTINS + json_object_size(vars) + p->ncaptures;
 	p->vars = xcalloc(p->nvars, sizeof *p->vars);
 	for (i = 0; i < PLAN_NBUILTINS; i++) {
 		v = &p->vars[i];
@@ -103,6 +131,17 @@ plan_vars(struct plan *p, json_t *spec, struct plan_dataset *ds, size_t nds)
 			}
 		}
 	}
+	json_object_foreach(caps, name, x) {
+		v = &p->vars[i++];
+		snprintf(v->name, sizeof v->name, "%s", name);
+		v->kind = VAR_CAPTURE;
+		v->slot = (int)json_integer_value(x);
+		/* The example of a request refused for want of it. */
+		xasprintf(&v->text, "{{%s}} is not captured yet: no response "
+		    "has set it for this VU", name);
+		v->maxlen = p->capture_max;
+	}
+	json_decref(caps);
 }
 
 /* Compile s against the plan's variables; NULL with *cause if it fails. */
@@ -165,6 +204,20 @@ plan_tpl(struct plan *p, const char *s, char **cause)
 		pt->maxlen += p->vars[k].maxlen;
 	}
 	return (pt);
+}
+
+/* The captured values pt renders: a bit per slot. */
+uint64_t
+plan_tpl_capuse(const struct plan *p, const struct plan_tpl *pt)
+{
+	uint64_t	m = 0;
+	size_t		i;
+
+	for (i = 0; pt != NULL && i < pt->t->nsegs; i++)
+		if (pt->vars[i] >= 0 && p->vars[pt->vars[i]].kind ==
+		    VAR_CAPTURE && p->vars[pt->vars[i]].slot < 64)
+			m |= UINT64_C(1) << p->vars[pt->vars[i]].slot;
+	return (m);
 }
 
 void
@@ -309,6 +362,12 @@ plan_render(const struct plan *p, const struct plan_tpl *pt, char *out,
 			    (size_t)pt->cols[i]];
 			n = strlen(cell);
 			memcpy(out + o, cell, n);
+			o += n;
+			break;
+		case VAR_CAPTURE:
+			n = rc->caplens[v->slot];
+			memcpy(out + o, rc->caps + (size_t)v->slot *
+			    p->capture_max, n);
 			o += n;
 			break;
 		}

@@ -233,7 +233,10 @@ plan_request_tpl(struct plan *p, json_t *r, struct plan_req *pr, char *wire,
 	pr->tail = p->keepalive ? "\r\n" : "Connection: close\r\n\r\n";
 	pr->taillen = strlen(pr->tail);
 	pr->rendermax = pr->thead->maxlen + PLAN_CLEN_MAX + pr->taillen +
-	    (pr->tbody != NULL ? pr->tbody->maxlen : 0);
+	    (pr->tbody != NULL ? pr->tbody->maxlen : 0) +
+	    (p->cookies ? JAR_LINE_MAX : 0);
+	pr->capuse = plan_tpl_capuse(p, pr->thead) |
+	    plan_tpl_capuse(p, pr->tbody);
 	if (pr->rendermax > p->rendermax)
 		p->rendermax = pr->rendermax;
 	return (plan_request_expect(p, r, pr));
@@ -301,8 +304,10 @@ plan_request(struct plan *p, json_t *spec, json_t *r, struct plan_req *pr,
 	if (!plan_has_header(sh, "User-Agent") &&
 	    !plan_has_header(rh, "User-Agent"))
 		plan_add_line(&wire, &len, "User-Agent: loadd/" PACKAGE_VERSION);
-	if (tpl_has(wire) || (pr->body != NULL && J(r, "body") != NULL &&
-	    tpl_has(pr->body)))
+	pr->ins = inspect_compile(p, r, p->cookies);
+	/* With cookies, each request is rendered: its Cookie line varies. */
+	if (p->cookies || tpl_has(wire) || (pr->body != NULL &&
+	    J(r, "body") != NULL && tpl_has(pr->body)))
 		return (plan_request_tpl(p, r, pr, wire, len, bodylen, cause));
 	if (bodylen > 0 || strcmp(method, "POST") == 0 ||
 	    strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
@@ -350,6 +355,8 @@ plan_request_expect(struct plan *p, json_t *r, struct plan_req *pr)
 	}
 	return (0);
 }
+
+static void	plan_thresholds(struct plan *, json_t *, const char *);
 
 /* Add one request to the plan; returns its index. */
 static int
@@ -424,6 +431,74 @@ plan_load(struct plan *p, json_t *load)
 	}
 }
 
+/*
+ * Compile an array of entries (requests or groups): the scenario's mix,
+ * or its setup. The requests go into p->reqs.
+ */
+static int
+plan_entries(struct plan *p, json_t *spec, json_t *list,
+    struct plan_entry **out, size_t *nout, char **cause)
+{
+	struct plan_entry	*e;
+	json_t			*r, *m;
+	const char		*g;
+	size_t			 i, j;
+	double			 cum = 0;
+	int			 idx;
+
+	*nout = json_array_size(list);
+	*out = xcalloc(*nout + 1, sizeof **out);
+	json_array_foreach(list, i, r) {
+		e = &(*out)[i];
+		if ((g = JS(r, "group")) == NULL) {
+			if ((idx = plan_add_request(p, spec, r, cause)) == -1)
+				return (-1);
+			e->group = GROUP_NONE;
+			e->reqs[0] = idx;
+			e->nreqs = 1;
+			plan_thresholds(p, J(r, "thresholds"), JS(r, "name"));
+		} else {
+			e->group = strcmp(g, "parallel") == 0 ? GROUP_PARALLEL :
+			    strcmp(g, "race") == 0 ? GROUP_RACE :
+			    strcmp(g, "sequential") == 0 ? GROUP_SEQUENTIAL :
+			    GROUP_FALLBACK;
+			json_array_foreach(J(r, "requests"), j, m) {
+				if (j >= PLAN_GROUP_MAX)
+					break;
+				idx = plan_add_request(p, spec, m, cause);
+				if (idx == -1)
+					return (-1);
+				e->reqs[e->nreqs++] = idx;
+				plan_thresholds(p, J(m, "thresholds"),
+				    JS(m, "name"));
+			}
+			if (e->nreqs > p->maxconns)
+				p->maxconns = e->nreqs;
+		}
+		cum += JN(r, "weight") > 0 ? JN(r, "weight") : 1;
+		e->cumweight = cum;
+	}
+	return (0);
+}
+
+/* The stat of each entry of list: its request's, or a new group's. */
+static void
+plan_group_stats(struct plan *p, json_t *list, struct plan_entry *entries,
+    int *idx)
+{
+	json_t	*r;
+	size_t	 i;
+
+	json_array_foreach(list, i, r) {
+		if (entries[i].group == GROUP_NONE)
+			entries[i].stat = entries[i].reqs[0];
+		else {
+			entries[i].stat = *idx;
+			p->stat_names[(*idx)++] = xstrdup(JS(r, "name"));
+		}
+	}
+}
+
 /* Parse the thresholds of the scenario and of each request. */
 static void
 plan_thresholds(struct plan *p, json_t *list, const char *owner)
@@ -469,11 +544,9 @@ plan_compile_data(json_t *spec, const struct config *c,
     struct plan_dataset *ds, size_t nds, int *why, char **cause)
 {
 	struct plan		*p;
-	struct plan_entry	*e;
-	json_t			*entries, *r, *m;
+	json_t			*r;
 	const char		*g;
-	size_t			 i, j, maxbody = 0;
-	double			 cum = 0;
+	size_t			 i, maxbody = 0;
 	int			 idx, ngroups = 0;
 	const unsigned char	*name;
 
@@ -481,6 +554,11 @@ plan_compile_data(json_t *spec, const struct config *c,
 	p = xcalloc(1, sizeof *p);
 	p->spec = json_incref(spec);
 	p->scenario = xstrdup(JS(spec, "name"));
+	p->capture_max = J(spec, "capture_max") != NULL ?
+	    (size_t)JI(spec, "capture_max") : PLAN_CAPTURE_MAX;
+	p->inspect_bytes = J(spec, "inspect_bytes") != NULL ?
+	    (size_t)JI(spec, "inspect_bytes") : PLAN_INSPECT_BYTES;
+	p->cookies = json_is_true(J(spec, "cookies"));
 	plan_vars(p, spec, ds, nds);
 	if (J(spec, "random_seed") != NULL) {
 		p->seed = (uint64_t)JI(spec, "random_seed");
@@ -500,57 +578,24 @@ plan_compile_data(json_t *spec, const struct config *c,
 	}
 	plan_thresholds(p, J(spec, "thresholds"), NULL);
 
-	entries = J(spec, "requests");
-	p->nentries = json_array_size(entries);
-	p->entries = xcalloc(p->nentries, sizeof *p->entries);
 	p->maxconns = 1;
-	json_array_foreach(entries, i, r) {
-		e = &p->entries[i];
-		if ((g = JS(r, "group")) == NULL) {
-			if ((idx = plan_add_request(p, spec, r, cause)) == -1)
-				goto fail;
-			e->group = GROUP_NONE;
-			e->reqs[0] = idx;
-			e->nreqs = 1;
-			plan_thresholds(p, J(r, "thresholds"), JS(r, "name"));
-		} else {
-			e->group = strcmp(g, "parallel") == 0 ? GROUP_PARALLEL :
-			    strcmp(g, "race") == 0 ? GROUP_RACE :
-			    strcmp(g, "sequential") == 0 ? GROUP_SEQUENTIAL :
-			    GROUP_FALLBACK;
-			json_array_foreach(J(r, "requests"), j, m) {
-				if (j >= PLAN_GROUP_MAX)
-					break;
-				idx = plan_add_request(p, spec, m, cause);
-				if (idx == -1)
-					goto fail;
-				e->reqs[e->nreqs++] = idx;
-				plan_thresholds(p, J(m, "thresholds"),
-				    JS(m, "name"));
-			}
-			if (e->nreqs > p->maxconns)
-				p->maxconns = e->nreqs;
-			ngroups++;
-		}
-		cum += JN(r, "weight") > 0 ? JN(r, "weight") : 1;
-		e->cumweight = cum;
-	}
+	if (plan_entries(p, spec, J(spec, "setup"), &p->setup, &p->nsetup,
+	    cause) != 0 || plan_entries(p, spec, J(spec, "requests"),
+	    &p->entries, &p->nentries, cause) != 0)
+		goto fail;
 
-	/* Stats: one per request, then one per group. */
+	/* Stats: one per request, then one per group (setup's first). */
+	for (i = 0; i < p->nsetup; i++)
+		ngroups += p->setup[i].group != GROUP_NONE;
+	for (i = 0; i < p->nentries; i++)
+		ngroups += p->entries[i].group != GROUP_NONE;
 	p->nstats = p->nreqs + (size_t)ngroups;
 	p->stat_names = xcalloc(p->nstats, sizeof *p->stat_names);
 	for (i = 0; i < p->nreqs; i++)
 		p->stat_names[i] = xstrdup(p->reqs[i].name);
 	idx = (int)p->nreqs;
-	json_array_foreach(entries, i, r) {
-		e = &p->entries[i];
-		if (e->group == GROUP_NONE)
-			e->stat = e->reqs[0];
-		else {
-			e->stat = idx;
-			p->stat_names[idx++] = xstrdup(JS(r, "name"));
-		}
-	}
+	plan_group_stats(p, J(spec, "setup"), p->setup, &idx);
+	plan_group_stats(p, J(spec, "requests"), p->entries, &idx);
 
 	/* One generated body, as large as the largest, shared by all. */
 	for (i = 0; i < p->nreqs; i++)
@@ -609,7 +654,9 @@ plan_free(struct plan *p)
 		free(p->reqs[i].wire);
 		plan_tpl_free(p->reqs[i].thead);
 		plan_tpl_free(p->reqs[i].tbody);
+		inspect_free(p->reqs[i].ins);
 	}
+	free(p->setup);
 	free(p->reqs);
 	plan_vars_free(p);
 	free(p->entries);

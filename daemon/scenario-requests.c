@@ -19,7 +19,7 @@
 
 static const char *request_fields[] = {
 	"name", "method", "path", "url", "headers", "body", "body_bytes",
-	"weight", "expect", "timeout", "thresholds", NULL
+	"weight", "expect", "timeout", "thresholds", "capture", "checks", NULL
 };
 
 static const char *group_fields[] = {
@@ -120,8 +120,8 @@ out:
 }
 
 /* Is s an RFC 7230 token (a valid header name)? */
-static int
-is_token(const char *s)
+int
+scenario_is_token(const char *s)
 {
 	if (*s == '\0')
 		return (0);
@@ -151,7 +151,7 @@ scenario_headers(struct vctx *c, json_t *v, const char *path, json_t **out)
 		return (-1);
 	json_object_foreach(v, key, hv) {
 		vkit_ptr_key(p, path, key);
-		if (!is_token(key)) {
+		if (!scenario_is_token(key)) {
 			return (vkit_fail_at(c, CODE_INVALID, p, "headers",
 			    "invalid header name \"%.64s\" (expected an RFC "
 			    "7230 token: letters, digits and !#$%%&'*+-.^_`|~)",
@@ -377,6 +377,19 @@ v_request(struct vctx *c, json_t *in, const char *path)
 	if (vkit_opt(c, in, out, path, "timeout", OPT_POSITIVE_DURATION, NULL,
 	    NULL) != 0)
 		goto fail;
+
+	if ((v = json_object_get(in, "capture")) != NULL) {
+		vkit_ptr_key(p, path, "capture");
+		if (scenario_capture(c, v, p, &o) != 0)
+			goto fail;
+		json_object_set_new(out, "capture", o);
+	}
+	if ((v = json_object_get(in, "checks")) != NULL) {
+		vkit_ptr_key(p, path, "checks");
+		if (scenario_checks(c, v, p, &o) != 0)
+			goto fail;
+		json_object_set_new(out, "checks", o);
+	}
 
 	vkit_ptr_key(p, path, "thresholds");
 	if (scenario_thresholds(c, json_object_get(in, "thresholds"), p,

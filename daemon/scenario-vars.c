@@ -256,6 +256,8 @@ scenario_template(struct vctx *c, const char *s, const char *path)
 		}
 		if (dot)
 			continue;
+		if (json_object_get(c->captures, name) != NULL)
+			continue;
 		if (vkit_in_list(scenario_builtins, name) ||
 		    (c->vars != NULL && json_object_get(c->vars, name) !=
 		    NULL &&
@@ -270,16 +272,19 @@ scenario_template(struct vctx *c, const char *s, const char *path)
 			return (-1);
 		}
 		/* Unknown: suggest among the built-ins and the variables. */
-		nv = c->vars != NULL ? json_object_size(c->vars) : 0;
+		nv = (c->vars != NULL ? json_object_size(c->vars) : 0) +
+		    json_object_size(c->captures);
 		names = xcalloc(nv + 8, sizeof *names);
 		for (n = 0; scenario_builtins[n] != NULL; n++)
 			names[n] = scenario_builtins[n];
 		if (c->vars != NULL)
 			json_object_foreach(c->vars, key, v)
 				names[n++] = key;
+		json_object_foreach(c->captures, key, v)
+			names[n++] = key;
 		vkit_fail(c, path, "unknown template variable \"%s\"%s (the "
 		    "built-ins are vu, iter, seq, uuid, now_ms, run_id; "
-		    "declare others in \"vars\")", name,
+		    "declare others in \"vars\" or capture them)", name,
 		    parse_suggest(hint, sizeof hint, name, names));
 		free(names);
 		tpl_free(t);

@@ -23,7 +23,8 @@
 static const char *scenario_fields[] = {
 	"name", "description", "target", "headers", "timeout", "requests",
 	"load", "thresholds", "samples", "labels", "monitor", "insecure",
-	"vars", "random_seed", NULL
+	"vars", "random_seed", "capture_max", "inspect_bytes", "cookies",
+	"setup", NULL
 };
 
 static const char *threshold_fields[] = { "rule", "abort_on_fail", NULL };
@@ -230,6 +231,34 @@ v_monitor(struct vctx *c, json_t *v, const char *path, json_t **out)
 	return (0);
 }
 
+/* capture_max, inspect_bytes and cookies (SPEC 14). */
+static int
+v_inspect_limits(struct vctx *c, json_t *in, json_t *out)
+{
+	json_int_t	 n;
+	json_t		*v;
+
+	if ((v = json_object_get(in, "capture_max")) != NULL) {
+		if (vkit_int(c, v, "/capture_max", &n) != 0)
+			return (-1);
+		if (n < 1 || n > CAPTURE_MAX_MAX)
+			return (vkit_fail(c, "/capture_max", "must be between "
+			    "1 and %d bytes; got %lld", CAPTURE_MAX_MAX,
+			    (long long)n));
+		json_object_set_new(out, "capture_max", json_integer(n));
+	}
+	if ((v = json_object_get(in, "inspect_bytes")) != NULL) {
+		if (vkit_int(c, v, "/inspect_bytes", &n) != 0)
+			return (-1);
+		if (n < 1 || n > INSPECT_BYTES_MAX)
+			return (vkit_fail(c, "/inspect_bytes", "must be "
+			    "between 1 and %d (1 MiB); got %lld",
+			    INSPECT_BYTES_MAX, (long long)n));
+		json_object_set_new(out, "inspect_bytes", json_integer(n));
+	}
+	return (vkit_opt(c, in, out, "", "cookies", OPT_BOOL, NULL, NULL));
+}
+
 /* The top level. */
 static int
 v_scenario(struct vctx *c, json_t *in, json_t *out)
@@ -266,6 +295,11 @@ v_scenario(struct vctx *c, json_t *in, json_t *out)
 	/* Variables first: templates below are checked against them. */
 	if (scenario_vars(c, in, out) != 0)
 		return (-1);
+	scenario_capture_names(c, json_object_get(in, "setup"), "/setup");
+	scenario_capture_names(c, json_object_get(in, "requests"),
+	    "/requests");
+	if (v_inspect_limits(c, in, out) != 0)
+		return (-1);
 
 	if (scenario_headers(c, json_object_get(in, "headers"), "/headers",
 	    &o) != 0)
@@ -276,6 +310,12 @@ v_scenario(struct vctx *c, json_t *in, json_t *out)
 	    json_string("10s"), NULL) != 0)
 		return (-1);
 
+	/* Setup: request entries each VU runs once, before its first. */
+	if ((v = json_object_get(in, "setup")) != NULL) {
+		if (scenario_requests(c, v, "/setup", 0, &o) != 0)
+			return (-1);
+		json_object_set_new(out, "setup", o);
+	}
 	/* A path without a target is reported at that path. */
 	if (scenario_requests(c, json_object_get(in, "requests"), "/requests",
 	    0,
@@ -348,6 +388,7 @@ scenario_validate_data(json_t *in, const struct limits *lim, json_t *datasets,
 		return (NULL);
 	}
 	c.names = json_object();
+	c.captures = json_object();
 	c.has_monitor = json_object_get(in, "monitor") != NULL;
 	out = json_object();
 	if (v_scenario(&c, in, out) != 0) {
@@ -355,5 +396,6 @@ scenario_validate_data(json_t *in, const struct limits *lim, json_t *datasets,
 		out = NULL;
 	}
 	json_decref(c.names);
+	json_decref(c.captures);
 	return (out);
 }

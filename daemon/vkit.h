@@ -17,6 +17,8 @@
 #define DEFAULT_OPEN_VUS 1000
 
 #define PTR_MAX		256
+#define CAPTURE_MAX_MAX	65536		/* capture_max at most */
+#define INSPECT_BYTES_MAX 1048576	/* inspect_bytes at most */
 
 /* The state of one validation walk. */
 struct vctx {
@@ -27,6 +29,7 @@ struct vctx {
 	int			 has_monitor;	/* the scenario has a monitor */
 	json_t			*vars;	/* normalised "vars" (borrowed) */
 	json_t			*datasets; /* NAME: [COLUMN...], or NULL */
+	json_t			*captures; /* NAME: pointer of its capture */
 };
 
 /* What vkit_opt() checks an optional field for. */
@@ -73,6 +76,14 @@ int		 scenario_url(struct vctx *, json_t *, const char *, int);
 int		 scenario_headers(struct vctx *, json_t *, const char *,
 		     json_t **);
 int		 scenario_requests(struct vctx *, json_t *, const char *, int,
+		     json_t **);
+int		 scenario_is_token(const char *);
+
+/* scenario-inspect.c */
+void		 scenario_capture_names(struct vctx *, json_t *, const char *);
+int		 scenario_capture(struct vctx *, json_t *, const char *,
+		     json_t **);
+int		 scenario_checks(struct vctx *, json_t *, const char *,
 		     json_t **);
 
 /* scenario-load.c */

@@ -54,6 +54,14 @@ struct vu {
 	struct plan_req		*rendered;	/* per member, or NULL */
 	size_t			*rows;		/* per plan_var: its row drawn */
 	char			*rbuf;		/* plan->rendermax per member */
+	char			*caps;		/* captured: capture_max each */
+	uint32_t		*caplens;
+	uint64_t		 capset;	/* bit per value captured */
+	struct jar		*jar;		/* "cookies": true */
+	int			 setup_done;	/* its setup succeeded */
+	int			 in_setup;	/* an entry of it in progress */
+	size_t			 setup_i;	/* which one */
+	uint64_t		 setup_start;
 	struct event		 think;
 	struct conn		 conns[];
 };
@@ -72,6 +80,8 @@ struct worker {
 	uint64_t		 seq;		/* next {{seq}} of this worker */
 	uint64_t		*dnext;		/* per plan_var: draws so far */
 	const char		*exhausted;	/* a unique dataset ran out */
+	struct conn_inspect	*ipool;		/* free response buffers */
+	char			 ex[WSTAT_CHECK_MAX];	/* a check's example */
 
 	struct vu		**vus;
 	size_t			 nvus, capvus;
@@ -122,6 +132,13 @@ struct worker {
 static void	worker_iteration(struct vu *);
 static void	worker_member_start(struct vu *, int, uint64_t);
 static void	worker_finish(struct worker *);
+static enum err_kind worker_inspect(struct vu *, struct conn *, int,
+		    const struct conn_result *);
+static void	worker_ibuf_put(struct worker *, struct conn *);
+static void	worker_setup(struct vu *, uint64_t);
+static void	worker_entry_start(struct vu *, const struct plan_entry *,
+		    uint64_t);
+static void	worker_setup_done(struct vu *);
 static void	worker_pace(struct worker *, uint64_t);
 
 uint64_t
@@ -203,7 +220,12 @@ wstat_merge(struct wstat *dst, const struct wstat *src)
 	dst->bytes_recv += src->bytes_recv;
 	for (i = 0; i < ERR_NKINDS; i++) {
 		dst->errors[i] += src->errors[i];
-		if (dst->example[i] == NULL)
+		if (dst->example[i] != NULL || src->example[i] == NULL)
+			continue;
+		if (src->example[i] == src->check) {
+			memcpy(dst->check, src->check, sizeof dst->check);
+			dst->example[i] = dst->check;
+		} else
 			dst->example[i] = src->example[i];
 	}
 	for (i = 0; i < 8 && src->status[i] != 0; i++) {
@@ -237,7 +259,7 @@ wblock_merge(struct wblock *dst, const struct wblock *src)
 /* Count one outcome in a wstat. */
 static void
 worker_count(struct wstat *s, const struct conn_result *r, enum err_kind kind,
-    uint64_t lat)
+    uint64_t lat, const char *example)
 {
 	size_t	i;
 
@@ -251,8 +273,12 @@ worker_count(struct wstat *s, const struct conn_result *r, enum err_kind kind,
 	}
 	s->failed++;
 	s->errors[kind]++;
-	if (s->example[kind] == NULL)
-		s->example[kind] = r->example;
+	if (s->example[kind] == NULL && kind == ERR_CHECK) {
+		/* A check's example is made per response: kept here. */
+		snprintf(s->check, sizeof s->check, "%s", example);
+		s->example[kind] = s->check;
+	} else if (s->example[kind] == NULL)
+		s->example[kind] = example;
 	if (kind != ERR_STATUS)
 		return;
 	for (i = 0; i < 8; i++) {
@@ -267,22 +293,27 @@ worker_count(struct wstat *s, const struct conn_result *r, enum err_kind kind,
 /* Record one finished request of a VU; returns its kind (status applied). */
 static enum err_kind
 worker_record(struct vu *vu, const struct plan_req *req,
-    const struct conn_result *r, uint64_t start)
+    const struct conn_result *r, uint64_t start, enum err_kind checked)
 {
 	struct worker	*w = vu->w;
 	const struct plan *p = w->plan;
 	struct sample	 s;
 	enum err_kind	 kind = r->kind;
 	uint64_t	 lat = r->done_ns > start ? r->done_ns - start : 0;
+	const char	*example = r->example;
 
 	if (kind == ERR_NONE && (r->status < 0 || r->status >= 640 ||
 	    !(req->expect[r->status / 64] & (1ULL << (r->status % 64)))))
 		kind = ERR_STATUS;
+	else if (kind == ERR_NONE && checked != ERR_NONE) {
+		kind = checked;
+		example = w->ex;
+	}
 	if (vu->warmup)
 		w->cur->warmup_requests++;
 	else {
-		worker_count(&w->cur->stats[req->stat], r, kind, lat);
-		worker_count(&w->cur->overall, r, kind, lat);
+		worker_count(&w->cur->stats[req->stat], r, kind, lat, example);
+		worker_count(&w->cur->overall, r, kind, lat, example);
 		/* The kernel's receipt may precede send(2)'s return. */
 		if (plan_is_open(p) && r->kind == ERR_NONE && r->sent_ns != 0)
 			hist_record(&w->cur->svc, r->done_ns > r->sent_ns ?
@@ -309,6 +340,7 @@ worker_record_group(struct vu *vu, uint64_t now)
 {
 	struct worker		*w = vu->w;
 	struct wstat		*s;
+	uint64_t		 start;
 
 	if (vu->warmup)
 		return;
@@ -318,9 +350,9 @@ worker_record_group(struct vu *vu, uint64_t now)
 	 * a response (a timeout, a reset) adds no latency; one that failed
 	 * on a status does.
 	 */
+	start = vu->in_setup ? vu->setup_start : vu->iter_start;
 	if (!vu->failed || !vu->incomplete)
-		hist_record(&s->lat, now > vu->iter_start ?
-		    now - vu->iter_start : 0);
+		hist_record(&s->lat, now > start ? now - start : 0);
 	if (vu->failed) {
 		s->failed++;
 		s->errors[vu->kind]++;
@@ -345,6 +377,10 @@ worker_iteration_done(struct vu *vu)
 	uint64_t	 think, now;
 	struct timeval	 tv;
 
+	if (vu->in_setup) {
+		worker_setup_done(vu);
+		return;
+	}
 	vu->busy = 0;
 	w->nbusy--;
 	w->cur->iterations++;
@@ -401,24 +437,31 @@ worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
 	const struct plan_entry	*e = vu->entry;
 	const struct plan	*p = vu->w->plan;
 	int			 m = (int)(c - vu->conns), i, last;
-	enum err_kind		 kind;
+	enum err_kind		 kind, checked = ERR_NONE;
 	uint64_t		 now = r->done_ns;
 
-	kind = worker_record(vu, &p->reqs[e->reqs[m]], r, vu->member_start[m]);
+	if (c->ins != NULL) {
+		if (r->kind == ERR_NONE)
+			checked = worker_inspect(vu, c, m, r);
+		worker_ibuf_put(vu->w, c);
+	}
+	kind = worker_record(vu, &p->reqs[e->reqs[m]], r, vu->member_start[m],
+	    checked);
 	/* A request was written: the connection opened. */
 	if (r->sent_ns != 0 || r->kind == ERR_NONE || r->status != 0)
 		vu->connok = 1;
 	else if (r->kind == ERR_CONNECT || r->kind == ERR_DNS ||
-	    r->kind == ERR_TLS)
-		vu->connfail = 1;
+	    r->kind == ERR_TLS || r->kind == ERR_CHECK)
+		vu->connfail = 1;	/* a check: not sent (nothing captured) */
 	if (e->group == GROUP_NONE) {
+		vu->failed = kind != ERR_NONE;
 		worker_iteration_done(vu);
 		return;
 	}
 	if (kind != ERR_NONE) {
 		vu->failed++;
 		vu->kind = kind;
-		if (kind != ERR_STATUS)
+		if (r->kind != ERR_NONE)
 			vu->incomplete = 1;
 	}
 	switch (e->group) {
@@ -431,8 +474,10 @@ worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
 		if (kind == ERR_NONE) {
 			/* The winner: the losers are cancelled, uncounted. */
 			for (i = 0; i < e->nreqs; i++)
-				if (i != m && vu->conns[i].req != NULL)
+				if (i != m && vu->conns[i].req != NULL) {
 					conn_cancel(&vu->conns[i]);
+					worker_ibuf_put(vu->w, &vu->conns[i]);
+				}
 			vu->failed = 0;
 			break;
 		}
@@ -464,6 +509,86 @@ worker_random_cb(void *arg)
 	return (worker_random(arg));
 }
 
+/* The path of a request line at wire (len bytes): "GET /p?q HTTP/1.1". */
+static const char *
+worker_wire_path(const char *wire, size_t len, size_t *n)
+{
+	const char	*p, *e;
+
+	if ((p = memchr(wire, ' ', len)) == NULL) {
+		*n = 0;
+		return (wire);
+	}
+	p++;
+	e = memchr(p, ' ', len - (size_t)(p - wire));
+	*n = e != NULL ? (size_t)(e - p) : 0;
+	return (p);
+}
+
+/* Unix seconds, for cookie expiry. */
+static int64_t
+worker_wall_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec);
+}
+
+/* The example of a request refused for a value not captured yet. */
+static const char *
+worker_uncaptured(const struct plan *p, uint64_t missing)
+{
+	size_t	i;
+
+	for (i = PLAN_NBUILTINS; i < p->nvars; i++)
+		if (p->vars[i].kind == VAR_CAPTURE && p->vars[i].slot < 64 &&
+		    (missing & (UINT64_C(1) << p->vars[i].slot)))
+			return (p->vars[i].text);
+	return ("a captured value it uses is not set yet");
+}
+
+/* Give a connection's response buffer back to the pool, if it has one. */
+static void
+worker_ibuf_put(struct worker *w, struct conn *c)
+{
+	if (c->ins == NULL)
+		return;
+	c->ins->next = w->ipool;
+	w->ipool = c->ins;
+	c->ins = NULL;
+}
+
+/*
+ * A complete response of a request that reads it: keep its cookies, and
+ * when its status passed, evaluate its captures and checks. ERR_CHECK
+ * (with w->ex) when one failed.
+ */
+static enum err_kind
+worker_inspect(struct vu *vu, struct conn *c, int m,
+    const struct conn_result *r)
+{
+	struct worker		*w = vu->w;
+	const struct plan	*p = w->plan;
+	const struct plan_req	*req = &p->reqs[vu->entry->reqs[m]];
+	const struct plan_req	*sent = req->thead != NULL ?
+				    &vu->rendered[m] : req;
+	const char		*path;
+	size_t			 pathlen;
+
+	if (vu->jar != NULL) {
+		path = worker_wire_path(sent->wire, sent->wirelen, &pathlen);
+		inspect_cookies(c->ins, vu->jar,
+		    p->endpoints[req->endpoint].host, path, pathlen,
+		    worker_wall_s());
+	}
+	if (r->status < 0 || r->status >= 640 ||
+	    !(req->expect[r->status / 64] & (1ULL << (r->status % 64))))
+		return (ERR_NONE);	/* worker_record counts the status */
+	return (inspect_eval(req->ins, c->ins, vu->caps, vu->caplens,
+	    &vu->capset, p->capture_max, w->ex, sizeof w->ex));
+}
+
 /*
  * A templated request rendered into member m's part of the VU's buffer:
  * the body first (its length goes in the head), then the head, then
@@ -477,11 +602,15 @@ worker_render(struct vu *vu, int m, const struct plan_req *req)
 	struct plan_req		*out = &vu->rendered[m];
 	struct plan_render_ctx	 rc;
 	char			*buf = vu->rbuf + (size_t)m * p->rendermax;
+	const struct plan_endpoint *ep = &p->endpoints[req->endpoint];
 	char			*body;
-	size_t			 len, bodylen = req->bodylen;
+	const char		*path;
+	size_t			 len, bodylen = req->bodylen, pathlen;
 
 	rc.vu = vu->num;
-	rc.iter = vu->iters - 1;
+	rc.iter = vu->iters > 0 ? vu->iters - 1 : 0;	/* 0 in setup */
+	rc.caps = vu->caps;
+	rc.caplens = vu->caplens;
 	rc.rows = vu->rows;
 	rc.seq = &w->seq;
 	rc.seq_step = (uint64_t)w->nworkers;
@@ -491,10 +620,15 @@ worker_render(struct vu *vu, int m, const struct plan_req *req)
 	body = (char *)req->body;
 	if (req->tbody != NULL) {
 		body = buf + req->thead->maxlen + PLAN_CLEN_MAX +
-		    req->taillen;
+		    req->taillen + (p->cookies ? JAR_LINE_MAX : 0);
 		bodylen = plan_render(p, req->tbody, body, &rc);
 	}
 	len = plan_render(p, req->thead, buf, &rc);
+	if (p->cookies) {
+		path = worker_wire_path(buf, len, &pathlen);
+		len += jar_render(vu->jar, ep->host, path, pathlen, ep->tls,
+		    worker_wall_s(), buf + len);
+	}
 	if (req->clen)
 		len += plan_render_clen(buf + len, bodylen);
 	memcpy(buf + len, req->tail, req->taillen);
@@ -510,12 +644,28 @@ worker_render(struct vu *vu, int m, const struct plan_req *req)
 static void
 worker_member_start(struct vu *vu, int m, uint64_t start)
 {
-	const struct plan_req	*req = &vu->w->plan->reqs[vu->entry->reqs[m]];
+	struct worker		*w = vu->w;
+	const struct plan	*p = w->plan;
+	const struct plan_req	*req = &p->reqs[vu->entry->reqs[m]];
+	struct conn		*c = &vu->conns[m];
+	uint64_t		 missing;
 
 	vu->member_start[m] = start;
+	if ((missing = req->capuse & ~vu->capset) != 0) {
+		/* It renders a value no response has captured yet. */
+		conn_refuse(c, req, ERR_CHECK, worker_uncaptured(p, missing),
+		    worker_conn_done, vu);
+		return;
+	}
 	if (req->thead != NULL)
 		req = worker_render(vu, m, req);
-	conn_request(&vu->conns[m], req, worker_conn_done, vu);
+	if (req->ins != NULL) {
+		if ((c->ins = w->ipool) != NULL)
+			w->ipool = c->ins->next;
+		else	/* the pool grows to the most responses read at once */
+			c->ins = inspect_buf_new(p->inspect_bytes);
+	}
+	conn_request(c, req, worker_conn_done, vu);
 }
 
 /*
@@ -560,16 +710,38 @@ worker_draw(struct vu *vu)
 	return (0);
 }
 
+/* Start entry e (a request or a group) of a VU; latency from start. */
+static void
+worker_entry_start(struct vu *vu, const struct plan_entry *e, uint64_t start)
+{
+	int	i;
+
+	vu->entry = e;
+	vu->failed = 0;
+	vu->incomplete = 0;
+	vu->kind = ERR_NONE;
+	vu->connfail = vu->connok = 0;
+	switch (e->group) {
+	case GROUP_PARALLEL:
+	case GROUP_RACE:
+		vu->pending = e->nreqs;
+		for (i = 0; i < e->nreqs; i++)
+			worker_member_start(vu, i, start);
+		break;
+	default:
+		worker_member_start(vu, 0, start);
+		break;
+	}
+}
+
 /* Pick an entry by weight and start it. */
 static void
 worker_iteration(struct vu *vu)
 {
 	struct worker		*w = vu->w;
 	const struct plan	*p = w->plan;
-	const struct plan_entry	*e;
 	double			 x;
 	size_t			 lo, hi, mid;
-	int			 i;
 	uint64_t		 now = clock_ns();
 
 	/* One iteration at a time: a resume must not start a thinking VU. */
@@ -584,9 +756,17 @@ worker_iteration(struct vu *vu)
 				worker_finish(w);
 			return;
 		}
+		if (p->nsetup > 0 && !vu->setup_done) {
+			worker_setup(vu, now);
+			return;
+		}
 		vu->iter_start = now;
 		if (w->quota > 0 && now >= w->t0 + p->warmup_ns)
 			w->quota--;
+	} else if (p->nsetup > 0 && !vu->setup_done) {
+		/* The arrival waits for the VU's setup (its latency counts). */
+		worker_setup(vu, now);
+		return;
 	}
 	if (p->ndata > 0 && worker_draw(vu) != 0) {
 		/* A unique dataset ran out: no more iterations here. */
@@ -609,23 +789,63 @@ worker_iteration(struct vu *vu)
 		else
 			lo = mid + 1;
 	}
-	e = vu->entry = &p->entries[lo];
-	vu->failed = 0;
-	vu->incomplete = 0;
-	vu->kind = ERR_NONE;
-	vu->connfail = vu->connok = 0;
 	vu->iters++;			/* {{iter}} is this, less one */
-	switch (e->group) {
-	case GROUP_PARALLEL:
-	case GROUP_RACE:
-		vu->pending = e->nreqs;
-		for (i = 0; i < e->nreqs; i++)
-			worker_member_start(vu, i, vu->iter_start);
-		break;
-	default:
-		worker_member_start(vu, 0, vu->iter_start);
-		break;
+	worker_entry_start(vu, &p->entries[lo], vu->iter_start);
+}
+
+/* Run the setup entry the VU is at (SPEC 14: once per VU, in order). */
+static void
+worker_setup(struct vu *vu, uint64_t now)
+{
+	struct worker		*w = vu->w;
+	const struct plan	*p = w->plan;
+
+	if (vu->setup_i == 0 && p->ndata > 0 && worker_draw(vu) != 0) {
+		vu->parked = 1;
+		w->stopping = 1;
+		if (w->nbusy == 0)
+			worker_finish(w);
+		return;
 	}
+	vu->parked = 0;
+	vu->busy = 1;
+	w->nbusy++;
+	vu->in_setup = 1;
+	vu->setup_start = now;
+	vu->warmup = now < w->t0 + p->warmup_ns;
+	worker_entry_start(vu, &p->setup[vu->setup_i], now);
+}
+
+/*
+ * A setup entry ended: the next one, or the VU's first iteration; when it
+ * failed, the VU starts its setup again in a second.
+ */
+static void
+worker_setup_done(struct vu *vu)
+{
+	struct worker		*w = vu->w;
+	const struct plan	*p = w->plan;
+	struct timeval		 tv = { 1, 0 };
+
+	vu->busy = 0;
+	w->nbusy--;
+	vu->in_setup = 0;
+	if (w->stopping) {
+		if (w->nbusy == 0)
+			worker_finish(w);
+		return;
+	}
+	if (vu->failed) {
+		vu->setup_i = 0;
+		event_add(&vu->think, &tv);
+		return;
+	}
+	if (++vu->setup_i < p->nsetup) {
+		worker_setup(vu, clock_ns());
+		return;
+	}
+	vu->setup_done = 1;
+	worker_iteration(vu);
 }
 
 /* A VU, allocated when first needed (ramp-up), never per request. */
@@ -656,6 +876,13 @@ worker_vu(struct worker *w, size_t i)
 	}
 	if (w->plan->ndata > 0)
 		vu->rows = xcalloc(w->plan->nvars, sizeof *vu->rows);
+	if (w->plan->ncaptures > 0) {
+		vu->caps = xmalloc(w->plan->ncaptures * w->plan->capture_max);
+		vu->caplens = xcalloc(w->plan->ncaptures,
+		    sizeof *vu->caplens);
+	}
+	if (w->plan->cookies)
+		vu->jar = xcalloc(1, sizeof *vu->jar);
 	evtimer_assign(&vu->think, w->base, worker_think_done, vu);
 	for (k = 0; k < w->plan->maxconns; k++)
 		conn_init(&vu->conns[k], &w->ctx);
@@ -1167,23 +1394,33 @@ worker_join(struct worker *w)
 void
 worker_free(struct worker *w)
 {
-	struct wblock	*b, *next;
-	size_t		 i;
-	int		 k;
+	struct wblock		*b, *next;
+	struct conn_inspect	*ins;
+	size_t			 i;
+	int			 k;
 
 	if (w == NULL)
 		return;
 	free(w->dnext);
 	for (i = 0; i < w->nvus; i++) {
 		event_del(&w->vus[i]->think);
-		for (k = 0; k < w->plan->maxconns; k++)
+		for (k = 0; k < w->plan->maxconns; k++) {
 			conn_close(&w->vus[i]->conns[k]);
+			worker_ibuf_put(w, &w->vus[i]->conns[k]);
+		}
 		free(w->vus[i]->rendered);
+		free(w->vus[i]->caps);
+		free(w->vus[i]->caplens);
+		free(w->vus[i]->jar);
 		free(w->vus[i]->rbuf);
 		free(w->vus[i]->rows);
 		free(w->vus[i]);
 	}
 	free(w->vus);
+	while ((ins = w->ipool) != NULL) {
+		w->ipool = ins->next;
+		free(ins);
+	}
 	for (b = w->outbox; b != NULL; b = next) {
 		next = b->next;
 		free(b);

@@ -76,8 +76,12 @@ struct conn {
 	int			 expect;	/* Expect: 100-continue */
 	size_t			 hname_len;
 	size_t			 hval_len;
-	char			 hname[8];
+	char			 hname[16];
 	char			 hval[16];
+	char			 auth[160];	/* Authorization, for /app/ */
+	size_t			 authlen;
+	char			 cookie[256];	/* Cookie, for /app/ */
+	size_t			 cookielen;
 	char			 url[TARGET_URL_MAX];
 	char			 bodyhead[256];	/* for --log */
 	size_t			 bodyheadlen;
@@ -346,6 +350,47 @@ conn_simple(struct conn *c, int status, const char *ctype, const char *body,
 		c->state = CONN_SENDING;
 }
 
+/* Answer a request to the application under /app/ (app.c). */
+static void
+conn_app(struct conn *c, size_t plen)
+{
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct app_req		 r;
+	static __thread struct app_resp resp;
+	char			 stage[512], *p = stage;
+
+	memset(&r, 0, sizeof r);
+	r.method = (int)c->parser.method;
+	r.url = c->url;
+	r.urllen = c->urllen;
+	r.path = c->url;
+	r.plen = plen;
+	r.auth = c->auth;
+	r.authlen = c->authlen < sizeof c->auth ? c->authlen : 0;
+	r.cookie = c->cookie;
+	r.cookielen = c->cookielen < sizeof c->cookie ? c->cookielen : 0;
+	r.body = c->bodyhead;
+	r.bodylen = c->bodyheadlen;
+	r.body_whole = c->body_bytes == c->bodyheadlen;
+	app_answer(&r, &resp);
+	c->end = c->keepalive ? CONN_END_KEEP : CONN_END_CLOSE;
+	c->streaming = 0;
+	p = conn_put_start(c, p, resp.status);
+	p = conn_put(p, "Content-Type: application/json\r\n");
+	p = conn_put(p, resp.hdrs);
+	p = conn_put(p, "Content-Length: ");
+	p = conn_putu(p, resp.bodylen);
+	p = conn_put(p, "\r\n\r\n");
+	if (evbuffer_add(out, stage, (size_t)(p - stage)) != 0 ||
+	    (!c->head && evbuffer_add(out, resp.body, resp.bodylen) != 0))
+		target_fatalx("evbuffer_add failed");
+	STATS_ADD(c->w, bytes_out, (size_t)(p - stage) + (c->head ? 0 :
+	    resp.bodylen));
+	conn_queued(c);
+	if (c->end != CONN_END_KEEP)
+		c->state = CONN_SENDING;
+}
+
 /* Move the next byte of a dripped response out and arm the next step. */
 static void
 conn_drip_step(struct conn *c)
@@ -551,6 +596,11 @@ conn_dispatch(struct conn *c)
 
 	if (t->logfd != -1)
 		conn_log(c);
+	if (plen > 5 && memcmp(c->url, "/app/", 5) == 0) {
+		STATS_ADD(w, requests, 1);
+		conn_app(c, plen);
+		return (0);
+	}
 	STATS_ADD(w, requests, 1);
 	STATS_ADD(w, bytes_in, wire);
 	STATS_ADD(w, body_bytes_in, c->body_bytes);
@@ -766,6 +816,8 @@ conn_on_begin(http_parser *p)
 	struct conn	*c = p->data;
 
 	c->body_bytes = 0;
+	c->authlen = 0;
+	c->cookielen = 0;
 	c->bodyheadlen = 0;
 	c->hdrbytes = 0;
 	c->urllen = 0;
@@ -818,6 +870,15 @@ conn_header_done(struct conn *c)
 	c->in_value = 0;
 }
 
+/* Keep part of a header value in buf (cap bytes), counting in *len. */
+static void
+conn_keep(char *buf, size_t cap, size_t *len, const char *at, size_t n)
+{
+	if (*len < cap)
+		memcpy(buf + *len, at, n < cap - *len ? n : cap - *len);
+	*len += n;
+}
+
 /* http-parser: part of a header name. */
 static int
 conn_on_field(http_parser *p, const char *at, size_t len)
@@ -848,6 +909,11 @@ conn_on_value(http_parser *p, const char *at, size_t len)
 		memcpy(c->hval + c->hval_len, at, len < room ? len : room);
 	}
 	c->hval_len += len;
+	if (c->hname_len == 13 && strncasecmp(c->hname, "authorization",
+	    13) == 0)
+		conn_keep(c->auth, sizeof c->auth, &c->authlen, at, len);
+	else if (c->hname_len == 6 && strncasecmp(c->hname, "cookie", 6) == 0)
+		conn_keep(c->cookie, sizeof c->cookie, &c->cookielen, at, len);
 	return (conn_count(c, len));
 }
 

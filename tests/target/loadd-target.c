@@ -131,7 +131,12 @@ target_usage(FILE *f)
 "bytes, chunked, chunk, fail, close, reset=headers|body|now, drop, drip,\n"
 "drip_ms, garbage, hugeheader, endless, nolength, redirect=PORT (a\n"
 "Location on 127.0.0.1:PORT; with status=302). GET /stats returns\n"
-"counters as JSON; POST /stats/reset zeroes them.\n");
+"counters as JSON; POST /stats/reset zeroes them.\n"
+"\n"
+"A small application answers under /app/: POST /app/login with a body\n"
+"{\"user\": NAME} (or user=NAME) gives a token and a session cookie;\n"
+"GET /app/me needs both (Authorization: Bearer TOKEN); /app/echo\n"
+"returns the method, path and body as JSON.\n");
 }
 
 /* Exit 2 with a message about the command line. */

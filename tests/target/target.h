@@ -147,6 +147,24 @@ int			 behav_size(const char *, size_t, uint64_t *);
 int			 behav_stall(const char *, uint64_t *, uint64_t *);
 uint64_t		 behav_ready(struct target *, uint64_t);
 
+/* app.c -- the /app/ endpoints: login, me, echo */
+struct app_req {
+	int			 method;	/* enum http_method */
+	const char		*url, *path;	/* path: without the query */
+	size_t			 urllen, plen;
+	const char		*auth, *cookie;	/* header values */
+	size_t			 authlen, cookielen;
+	const char		*body;		/* its first 256 bytes */
+	size_t			 bodylen;
+	int			 body_whole;	/* all of it */
+};
+struct app_resp {
+	int			 status;
+	char			 hdrs[320];	/* extra header lines */
+	char			 body[1024];
+	size_t			 bodylen;
+};
+void			 app_answer(const struct app_req *, struct app_resp *);
 /* conn.c */
 void			 conn_accept(struct evconnlistener *, evutil_socket_t,
 			     struct sockaddr *, int, void *);
