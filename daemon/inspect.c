@@ -52,7 +52,8 @@ inspect_desc(const char *kind, const char *a, const char *op, json_t *v)
 
 	if (v != NULL)
 		val = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	xasprintf(&d, "%s %.64s%s%s%s%.64s", kind, a, op != NULL ? " " : "",
+	xasprintf(&d, "%s%s%.64s%s%s%s%.64s", kind, *a != '\0' ? " " : "", a,
+	    op != NULL ? " " : "",
 	    op != NULL ? op : "", val != NULL ? " " : "",
 	    val != NULL ? val : "");
 	free(val);

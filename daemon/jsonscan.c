@@ -28,10 +28,17 @@ js_ws(const char *p, const char *e)
 static const char *
 js_string_end(const char *p, const char *e)
 {
+	int	i;
+
 	for (p++; p < e; p++) {
 		if (*p == '\\') {
-			if (++p == e)
+			if (++p == e || strchr("\"\\/bfnrtu", *p) == NULL ||
+			    *p == '\0')
 				return (NULL);
+			for (i = *p == 'u' ? 0 : 4; i < 4; i++)
+				if (++p == e || !((*p >= '0' && *p <= '9') ||
+				    ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')))
+					return (NULL);
 		} else if (*p == '"')
 			return (p + 1);
 		else if ((unsigned char)*p < 0x20)
