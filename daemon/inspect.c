@@ -381,7 +381,8 @@ inspect_eval(const struct plan_inspect *pi, const struct conn_inspect *ci,
 				return (ERR_CHECK);
 			}
 			if (*v == '"') {
-				sl = jscan_string(v, n, caps + (size_t)pc->slot *
+				sl = pc->slot < 0 ? jscan_string(v, n, NULL, 0) :
+				    jscan_string(v, n, caps + (size_t)pc->slot *
 				    capmax, capmax);
 				if (sl < 0) {
 					snprintf(ex, exlen, "capture %s: %s",

@@ -9,7 +9,9 @@
  * Input: a 4-byte header, then the response bytes.
  *   byte 0  flags: 0x01 keep-alive, 0x02 HEAD, 0x0c read buffer size
  *           (16, 256, 4096 or 65536 bytes), 0x10 a 256 KiB request body,
- *           0x20 leave the request unread (the body then blocks)
+ *           0x20 leave the request unread (the body then blocks),
+ *           0x40 the request reads its response: two captures, three
+ *           checks and cookies, with 64 bytes of body kept (inspect.c)
  *   byte 1..3  lengths of the first three pieces; the rest is the fourth
  */
 #ifndef _GNU_SOURCE
@@ -43,6 +45,14 @@ static struct conn_ctx		 fuzz_ctx;
 static struct plan_endpoint	 fuzz_ep;
 static unsigned char		*fuzz_rbuf;
 static char			*fuzz_body;
+static struct plan_inspect	*fuzz_pi;
+static struct conn_inspect	*fuzz_ci;
+static struct jar		 fuzz_jar;
+static const char		 fuzz_inspect[] = "{\"capture\": {\"t\": "
+    "{\"json\": \"/a/0/t\"}, \"h\": {\"header\": \"X-Id\"}, \"b\": "
+    "{\"between\": [\"<\", \">\"]}}, \"checks\": [{\"body_contains\": "
+    "\"ok\"}, {\"json\": \"/s\", \"equals\": \"ok\"}, {\"header\": "
+    "\"Content-Type\", \"contains\": \"json\"}]}";
 static const struct timeval	 fuzz_tv = { 0, 200 * 1000 };
 static const struct timeval	*fuzz_timeouts[1] = { &fuzz_tv };
 static char			 fuzz_get[] =
@@ -93,6 +103,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_ctx.endpoints = &fuzz_ep;
 	fuzz_ctx.timeouts = fuzz_timeouts;
 	fuzz_ctx.now = fuzz_now;
+	{
+		struct plan	p;
+		json_t		*r = json_loads(fuzz_inspect, 0, NULL);
+
+		memset(&p, 0, sizeof p);
+		if (r == NULL || (fuzz_pi = inspect_compile(&p, r, 1)) == NULL)
+			abort();
+		json_decref(r);
+		fuzz_ci = inspect_buf_new(64);
+	}
 	return (0);
 }
 
@@ -188,6 +208,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&st, 0, sizeof st);
 	conn_init(&c, &fuzz_ctx);
 	conn_adopt(&c, sv[0], 0);
+	if (flags & 0x40) {
+		req.ins = fuzz_pi;
+		c.ins = fuzz_ci;
+	}
 	conn_request(&c, &req, fuzz_done, &st);
 
 	/* The response in four pieces, the client running between them. */
@@ -227,6 +251,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "bad result: kind %s, status %d\n",
 		    err_kind_name(st.res.kind), st.res.status);
 		abort();
+	}
+	if (flags & 0x40) {
+		char		caps[3 * 16], ex[192];
+		uint32_t	lens[3] = { 0, 0, 0 };
+		uint64_t	set = 0;
+
+		if (fuzz_ci->bodylen > fuzz_ci->bodycap ||
+		    fuzz_ci->hlen > INSPECT_HDR_BYTES ||
+		    fuzz_ci->nhv > INSPECT_HDRS_MAX)
+			abort();
+		if (st.res.kind == ERR_NONE) {
+			/* Slots -1: values found, checked, not kept. */
+			(void)inspect_eval(fuzz_pi, fuzz_ci, caps, lens, &set,
+			    16, ex, sizeof ex);
+			inspect_cookies(fuzz_ci, &fuzz_jar, "fuzz", "/a/b", 4,
+			    1700000000);
+			if (fuzz_jar.used > JAR_BYTES)
+				abort();
+		}
+		c.ins = NULL;
 	}
 	conn_close(&c);
 	if (event_base_loop(fuzz_base, EVLOOP_NONBLOCK) != 1) {
