@@ -393,7 +393,7 @@ conn_feed(struct conn *c, const unsigned char *buf, size_t len)
 	size_t		 n;
 	enum http_errno	 herr;
 
-	n = http_parser_execute(&c->parser, c->ins != NULL ?
+	n = http_parser_execute(&c->parser, c->req->ins != NULL ?
 	    &conn_inspect_settings : &conn_settings, (const char *)buf, len);
 	if (c->state == CONN_COMPLETE) {
 		/* Bytes past the response: the stream is out of step. */
@@ -813,13 +813,20 @@ conn_timeout(evutil_socket_t fd, short what, void *arg)
 	conn_fail(c, ERR_TIMEOUT, "request timed out");
 }
 
+/* A response that is read keeps it in a buffer taken as it arrives. */
+static struct conn_inspect *
+conn_ins(struct conn *c)
+{
+	if (c->ins == NULL)
+		c->ins = inspect_take(c->ctx->ipool, c->req->ins);
+	return (c->ins);
+}
+
 /* Parser, inspecting: part of a header's name. */
 static int
 conn_on_field(http_parser *p, const char *at, size_t len)
 {
-	struct conn	*c = p->data;
-
-	inspect_on_field(c->ins, at, len);
+	inspect_on_field(conn_ins(p->data), at, len);
 	return (0);
 }
 
@@ -827,9 +834,7 @@ conn_on_field(http_parser *p, const char *at, size_t len)
 static int
 conn_on_value(http_parser *p, const char *at, size_t len)
 {
-	struct conn	*c = p->data;
-
-	inspect_on_value(c->ins, at, len);
+	inspect_on_value(conn_ins(p->data), at, len);
 	return (0);
 }
 
@@ -837,9 +842,7 @@ conn_on_value(http_parser *p, const char *at, size_t len)
 static int
 conn_on_body(http_parser *p, const char *at, size_t len)
 {
-	struct conn	*c = p->data;
-
-	inspect_on_body(c->ins, at, len);
+	inspect_on_body(conn_ins(p->data), at, len);
 	return (0);
 }
 
@@ -945,8 +948,10 @@ conn_request(struct conn *c, const struct plan_req *req, conn_done_cb cb,
 	c->rx_real_ns = 0;
 	http_parser_init(&c->parser, HTTP_RESPONSE);
 	c->parser.data = c;
-	if (c->ins != NULL)
-		inspect_reset(c->ins, req->ins);
+	if (c->ins != NULL) {
+		inspect_give(ctx->ipool, c->ins);
+		c->ins = NULL;
+	}
 
 	tv = ctx->timeouts != NULL ? ctx->timeouts[req->stat] : NULL;
 	if (tv != NULL && event_add(&c->tmo, tv) == -1)
@@ -987,6 +992,10 @@ conn_refuse(struct conn *c, const struct plan_req *req, enum err_kind kind,
 void
 conn_cancel(struct conn *c)
 {
+	if (c->ins != NULL) {
+		inspect_give(c->ctx->ipool, c->ins);
+		c->ins = NULL;
+	}
 	conn_shutdown(c);
 	if (event_del(&c->tmo) == -1)
 		fatalx("conn: event_del failed");

@@ -206,6 +206,42 @@ inspect_buf_new(size_t cap)
 	return (ci);
 }
 
+/* A buffer from the pool (made if none is free), reset for pi. */
+struct conn_inspect *
+inspect_take(struct inspect_pool *pool, const struct plan_inspect *pi)
+{
+	struct conn_inspect	*ci;
+
+	if ((ci = pool->free) != NULL)
+		pool->free = ci->next;
+	else {
+		ci = inspect_buf_new(pool->bytes);
+		pool->made++;
+	}
+	inspect_reset(ci, pi);
+	return (ci);
+}
+
+void
+inspect_give(struct inspect_pool *pool, struct conn_inspect *ci)
+{
+	if (ci == NULL)
+		return;
+	ci->next = pool->free;
+	pool->free = ci;
+}
+
+void
+inspect_pool_free(struct inspect_pool *pool)
+{
+	struct conn_inspect	*ci;
+
+	while ((ci = pool->free) != NULL) {
+		pool->free = ci->next;
+		free(ci);
+	}
+}
+
 /* Forget what was kept: a new request, or a resent one. */
 void
 inspect_reset(struct conn_inspect *ci, const struct plan_inspect *pi)

@@ -555,7 +555,17 @@ struct conn_inspect {
 	char			*body;
 	size_t			 bodylen, bodycap;
 	uint64_t		 bodyseen;	/* all of it, kept or not */
-	struct conn_inspect	*next;		/* the worker's free list */
+	struct conn_inspect	*next;		/* the pool's free list */
+};
+/*
+ * A worker's response buffers: one is taken when a response that is read
+ * starts to arrive and given back once it has been evaluated, so the pool
+ * grows to the most responses in flight at once, not to the VUs.
+ */
+struct inspect_pool {
+	struct conn_inspect	*free;
+	size_t			 bytes;		/* inspect_bytes of each */
+	size_t			 made;
 };
 struct conn;
 typedef void	(*conn_done_cb)(struct conn *, const struct conn_result *,
@@ -570,6 +580,7 @@ struct conn_ctx {
 	int			 keepalive;
 	int			 rx_stamps;	/* SO_TIMESTAMPNS on plain TCP */
 	const struct timeval	**timeouts;	/* per plan_req, common */
+	struct inspect_pool	*ipool;		/* responses that are read */
 	uint64_t		 (*now)(void);
 };
 struct conn {
@@ -609,6 +620,10 @@ const char	*err_kind_name(enum err_kind);
 struct plan_inspect *inspect_compile(const struct plan *, json_t *, int);
 void		 inspect_free(struct plan_inspect *);
 struct conn_inspect *inspect_buf_new(size_t);
+struct conn_inspect *inspect_take(struct inspect_pool *,
+		     const struct plan_inspect *);
+void		 inspect_give(struct inspect_pool *, struct conn_inspect *);
+void		 inspect_pool_free(struct inspect_pool *);
 void		 inspect_reset(struct conn_inspect *,
 		     const struct plan_inspect *);
 void		 inspect_on_field(struct conn_inspect *, const char *, size_t);

@@ -80,7 +80,8 @@ struct worker {
 	uint64_t		 seq;		/* next {{seq}} of this worker */
 	uint64_t		*dnext;		/* per plan_var: draws so far */
 	const char		*exhausted;	/* a unique dataset ran out */
-	struct conn_inspect	*ipool;		/* free response buffers */
+	struct inspect_pool	 ipool;		/* response buffers */
+	struct conn_inspect	 noresp;	/* a response read, nothing kept */
 	char			 ex[WSTAT_CHECK_MAX];	/* a check's example */
 
 	struct vu		**vus;
@@ -440,7 +441,7 @@ worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
 	enum err_kind		 kind, checked = ERR_NONE;
 	uint64_t		 now = r->done_ns;
 
-	if (c->ins != NULL) {
+	if (p->reqs[e->reqs[m]].ins != NULL) {
 		if (r->kind == ERR_NONE)
 			checked = worker_inspect(vu, c, m, r);
 		worker_ibuf_put(vu->w, c);
@@ -552,10 +553,7 @@ worker_uncaptured(const struct plan *p, uint64_t missing)
 static void
 worker_ibuf_put(struct worker *w, struct conn *c)
 {
-	if (c->ins == NULL)
-		return;
-	c->ins->next = w->ipool;
-	w->ipool = c->ins;
+	inspect_give(&w->ipool, c->ins);
 	c->ins = NULL;
 }
 
@@ -573,19 +571,25 @@ worker_inspect(struct vu *vu, struct conn *c, int m,
 	const struct plan_req	*req = &p->reqs[vu->entry->reqs[m]];
 	const struct plan_req	*sent = req->thead != NULL ?
 				    &vu->rendered[m] : req;
+	const struct conn_inspect *ci = c->ins;
 	const char		*path;
 	size_t			 pathlen;
 
+	if (ci == NULL) {
+		/* No header or body came (a 204): nothing was kept. */
+		w->noresp.pi = req->ins;
+		ci = &w->noresp;
+	}
 	if (vu->jar != NULL) {
 		path = worker_wire_path(sent->wire, sent->wirelen, &pathlen);
-		inspect_cookies(c->ins, vu->jar,
+		inspect_cookies(ci, vu->jar,
 		    p->endpoints[req->endpoint].host, path, pathlen,
 		    worker_wall_s());
 	}
 	if (r->status < 0 || r->status >= 640 ||
 	    !(req->expect[r->status / 64] & (1ULL << (r->status % 64))))
 		return (ERR_NONE);	/* worker_record counts the status */
-	return (inspect_eval(req->ins, c->ins, vu->caps, vu->caplens,
+	return (inspect_eval(req->ins, ci, vu->caps, vu->caplens,
 	    &vu->capset, p->capture_max, w->ex, sizeof w->ex));
 }
 
@@ -659,12 +663,6 @@ worker_member_start(struct vu *vu, int m, uint64_t start)
 	}
 	if (req->thead != NULL)
 		req = worker_render(vu, m, req);
-	if (req->ins != NULL) {
-		if ((c->ins = w->ipool) != NULL)
-			w->ipool = c->ins->next;
-		else	/* the pool grows to the most responses read at once */
-			c->ins = inspect_buf_new(p->inspect_bytes);
-	}
 	conn_request(c, req, worker_conn_done, vu);
 }
 
@@ -1263,6 +1261,9 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	w->ctx.base = w->base;
 	w->ctx.rbuf = xmalloc(WORKER_RBUF);
 	w->ctx.rbufsize = WORKER_RBUF;
+	w->ipool.bytes = w->plan->inspect_bytes;
+	w->ctx.ipool = &w->ipool;
+	w->noresp.body = w->noresp.hbuf = (char *)"";
 	w->ctx.ssl_ctx = p->ssl_ctx;
 	w->ctx.endpoints = p->endpoints;
 	w->ctx.keepalive = p->keepalive;
@@ -1395,7 +1396,6 @@ void
 worker_free(struct worker *w)
 {
 	struct wblock		*b, *next;
-	struct conn_inspect	*ins;
 	size_t			 i;
 	int			 k;
 
@@ -1417,10 +1417,7 @@ worker_free(struct worker *w)
 		free(w->vus[i]);
 	}
 	free(w->vus);
-	while ((ins = w->ipool) != NULL) {
-		w->ipool = ins->next;
-		free(ins);
-	}
+	inspect_pool_free(&w->ipool);
 	for (b = w->outbox; b != NULL; b = next) {
 		next = b->next;
 		free(b);

@@ -46,7 +46,8 @@ static struct plan_endpoint	 fuzz_ep;
 static unsigned char		*fuzz_rbuf;
 static char			*fuzz_body;
 static struct plan_inspect	*fuzz_pi;
-static struct conn_inspect	*fuzz_ci;
+static struct inspect_pool	 fuzz_pool = { NULL, 64, 0 };
+static struct conn_inspect	 fuzz_empty;
 static struct jar		 fuzz_jar;
 static const char		 fuzz_inspect[] = "{\"capture\": {\"t\": "
     "{\"json\": \"/a/0/t\"}, \"h\": {\"header\": \"X-Id\"}, \"b\": "
@@ -111,7 +112,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (r == NULL || (fuzz_pi = inspect_compile(&p, r, 1)) == NULL)
 			abort();
 		json_decref(r);
-		fuzz_ci = inspect_buf_new(64);
+		fuzz_ctx.ipool = &fuzz_pool;
+		fuzz_empty.body = fuzz_empty.hbuf = (char *)"";
+		fuzz_empty.pi = fuzz_pi;
 	}
 	return (0);
 }
@@ -208,10 +211,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&st, 0, sizeof st);
 	conn_init(&c, &fuzz_ctx);
 	conn_adopt(&c, sv[0], 0);
-	if (flags & 0x40) {
+	if (flags & 0x40)
 		req.ins = fuzz_pi;
-		c.ins = fuzz_ci;
-	}
 	conn_request(&c, &req, fuzz_done, &st);
 
 	/* The response in four pieces, the client running between them. */
@@ -256,6 +257,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char		caps[3 * 16], ex[192];
 		uint32_t	lens[3] = { 0, 0, 0 };
 		uint64_t	set = 0;
+		struct conn_inspect *fuzz_ci = c.ins != NULL ? c.ins :
+		    &fuzz_empty;
 
 		if (fuzz_ci->bodylen > fuzz_ci->bodycap ||
 		    fuzz_ci->hlen > INSPECT_HDR_BYTES ||
@@ -270,7 +273,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (fuzz_jar.used > JAR_BYTES)
 				abort();
 		}
+		inspect_give(&fuzz_pool, c.ins);
 		c.ins = NULL;
+		if (fuzz_pool.made > 1)
+			abort();	/* one response, one buffer */
 	}
 	conn_close(&c);
 	if (event_base_loop(fuzz_base, EVLOOP_NONBLOCK) != 1) {
