@@ -129,8 +129,8 @@ free_port() {
 	return 1
 }
 
-# start_nginx: a private nginx, one worker, "ok" on /, stub_status on /stub;
-# sets NPID and NURL.
+# start_nginx: a private nginx, one worker, "ok" on /, stub_status on /stub,
+# and what NGINX_EXTRA adds to its server block; sets NPID and NURL.
 start_nginx() {
 	local port d=$B/nginx i
 	command -v nginx >/dev/null || die "nginx is required (apt-get install -y nginx-light)"
@@ -156,6 +156,7 @@ http {
         listen 127.0.0.1:$port;
         location = /stub { stub_status; }
         location / { default_type text/plain; return 200 "ok"; }
+        ${NGINX_EXTRA:-}
     }
 }
 EOF

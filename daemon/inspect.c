@@ -266,11 +266,13 @@ inspect_on_field(struct conn_inspect *ci, const char *at, size_t len)
 		ci->state = 1;
 		ci->namelen = 0;
 	}
-	n = len;
-	if (ci->namelen + n > sizeof ci->name)
-		n = sizeof ci->name - ci->namelen;
-	memcpy(ci->name + ci->namelen, at, n);
-	ci->namelen += len;		/* over the buffer: matches nothing */
+	/* Longer than the buffer: it matches nothing, only its length counts. */
+	n = ci->namelen >= sizeof ci->name ? 0 : sizeof ci->name - ci->namelen;
+	if (n > len)
+		n = len;
+	if (n > 0)
+		memcpy(ci->name + ci->namelen, at, n);
+	ci->namelen += len;
 }
 
 /* Parser hook: part of a header's value. */
