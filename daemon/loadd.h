@@ -488,6 +488,7 @@ struct plan {
 #define PLAN_FORBIDDEN	1	/* plan_compile: a target is not allowed */
 #define PLAN_DNS	2	/* plan_compile: a name did not resolve */
 struct plan	*plan_compile(json_t *, const struct config *, int *, char **);
+struct plan	*plan_check(json_t *, const struct config *, int *, char **);
 struct plan	*plan_compile_data(json_t *, const struct config *,
 		     struct plan_dataset *, size_t, int *, char **);
 

@@ -640,6 +640,57 @@ fail:
 	return (NULL);
 }
 
+/* The endpoints of the url entries of list (members too), and maxconns. */
+static int
+plan_check_entries(struct plan *p, json_t *list, char **cause)
+{
+	json_t	*r, *m;
+	size_t	 i, j;
+
+	json_array_foreach(list, i, r) {
+		if (J(r, "requests") != NULL) {
+			if ((int)json_array_size(J(r, "requests")) >
+			    p->maxconns)
+				p->maxconns = (int)json_array_size(J(r,
+				    "requests"));
+			json_array_foreach(J(r, "requests"), j, m)
+				if (JS(m, "url") != NULL && plan_endpoint(p,
+				    JS(m, "url"), NULL, 0, cause) == -1)
+					return (-1);
+		} else if (JS(r, "url") != NULL &&
+		    plan_endpoint(p, JS(r, "url"), NULL, 0, cause) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * What a submit needs to know of a normalised scenario, without compiling
+ * it (that is done once, when the run starts): its endpoints resolved and
+ * checked against the allowlist, its peak VUs (plan_peak_vus) and
+ * connections per VU (maxconns). NULL with *why as for plan_compile.
+ */
+struct plan *
+plan_check(json_t *spec, const struct config *c, int *why, char **cause)
+{
+	struct plan	*p;
+
+	*why = 0;
+	p = xcalloc(1, sizeof *p);
+	p->spec = json_incref(spec);
+	p->maxconns = 1;
+	plan_load(p, J(spec, "load"));
+	if ((JS(spec, "target") != NULL && plan_endpoint(p, JS(spec,
+	    "target"), NULL, 0, cause) == -1) ||
+	    plan_check_entries(p, J(spec, "setup"), cause) != 0 ||
+	    plan_check_entries(p, J(spec, "requests"), cause) != 0 ||
+	    plan_resolve(p, c, why, cause) != 0) {
+		plan_free(p);
+		return (NULL);
+	}
+	return (p);
+}
+
 void
 plan_free(struct plan *p)
 {

@@ -328,8 +328,11 @@ run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
 	struct plan		*p;
 	int			 why;
 
-	/* Refuse a forbidden target before anything is stored or sent. */
-	if ((p = plan_compile(spec, c, &why, cause)) == NULL &&
+	/*
+	 * Refuse a forbidden target before anything is stored or sent; the
+	 * run is compiled once, when it starts.
+	 */
+	if ((p = plan_check(spec, c, &why, cause)) == NULL &&
 	    why == PLAN_FORBIDDEN)
 		return (RUN_FORBIDDEN);
 	if (p == NULL)
