@@ -8,7 +8,8 @@
 #            field, so the scanner walks the whole body) and a JSON check
 #            ({"json": "/status", "equals": "ok"})
 # Prints per run: requests/s counted at nginx and loadd's CPU seconds per
-# 100k requests; then the medians and their ratio.
+# 100k requests; then the medians, their ratio, and the median of each
+# round's ratio.
 ROUNDS=${1:-5}; SECS=${2:-10}
 . "$(dirname "$0")/lib.sh"
 
@@ -60,3 +61,9 @@ done
 med() { awk -v w="$1" '$2 == w { print $4 }' "$B/results" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 s=$(med static); i=$(med inspect)
 echo "median cpu_s_per_100k: static $s, inspect $i, ratio $(calc "$i / $s" 3)"
+# Each round's pair ran back to back: the median of their ratios is less
+# exposed to a shared machine's drift than the ratio of the medians.
+pairs=$(awk '$2 == "static" { s[$1] = $4 } $2 == "inspect" { i[$1] = $4 }
+    END { for (r in s) print i[r] / s[r] }' "$B/results" | sort -n |
+    awk '{ a[NR] = $1 } END { printf "%.3f (min %.3f, max %.3f)", a[int((NR + 1) / 2)], a[1], a[NR] }')
+echo "median of the rounds' inspect/static ratios: $pairs"
