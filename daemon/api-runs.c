@@ -10,6 +10,18 @@
 
 #include "loadd.h"
 
+/* A submitted run being checked (maybe on the helper thread: DNS). */
+struct api_submit {
+	const struct config	*config;
+	json_t			*spec;
+	json_t			*warnings;
+	enum run_result		 rc;
+	char			*cause;
+};
+
+static void	api_run_check(void *);
+static void	api_run_checked(struct api_request *, void *, int);
+
 /* GET /v1/runs?scenario=&status=&limit=: newest first. */
 void
 api_runs_list(struct api_request *req)
@@ -164,13 +176,13 @@ api_run_same_name(struct api_request *req, json_t *spec, json_t *warnings)
 void
 api_run_create(struct api_request *req)
 {
-	struct verror	 err;
-	json_t		*doc = NULL, *spec, *labels, *extra, *stored;
-	json_t		*warnings, *sv, *vars, *v, *datasets;
-	const char	*name, *key;
-	char		*cause;
-	int64_t		 id;
-	int		 found;
+	struct verror		 err;
+	struct api_submit	*job;
+	json_t			*doc = NULL, *spec, *extra, *stored;
+	json_t			*warnings, *sv, *vars, *v, *datasets;
+	const char		*name, *key;
+	char			*cause;
+	int			 found;
 
 	if (api_need_body(req) != 0)
 		return;
@@ -246,35 +258,78 @@ api_run_create(struct api_request *req)
 	if (json_object_get(req->json, "requests") != NULL ||
 	    json_is_object(json_object_get(req->json, "scenario")))
 		api_run_same_name(req, spec, warnings);
-	labels = json_object_get(spec, "labels");	/* borrowed */
-	switch (run_submit(req->runs, req->store, spec, labels, &id, &cause)) {
+	job = xcalloc(1, sizeof *job);
+	job->config = req->config;
+	job->spec = spec;
+	job->warnings = warnings;
+	/* A host name is looked up off the API thread. */
+	if (plan_needs_dns(spec)) {
+		api_defer(req, api_run_check, api_run_checked, job);
+		return;
+	}
+	api_run_check(job);
+	api_run_checked(req, job, 1);
+}
+
+/* Any thread: the submitted run's hosts, allowlist and limits. */
+static void
+api_run_check(void *arg)
+{
+	struct api_submit	*job = arg;
+
+	job->rc = run_check(job->config, job->spec, &job->cause);
+}
+
+/* API thread: queue the checked run and answer (req NULL: cannot). */
+static void
+api_run_checked(struct api_request *req, void *arg, int ran)
+{
+	struct api_submit	*job = arg;
+	char			*cause = NULL;
+	int64_t			 id;
+
+	if (req == NULL)
+		goto out;
+	if (!ran) {
+		api_reply_error(req, 503, "stopping", "", "loadd is stopping");
+		goto out;
+	}
+	switch (job->rc) {
 	case RUN_OK:
 		break;
 	case RUN_FORBIDDEN:
-		api_reply_error(req, 403, "forbidden_target", "", "%s", cause);
-		goto fail;
-	case RUN_QUEUE_FULL:
-		api_reply_error(req, 429, "queue_full", "", "%s", cause);
-		goto fail;
+		api_reply_error(req, 403, "forbidden_target", "", "%s",
+		    job->cause);
+		goto out;
 	case RUN_LIMIT:
 		api_reply_error(req, 400, "limit_exceeded", "/load", "%s",
-		    cause);
-		goto fail;
+		    job->cause);
+		goto out;
 	default:
-		json_decref(spec);
-		json_decref(warnings);
-		api_reply_store_error(req, cause);
-		return;
+		api_reply_error(req, 500, "internal", "", "%s", job->cause !=
+		    NULL ? job->cause : "run check failed");
+		goto out;
 	}
-	json_decref(spec);
+	switch (run_enqueue(req->runs, req->store, job->spec, json_object_get(
+	    job->spec, "labels"), &id, &cause)) {
+	case RUN_OK:
+		break;
+	case RUN_QUEUE_FULL:
+		api_reply_error(req, 429, "queue_full", "", "%s", cause);
+		free(cause);
+		goto out;
+	default:
+		api_reply_store_error(req, cause);
+		goto out;
+	}
 	xasprintf(&req->location, "/v1/runs/%lld", (long long)id);
-	api_reply_json(req, 201, json_pack("{s:I, s:s, s:o}", "id",
-	    (json_int_t)id, "status", "queued", "warnings", warnings));
-	return;
-fail:
-	json_decref(spec);
-	json_decref(warnings);
-	free(cause);
+	api_reply_json(req, 201, json_pack("{s:I, s:s, s:O}", "id",
+	    (json_int_t)id, "status", "queued", "warnings", job->warnings));
+out:
+	json_decref(job->spec);
+	json_decref(job->warnings);
+	free(job->cause);
+	free(job);
 }
 
 /* GET /v1/runs/{id}: the run, with live progress while it runs. */

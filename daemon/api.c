@@ -36,6 +36,7 @@ struct api {
 	char			*address;	/* what we listen on, resolved */
 	char			*unix_path;	/* to unlink at stop */
 	time_t			 started;
+	struct apiwork		*work;		/* blocking work, off MHD's thread */
 };
 
 static void	api_health(struct api_request *);
@@ -438,6 +439,15 @@ api_access(void *arg, struct MHD_Connection *conn, const char *url,
 	struct api		*api = arg;
 	struct api_request	*req = *ctx;
 
+	if (req != NULL && req->job != NULL) {
+		/* Resumed: the handler's deferred half answers. */
+		api_deferred(req);
+		if (req->job != NULL)
+			return (MHD_YES);
+		if (req->status == 0)
+			api_reply_error(req, 500, "internal", "", "no response");
+		return (api_send(req));
+	}
 	if (req == NULL) {
 		req = xcalloc(1, sizeof *req);
 		req->api = api;
@@ -480,6 +490,8 @@ api_access(void *arg, struct MHD_Connection *conn, const char *url,
 		    "max_data_bytes" : "api_max_body");
 	else if (api_parse_body(req) == 0)
 		api_handler(req->route, method)(req);
+	if (req->job != NULL)
+		return (MHD_YES);	/* suspended until its work is done */
 	if (req->status == 0)
 		api_reply_error(req, 500, "internal", "", "no response");
 	return (api_send(req));
@@ -495,6 +507,7 @@ api_completed(void *arg, struct MHD_Connection *conn, void **ctx,
 
 	if (req == NULL)
 		return;
+	api_job_free(req);
 	ns = api_now_ns() - req->start_ns;
 	log_write(req->status >= 500 ? LOG_WARNING : LOG_INFO,
 	    "api: %s %s %d %.1fms%s", req->method, req->url, req->status,
@@ -671,8 +684,11 @@ api_start(struct api *api, struct runs *runs, char **cause)
 	api->runs = runs;
 	if ((api->store = store_open(c->db, 0, cause)) == NULL)
 		return (-1);
+	if ((api->work = apiwork_start(cause)) == NULL)
+		return (-1);
 	api->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_access, api,
+	    MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0,
+	    NULL, NULL, api_access, api,
 	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, api,
 	    MHD_OPTION_LISTEN_SOCKET, api->fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, api,
@@ -695,6 +711,7 @@ api_stop(struct api *api)
 {
 	if (api == NULL)
 		return;
+	apiwork_stop(api->work);
 	if (api->mhd != NULL)
 		MHD_stop_daemon(api->mhd);
 	if (api->fd != -1)
@@ -705,6 +722,13 @@ api_stop(struct api *api)
 	free(api->unix_path);
 	free(api->address);
 	free(api);
+}
+
+/* The helper thread that deferred handlers hand their work to. */
+struct apiwork *
+api_work(struct api *api)
+{
+	return (api->work);
 }
 
 /* SIGHUP: requests from now on see the new configuration. */

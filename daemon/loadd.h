@@ -489,6 +489,7 @@ struct plan {
 #define PLAN_DNS	2	/* plan_compile: a name did not resolve */
 struct plan	*plan_compile(json_t *, const struct config *, int *, char **);
 struct plan	*plan_check(json_t *, const struct config *, int *, char **);
+int		 plan_needs_dns(json_t *);
 struct plan	*plan_compile_data(json_t *, const struct config *,
 		     struct plan_dataset *, size_t, int *, char **);
 
@@ -870,8 +871,9 @@ void		 run_wake(struct runs *);
 void		 run_interrupt(struct runs *);
 
 /* runs.c, called from the API thread */
-enum run_result	 run_submit(struct runs *, struct store *, json_t *, json_t *,
-		     int64_t *, char **);
+enum run_result	 run_check(const struct config *, json_t *, char **);
+enum run_result	 run_enqueue(struct runs *, struct store *, json_t *,
+		     json_t *, int64_t *, char **);
 enum run_result	 run_stop(struct runs *, int64_t);
 enum run_result	 run_patch(struct runs *, int64_t, json_t *, char **,
 		     char **);
@@ -906,7 +908,19 @@ struct api_request {
 	int			 early;		/* answered before the body */
 	struct MHD_Response	*stream;	/* a streamed response, or NULL */
 	uint64_t		 start_ns;
+	struct api_job		*job;		/* suspended for it (api-work.c) */
 };
+/* A deferred handler's second half: req NULL when it cannot answer. */
+typedef void	(*api_done_cb)(struct api_request *, void *, int);
+struct apiwork;
+struct apiwork	*api_work(struct api *);
+/* api-work.c */
+struct apiwork	*apiwork_start(char **);
+void		 apiwork_stop(struct apiwork *);
+void		 api_defer(struct api_request *, void (*)(void *), api_done_cb,
+		     void *);
+void		 api_deferred(struct api_request *);
+void		 api_job_free(struct api_request *);
 typedef void	(*api_handler_cb)(struct api_request *);
 /* A route: a path pattern ("{}" matches one segment) and its methods. */
 struct api_route {

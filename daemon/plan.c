@@ -9,6 +9,8 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <math.h>
 #include <netdb.h>
@@ -689,6 +691,41 @@ plan_check(json_t *spec, const struct config *c, int *why, char **cause)
 		return (NULL);
 	}
 	return (p);
+}
+
+/* Does a host of spec (normalised) need a DNS lookup to be checked? */
+int
+plan_needs_dns(json_t *spec)
+{
+	struct plan	 p;
+	unsigned char	 ip[sizeof(struct in6_addr)];
+	char		*cause = NULL, h[300];
+	size_t		 i, n;
+	int		 need = 0;
+
+	memset(&p, 0, sizeof p);
+	p.maxconns = 1;
+	if ((JS(spec, "target") != NULL && plan_endpoint(&p, JS(spec,
+	    "target"), NULL, 0, &cause) == -1) ||
+	    plan_check_entries(&p, J(spec, "setup"), &cause) != 0 ||
+	    plan_check_entries(&p, J(spec, "requests"), &cause) != 0) {
+		free(cause);
+		need = 1;	/* plan_check will say what is wrong */
+	}
+	for (i = 0; i < p.nendpoints; i++) {
+		snprintf(h, sizeof h, "%s", p.endpoints[i].host);
+		n = strlen(h);
+		if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
+			memmove(h, h + 1, n - 2);
+			h[n - 2] = '\0';
+		}
+		if (inet_pton(AF_INET, h, ip) != 1 &&
+		    inet_pton(AF_INET6, h, ip) != 1)
+			need = 1;
+		free(p.endpoints[i].host);
+	}
+	free(p.endpoints);
+	return (need);
 }
 
 void

@@ -317,17 +317,16 @@ run_check_fds(int64_t vus, int conns, char **cause)
 }
 
 /*
- * API thread: store a new queued run and wake the main thread. Returns
- * RUN_OK, or what stood in the way with *cause.
+ * Any thread (it may wait for DNS): what stands in the way of running
+ * spec under c, with *cause, or RUN_OK.
  */
 enum run_result
-run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
-    int64_t *id, char **cause)
+run_check(const struct config *c, json_t *spec, char **cause)
 {
-	const struct config	*c = runs_config(rs);
-	struct plan		*p;
-	int			 why;
+	struct plan	*p;
+	int		 why;
 
+	*cause = NULL;
 	/*
 	 * Refuse a forbidden target before anything is stored or sent; the
 	 * run is compiled once, when it starts.
@@ -342,6 +341,19 @@ run_submit(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
 		return (RUN_LIMIT);
 	}
 	plan_free(p);
+	*cause = NULL;
+	return (RUN_OK);
+}
+
+/*
+ * API thread: store a new queued run (run_check passed) and wake the main
+ * thread. Returns RUN_OK, or what stood in the way with *cause.
+ */
+enum run_result
+run_enqueue(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
+    int64_t *id, char **cause)
+{
+	const struct config	*c = runs_config(rs);
 
 	pthread_mutex_lock(&rs->lock);
 	/* A run that starts at once never waits, even with max_queue 0. */
