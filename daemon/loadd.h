@@ -487,6 +487,12 @@ struct plan {
 };
 #define PLAN_FORBIDDEN	1	/* plan_compile: a target is not allowed */
 #define PLAN_DNS	2	/* plan_compile: a name did not resolve */
+/* names.c -- the enums' names, shared by the validator and the compiler */
+extern const char	*executor_names[];
+extern const char	*group_names[];
+extern const char	*order_names[];
+extern const char	*samples_names[];
+int		 name_index(const char **, const char *);
 struct plan	*plan_compile(json_t *, const struct config *, int *, char **);
 struct plan	*plan_check(json_t *, const struct config *, int *, char **);
 int		 plan_needs_dns(json_t *);

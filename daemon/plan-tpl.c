@@ -31,10 +31,8 @@ plan_var_data(struct plan_var *v, const char *dname, const char *order,
 	size_t		 i, r, c, n;
 
 	snprintf(v->dataset, sizeof v->dataset, "%s", dname);
-	v->order = order == NULL ? ORDER_SEQUENTIAL :
-	    strcmp(order, "per-vu") == 0 ? ORDER_PER_VU :
-	    strcmp(order, "random") == 0 ? ORDER_RANDOM :
-	    strcmp(order, "unique") == 0 ? ORDER_UNIQUE : ORDER_SEQUENTIAL;
+	v->order = name_index(order_names, order) < 0 ? ORDER_SEQUENTIAL :
+	    (enum plan_data_order)name_index(order_names, order);
 	for (i = 0; i < nds; i++) {
 		if (ds[i].d == NULL || strcmp(ds[i].name, dname) != 0)
 			continue;

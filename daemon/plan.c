@@ -397,17 +397,19 @@ plan_load(struct plan *p, json_t *load)
 	}
 	p->max_vus = JI(load, "max_vus");
 
-	if (strcmp(ex, "constant-vus") == 0) {
-		p->executor = EXEC_CONSTANT_VUS;
+	p->executor = name_index(executor_names, ex) < 0 ? EXEC_CONSTANT_VUS :
+	    (enum executor)name_index(executor_names, ex);
+	switch (p->executor) {
+	case EXEC_CONSTANT_VUS:
 		p->vus = JI(load, "vus");
 		p->iterations = JI(load, "iterations");
 		p->duration_ns = plan_ns(load, "duration");
-	} else if (strcmp(ex, "constant-rate") == 0) {
-		p->executor = EXEC_CONSTANT_RATE;
+		break;
+	case EXEC_CONSTANT_RATE:
 		p->rate = JN(load, "rate");
 		p->duration_ns = plan_ns(load, "duration");
-	} else if (strcmp(ex, "sweep") == 0) {
-		p->executor = EXEC_SWEEP;
+		break;
+	case EXEC_SWEEP:
 		v = J(load, "levels");
 		p->nstages = json_array_size(v);
 		p->stages = xcalloc(p->nstages, sizeof *p->stages);
@@ -417,9 +419,9 @@ plan_load(struct plan *p, json_t *load)
 			p->stages[i].target = (double)json_integer_value(st);
 			p->duration_ns += p->stages[i].duration_ns;
 		}
-	} else {
-		p->executor = strcmp(ex, "ramping-vus") == 0 ?
-		    EXEC_RAMPING_VUS : EXEC_RAMPING_RATE;
+		break;
+	case EXEC_RAMPING_VUS:
+	case EXEC_RAMPING_RATE:
 		p->start = p->executor == EXEC_RAMPING_VUS ?
 		    (double)JI(load, "start_vus") : JN(load, "start_rate");
 		stages = J(load, "stages");
@@ -430,6 +432,7 @@ plan_load(struct plan *p, json_t *load)
 			p->stages[i].target = JN(st, "target");
 			p->duration_ns += p->stages[i].duration_ns;
 		}
+		break;
 	}
 }
 
@@ -460,10 +463,8 @@ plan_entries(struct plan *p, json_t *spec, json_t *list,
 			e->nreqs = 1;
 			plan_thresholds(p, J(r, "thresholds"), JS(r, "name"));
 		} else {
-			e->group = strcmp(g, "parallel") == 0 ? GROUP_PARALLEL :
-			    strcmp(g, "race") == 0 ? GROUP_RACE :
-			    strcmp(g, "sequential") == 0 ? GROUP_SEQUENTIAL :
-			    GROUP_FALLBACK;
+			e->group = (enum plan_group)(GROUP_PARALLEL +
+			    name_index(group_names, g));
 			json_array_foreach(J(r, "requests"), j, m) {
 				if (j >= PLAN_GROUP_MAX)
 					break;
@@ -571,8 +572,8 @@ plan_compile_data(json_t *spec, const struct config *c,
 	if (p->duration_ns == 0)
 		p->duration_ns = (uint64_t)c->limits.max_duration_us * 1000;
 	g = JS(spec, "samples");
-	p->samples = g == NULL || strcmp(g, "all") == 0 ? SAMPLES_ALL :
-	    strcmp(g, "errors") == 0 ? SAMPLES_ERRORS : SAMPLES_NONE;
+	p->samples = name_index(samples_names, g) < 0 ? SAMPLES_ALL :
+	    (enum samples_mode)name_index(samples_names, g);
 	if ((r = J(spec, "monitor")) != NULL) {
 		p->monitor_pid = (int)JI(r, "pid");
 		if (JS(r, "pidfile") != NULL)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * scenario-load.c -- validate a scenario's load (SPEC section 3): the five
- * executors, their stages and levels, think time, warmup, against the
+ * executor_names, their stages and levels, think time, warmup, against the
  * daemon's limits (a 400 limit_exceeded past them). Pure: any thread.
  */
 #include <sys/types.h>
@@ -25,11 +25,6 @@ static const char *think_fields[] = { "min", "max", NULL };
  * Executors, indexed by enum executor (loadd.h), and the fields each one owns
  * besides the common ones.
  */
-static const char *executors[] = {
-	"constant-vus", "ramping-vus", "constant-rate", "ramping-rate", "sweep",
-	NULL
-};
-
 static const char *executor_fields[][5] = {
 	{ "vus", "duration", "iterations", NULL },
 	{ "start_vus", "stages", NULL },
@@ -218,17 +213,17 @@ v_load_fields(struct vctx *c, json_t *in, const char *path, enum executor ex)
 			    "not a field "
 			    "of executor %s (think time applies to closed "
 			    "models only: constant-vus, ramping-vus, sweep)",
-			    executors[ex]));
+			    executor_names[ex]));
 		}
 		owner = NULL;
-		for (e = 0; executors[e] != NULL && owner == NULL; e++) {
+		for (e = 0; executor_names[e] != NULL && owner == NULL; e++) {
 			if (vkit_in_list(executor_fields[e], key))
-				owner = executors[e];
+				owner = executor_names[e];
 		}
 		if (owner != NULL) {
 			return (vkit_fail_at(c, CODE_INVALID, p, key,
 			    "not a field "
-			    "of executor %s (it belongs to %s)", executors[ex],
+			    "of executor %s (it belongs to %s)", executor_names[ex],
 			    owner));
 		}
 		return (vkit_fail_at(c, CODE_INVALID, p, key, "unknown field%s",
@@ -419,15 +414,15 @@ scenario_load(struct vctx *c, json_t *in, const char *path)
 		return (NULL);
 	}
 	vkit_ptr_key(p, path, "executor");
-	if (vkit_enum(c, v, p, executors) != 0)
+	if (vkit_enum(c, v, p, executor_names) != 0)
 		return (NULL);
-	for (ex = 0; strcmp(executors[ex], json_string_value(v)) != 0; ex++)
+	for (ex = 0; strcmp(executor_names[ex], json_string_value(v)) != 0; ex++)
 		;
 	if (v_load_fields(c, in, path, ex) != 0)
 		return (NULL);
 
 	out = json_object();
-	json_object_set_new(out, "executor", json_string(executors[ex]));
+	json_object_set_new(out, "executor", json_string(executor_names[ex]));
 	switch (ex) {
 	case EXEC_CONSTANT_VUS:
 		r = v_load_constant_vus(c, in, out, path, &length);

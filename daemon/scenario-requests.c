@@ -30,9 +30,6 @@ static const char *methods[] = {
 	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", NULL
 };
 
-static const char *group_kinds[] = {
-	"parallel", "race", "sequential", "fallback", NULL
-};
 
 /* No control characters or spaces: they would break the request line. */
 static int
@@ -418,7 +415,7 @@ v_group(struct vctx *c, json_t *in, const char *path)
 	    vkit_need(c, in, path, "requests") == NULL)
 		goto fail;
 	vkit_ptr_key(p, path, "group");
-	if (vkit_enum(c, json_object_get(in, "group"), p, group_kinds) != 0)
+	if (vkit_enum(c, json_object_get(in, "group"), p, group_names) != 0)
 		goto fail;
 	json_object_set_new(out, "group",
 	    json_deep_copy(json_object_get(in, "group")));

@@ -23,9 +23,6 @@ const char *scenario_builtins[] = {
 };
 
 static const char *data_fields[] = { "data", "order", NULL };
-static const char *data_orders[] = {
-	"per-vu", "sequential", "random", "unique", NULL
-};
 
 /* A data variable: {"data": DATASET, "order": ORDER}. */
 static int
@@ -60,7 +57,7 @@ scenario_var_data(struct vctx *c, const char *name, json_t *v,
 	o = json_pack("{s:s, s:s}", "data", dname, "order", "sequential");
 	if ((x = json_object_get(v, "order")) != NULL) {
 		vkit_ptr_key(p, path, "order");
-		if (vkit_enum(c, x, p, data_orders) != 0) {
+		if (vkit_enum(c, x, p, order_names) != 0) {
 			json_decref(o);
 			return (-1);
 		}

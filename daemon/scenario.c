@@ -31,7 +31,6 @@ static const char *threshold_fields[] = { "rule", "abort_on_fail", NULL };
 
 static const char *monitor_fields[] = { "pid", "pidfile", NULL };
 
-static const char *sample_kinds[] = { "all", "errors", "none", NULL };
 
 /*
  * One threshold: a rule string or {"rule", "abort_on_fail"}. owner is the
@@ -335,7 +334,7 @@ v_scenario(struct vctx *c, json_t *in, json_t *out)
 	json_object_set_new(out, "thresholds", o);
 
 	if ((v = json_object_get(in, "samples")) != NULL) {
-		if (vkit_enum(c, v, "/samples", sample_kinds) != 0)
+		if (vkit_enum(c, v, "/samples", samples_names) != 0)
 			return (-1);
 		json_object_set_new(out, "samples", json_deep_copy(v));
 	} else
