@@ -100,23 +100,8 @@ held() {
 if [[ $PARTS == *2* ]]; then
 echo "part 2: $CONNS connections, fd limit $(ulimit -n)"
 start_target -t 1
-LOADD_DB=$B/loadd2.db start_loadd
-sleep 1
-rss_idle=$(rss_kb "$DPID")
-id=$(submit "$(scenario conns "$TURL" none \
-    "{\"executor\":\"constant-vus\",\"vus\":$CONNS,\"duration\":\"15s\"}" "/?delay=1s")")
-peak=0 best_active=0 rss_at=0
-for i in $(seq 1 150); do
-	api GET "/v1/runs/$id" >/dev/null
-	s=$(jq -r .status "$B/body")
-	[ "$s" = running ] || [ "$s" = queued ] || break
-	rss=$(rss_kb "$DPID")
-	[ "$rss" -gt "$peak" ] && peak=$rss
-	act=$(curl -s --max-time 2 "$TURL/stats" | jq -r '.active_connections // 0')
-	if [ "$act" -ge "$best_active" ]; then best_active=$act rss_at=$rss; fi
-	sleep 0.5
-done
-wait_run "$id" 60
+read -r rss_idle rss_at peak best_active <<<"$(held "$(scenario conns "$TURL" none \
+    "{\"executor\":\"constant-vus\",\"vus\":$CONNS,\"duration\":\"15s\"}" "/?delay=1s")" loadd2.db)"
 echo "run ended: $(rj .status), $(rj .summary.overall.total_requests) requests, $(rj .summary.overall.failed_requests) failed, p50 $(rj .summary.overall.median_latency_ms) ms"
 echo "errors: $(jq -c .summary.errors "$B/run.json" | head -c 300)"
 printf '%-40s %10s\n' point VmRSS_kB
@@ -125,7 +110,6 @@ printf '%-40s %10s\n' "at most target connections ($best_active)" "$rss_at"
 printf '%-40s %10s\n' "peak during the run" "$peak"
 echo "per connection: (peak - idle) / $CONNS = $(calc "($peak - $rss_idle) * 1024 / $CONNS" 0) bytes;" \
     "at max connections: $(calc "($rss_at - $rss_idle) * 1024 / ($best_active > 0 ? $best_active : 1)" 0) bytes per open connection"
-stop_pid "$DPID"
 stop_pid "$TPID"
 echo
 fi

@@ -708,6 +708,27 @@ worker_draw(struct vu *vu)
 	return (0);
 }
 
+/* A unique dataset ran out: the VU parks and the worker stops. */
+static void
+worker_exhausted_stop(struct vu *vu)
+{
+	struct worker	*w = vu->w;
+
+	vu->parked = 1;
+	w->stopping = 1;
+	if (w->nbusy == 0)
+		worker_finish(w);
+}
+
+/* The VU starts an iteration or a setup entry. */
+static void
+worker_busy(struct vu *vu)
+{
+	vu->parked = 0;
+	vu->busy = 1;
+	vu->w->nbusy++;
+}
+
 /* Start entry e (a request or a group) of a VU; latency from start. */
 static void
 worker_entry_start(struct vu *vu, const struct plan_entry *e, uint64_t start)
@@ -767,16 +788,10 @@ worker_iteration(struct vu *vu)
 		return;
 	}
 	if (p->ndata > 0 && worker_draw(vu) != 0) {
-		/* A unique dataset ran out: no more iterations here. */
-		vu->parked = 1;
-		w->stopping = 1;
-		if (w->nbusy == 0)
-			worker_finish(w);
+		worker_exhausted_stop(vu);
 		return;
 	}
-	vu->parked = 0;
-	vu->busy = 1;
-	w->nbusy++;
+	worker_busy(vu);
 	vu->warmup = vu->iter_start < w->t0 + p->warmup_ns;
 
 	x = worker_uniform(w) * p->entries[p->nentries - 1].cumweight;
@@ -799,15 +814,10 @@ worker_setup(struct vu *vu, uint64_t now)
 	const struct plan	*p = w->plan;
 
 	if (vu->setup_i == 0 && p->ndata > 0 && worker_draw(vu) != 0) {
-		vu->parked = 1;
-		w->stopping = 1;
-		if (w->nbusy == 0)
-			worker_finish(w);
+		worker_exhausted_stop(vu);
 		return;
 	}
-	vu->parked = 0;
-	vu->busy = 1;
-	w->nbusy++;
+	worker_busy(vu);
 	vu->in_setup = 1;
 	vu->setup_start = now;
 	vu->warmup = now < w->t0 + p->warmup_ns;
