@@ -52,7 +52,7 @@ apiwork_main(void *arg)
 		job->work(job->arg);
 		job->ran = 1;
 		/* The handler's second half runs on the API thread. */
-		MHD_resume_connection(job->req->conn);
+		MHD_resume_connection(job->req->conn);	/* job is its now */
 		pthread_mutex_lock(&aw->lock);
 	}
 	pthread_mutex_unlock(&aw->lock);
@@ -77,14 +77,16 @@ apiwork_start(char **cause)
 }
 
 /*
- * Stop the helper once its job in hand is done; jobs still queued are
- * resumed without running (their handlers answer 503) before
- * libmicrohttpd stops. Call before MHD_stop_daemon.
+ * Stop the helper once its job in hand is done (a DNS lookup in progress
+ * is waited for); jobs still queued are resumed without running, so that
+ * their handlers answer 503 if libmicrohttpd runs them before it stops,
+ * and later deferrals answer at once. Call before MHD_stop_daemon, and
+ * apiwork_free after it.
  */
 void
 apiwork_stop(struct apiwork *aw)
 {
-	struct api_job	*job;
+	struct api_job	*job, *next;
 
 	if (aw == NULL)
 		return;
@@ -93,8 +95,22 @@ apiwork_stop(struct apiwork *aw)
 	pthread_cond_signal(&aw->cond);
 	pthread_mutex_unlock(&aw->lock);
 	pthread_join(aw->thread, NULL);
-	for (job = aw->head; job != NULL; job = job->next)
+	pthread_mutex_lock(&aw->lock);
+	job = aw->head;
+	aw->head = NULL;
+	aw->tail = &aw->head;
+	pthread_mutex_unlock(&aw->lock);
+	for (; job != NULL; job = next) {
+		next = job->next;	/* resumed, job may be freed */
 		MHD_resume_connection(job->req->conn);
+	}
+}
+
+void
+apiwork_free(struct apiwork *aw)
+{
+	if (aw == NULL)
+		return;
 	pthread_mutex_destroy(&aw->lock);
 	pthread_cond_destroy(&aw->cond);
 	free(aw);
@@ -112,6 +128,13 @@ api_defer(struct api_request *req, void (*work)(void *), api_done_cb done,
 	struct apiwork	*aw = api_work(req->api);
 	struct api_job	*job;
 
+	pthread_mutex_lock(&aw->lock);
+	if (aw->stopping) {
+		/* Stopping: answer now, without the work. */
+		pthread_mutex_unlock(&aw->lock);
+		done(req, arg, 0);
+		return;
+	}
 	job = xcalloc(1, sizeof *job);
 	job->req = req;
 	job->work = work;
@@ -119,7 +142,6 @@ api_defer(struct api_request *req, void (*work)(void *), api_done_cb done,
 	job->arg = arg;
 	req->job = job;
 	MHD_suspend_connection(req->conn);
-	pthread_mutex_lock(&aw->lock);
 	*aw->tail = job;
 	aw->tail = &job->next;
 	pthread_cond_signal(&aw->cond);

@@ -714,6 +714,7 @@ api_stop(struct api *api)
 	apiwork_stop(api->work);
 	if (api->mhd != NULL)
 		MHD_stop_daemon(api->mhd);
+	apiwork_free(api->work);
 	if (api->fd != -1)
 		close(api->fd);
 	if (api->unix_path != NULL)

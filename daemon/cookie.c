@@ -267,7 +267,10 @@ jar_set(struct jar *j, const struct cookie *c, const char *host,
 	const char		*d = c->domain, *path = c->path;
 	size_t			 dlen = c->dlen, plen = c->plen, i, need;
 	int			 host_only = d == NULL || dlen == 0;
+	const char		*q;
 
+	if ((q = memchr(p, '?', n)) != NULL)
+		n = (size_t)(q - p);	/* the path alone (RFC 6265 5.1.4) */
 	if (host_only) {
 		d = host;
 		dlen = strlen(host);

@@ -385,13 +385,15 @@ inspect_notjson(const struct conn_inspect *ci)
 /*
  * Evaluate pi's captures, then its checks, on the response kept in ci.
  * Each capture found is stored in its slot of caps (capmax bytes each),
- * its length in caplens and its bit in *capset. ERR_NONE, or ERR_CHECK
+ * its length in caplens and its bit in *capset; one that fails leaves the
+ * slot as it was. headmask: the slots rendered into a request's head (no
+ * CR, LF or NUL there); scratch: capmax bytes to decode into. ERR_NONE, or ERR_CHECK
  * with ex (exlen bytes) saying which capture or check and what was found.
  */
 enum err_kind
 inspect_eval(const struct plan_inspect *pi, const struct conn_inspect *ci,
     char *caps, uint32_t *caplens, uint64_t *capset, size_t capmax,
-    char *ex, size_t exlen)
+    uint64_t headmask, char *scratch, char *ex, size_t exlen)
 {
 	const struct plan_capture	*pc;
 	const struct plan_check		*ck;
@@ -419,16 +421,21 @@ inspect_eval(const struct plan_inspect *pi, const struct conn_inspect *ci,
 				return (ERR_CHECK);
 			}
 			if (*v == '"') {
-				sl = pc->slot < 0 ? jscan_string(v, n, NULL, 0) :
-				    jscan_string(v, n, caps + (size_t)pc->slot *
-				    capmax, capmax);
-				if (sl < 0) {
+				/* Measured first: a failure keeps the old value. */
+				if ((sl = jscan_string(v, n, NULL, 0)) < 0) {
 					snprintf(ex, exlen, "capture %s: %s",
 					    pc->name, inspect_notjson(ci));
 					return (ERR_CHECK);
 				}
+				if ((size_t)sl > capmax) {
+					n = (size_t)sl;
+					break;
+				}
+				if (pc->slot >= 0)
+					(void)jscan_string(v, n, scratch,
+					    capmax);
 				n = (size_t)sl;
-				v = NULL;	/* decoded in place */
+				v = scratch;
 			}
 			break;
 		case CAPTURE_HEADER:
@@ -461,8 +468,16 @@ inspect_eval(const struct plan_inspect *pi, const struct conn_inspect *ci,
 		}
 		if (pc->slot < 0)
 			continue;
-		if (v != NULL)
-			memcpy(caps + (size_t)pc->slot * capmax, v, n);
+		/* A value sent in a header must not break its line. */
+		if ((headmask & (UINT64_C(1) << pc->slot)) &&
+		    (memchr(v, '\r', n) != NULL || memchr(v, '\n', n) != NULL ||
+		    memchr(v, '\0', n) != NULL)) {
+			snprintf(ex, exlen, "capture %s: the value holds a line "
+			    "break or NUL and is sent in a request's head",
+			    pc->name);
+			return (ERR_CHECK);
+		}
+		memcpy(caps + (size_t)pc->slot * capmax, v, n);
 		caplens[pc->slot] = (uint32_t)n;
 		*capset |= UINT64_C(1) << pc->slot;
 	}

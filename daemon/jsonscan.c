@@ -346,6 +346,13 @@ jscan_pointer(const char *doc, size_t len, const char *ptr, const char **val,
 	}
 	if ((end = js_skip(p, e)) == NULL)
 		return (-1);
+	/*
+	 * A number at the very end of a cut document may be cut too: inside
+	 * a container that is not closed, it is not known whole.
+	 */
+	if (end == e && p != js_ws(doc, e) &&
+	    *p != '"' && *p != '{' && *p != '[')
+		return (-1);
 	*val = p;
 	*vlen = (size_t)(end - p);
 	return (0);

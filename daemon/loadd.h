@@ -476,6 +476,7 @@ struct plan {
 	size_t			 rendermax;	/* largest rendered request */
 	int			 ndata;		/* data variables */
 	size_t			 ncaptures;	/* captured values per VU */
+	uint64_t		 caphead;	/* those rendered in a head */
 	size_t			 capture_max;	/* bytes of each */
 	size_t			 inspect_bytes;	/* of a body kept */
 	int			 cookies;	/* each VU has a jar */
@@ -640,7 +641,7 @@ void		 inspect_on_headers(struct conn_inspect *);
 void		 inspect_on_body(struct conn_inspect *, const char *, size_t);
 enum err_kind	 inspect_eval(const struct plan_inspect *,
 		     const struct conn_inspect *, char *, uint32_t *,
-		     uint64_t *, size_t, char *, size_t);
+		     uint64_t *, size_t, uint64_t, char *, char *, size_t);
 void		 inspect_cookies(const struct conn_inspect *, struct jar *,
 		     const char *, const char *, size_t, int64_t);
 
@@ -923,6 +924,7 @@ struct apiwork	*api_work(struct api *);
 /* api-work.c */
 struct apiwork	*apiwork_start(char **);
 void		 apiwork_stop(struct apiwork *);
+void		 apiwork_free(struct apiwork *);
 void		 api_defer(struct api_request *, void (*)(void *), api_done_cb,
 		     void *);
 void		 api_deferred(struct api_request *);

@@ -239,6 +239,7 @@ plan_request_tpl(struct plan *p, json_t *r, struct plan_req *pr, char *wire,
 	    (p->cookies ? JAR_LINE_MAX : 0);
 	pr->capuse = plan_tpl_capuse(p, pr->thead) |
 	    plan_tpl_capuse(p, pr->tbody);
+	p->caphead |= plan_tpl_capuse(p, pr->thead);
 	if (pr->rendermax > p->rendermax)
 		p->rendermax = pr->rendermax;
 	return (plan_request_expect(p, r, pr));
@@ -372,6 +373,9 @@ plan_add_request(struct plan *p, json_t *spec, json_t *r, char **cause)
 	pr->stat = (int)p->nreqs;
 	if (plan_request(p, spec, r, pr, cause) != 0) {
 		free(pr->wire);
+		plan_tpl_free(pr->thead);
+		plan_tpl_free(pr->tbody);
+		inspect_free(pr->ins);
 		return (-1);
 	}
 	return ((int)p->nreqs++);

@@ -59,6 +59,7 @@ struct vu {
 	uint64_t		 capset;	/* bit per value captured */
 	struct jar		*jar;		/* "cookies": true */
 	int			 setup_done;	/* its setup succeeded */
+	int			 rows_fresh;	/* drawn by setup, for iteration 1 */
 	int			 in_setup;	/* an entry of it in progress */
 	size_t			 setup_i;	/* which one */
 	uint64_t		 setup_start;
@@ -83,6 +84,7 @@ struct worker {
 	struct inspect_pool	 ipool;		/* response buffers */
 	struct conn_inspect	 noresp;	/* a response read, nothing kept */
 	char			 ex[WSTAT_CHECK_MAX];	/* a check's example */
+	char			*capscratch;	/* a value decoded: capture_max */
 
 	struct vu		**vus;
 	size_t			 nvus, capvus;
@@ -590,7 +592,8 @@ worker_inspect(struct vu *vu, struct conn *c, int m,
 	    !(req->expect[r->status / 64] & (1ULL << (r->status % 64))))
 		return (ERR_NONE);	/* worker_record counts the status */
 	return (inspect_eval(req->ins, ci, vu->caps, vu->caplens,
-	    &vu->capset, p->capture_max, w->ex, sizeof w->ex));
+	    &vu->capset, p->capture_max, p->caphead, w->capscratch, w->ex,
+	    sizeof w->ex));
 }
 
 /*
@@ -787,10 +790,11 @@ worker_iteration(struct vu *vu)
 		worker_setup(vu, now);
 		return;
 	}
-	if (p->ndata > 0 && worker_draw(vu) != 0) {
+	if (p->ndata > 0 && !vu->rows_fresh && worker_draw(vu) != 0) {
 		worker_exhausted_stop(vu);
 		return;
 	}
+	vu->rows_fresh = 0;
 	worker_busy(vu);
 	vu->warmup = vu->iter_start < w->t0 + p->warmup_ns;
 
@@ -813,9 +817,16 @@ worker_setup(struct vu *vu, uint64_t now)
 	struct worker		*w = vu->w;
 	const struct plan	*p = w->plan;
 
-	if (vu->setup_i == 0 && p->ndata > 0 && worker_draw(vu) != 0) {
-		worker_exhausted_stop(vu);
-		return;
+	/*
+	 * The rows of the setup are those of the first iteration: drawn once,
+	 * kept across the setup's retries.
+	 */
+	if (p->ndata > 0 && !vu->rows_fresh) {
+		if (worker_draw(vu) != 0) {
+			worker_exhausted_stop(vu);
+			return;
+		}
+		vu->rows_fresh = 1;
 	}
 	worker_busy(vu);
 	vu->in_setup = 1;
@@ -848,11 +859,9 @@ worker_setup_done(struct vu *vu)
 		event_add(&vu->think, &tv);
 		return;
 	}
-	if (++vu->setup_i < p->nsetup) {
-		worker_setup(vu, clock_ns());
-		return;
-	}
-	vu->setup_done = 1;
+	/* The next entry, or the first iteration, if not paused or parked. */
+	if (++vu->setup_i >= p->nsetup)
+		vu->setup_done = 1;
 	worker_iteration(vu);
 }
 
@@ -1272,6 +1281,8 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	w->ctx.rbuf = xmalloc(WORKER_RBUF);
 	w->ctx.rbufsize = WORKER_RBUF;
 	w->ipool.bytes = w->plan->inspect_bytes;
+	if (w->plan->ncaptures > 0)
+		w->capscratch = xmalloc(w->plan->capture_max);
 	w->ctx.ipool = &w->ipool;
 	w->noresp.body = w->noresp.hbuf = (char *)"";
 	w->ctx.ssl_ctx = p->ssl_ctx;
@@ -1428,6 +1439,7 @@ worker_free(struct worker *w)
 	}
 	free(w->vus);
 	inspect_pool_free(&w->ipool);
+	free(w->capscratch);
 	for (b = w->outbox; b != NULL; b = next) {
 		next = b->next;
 		free(b);

@@ -254,7 +254,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	if (flags & 0x40) {
-		char		caps[3 * 16], ex[192];
+		char		caps[3 * 16], ex[192], scratch[16];
 		uint32_t	lens[3] = { 0, 0, 0 };
 		uint64_t	set = 0;
 		struct conn_inspect *fuzz_ci = c.ins != NULL ? c.ins :
@@ -267,7 +267,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (st.res.kind == ERR_NONE) {
 			/* Slots -1: values found, checked, not kept. */
 			(void)inspect_eval(fuzz_pi, fuzz_ci, caps, lens, &set,
-			    16, ex, sizeof ex);
+			    16, ~UINT64_C(0), scratch, ex, sizeof ex);
 			inspect_cookies(fuzz_ci, &fuzz_jar, "fuzz", "/a/b", 4,
 			    1700000000);
 			if (fuzz_jar.used > JAR_BYTES)

@@ -47,6 +47,21 @@ is "$(grep -c '^GET /app/me' "$T/req.log")" 0 "no iteration before the setup suc
 is "$(jbody '.summary.errors[0].kind')/$(jbody '.summary.errors[0].status')" status/400 \
     "the failed logins are counted"
 
+# A setup and the first iteration share the VU's row of a sequential
+# dataset. (VU 1 is worker 0's; of two workers it takes rows 1, 3, 1, ...)
+printf 'name\nann\nbob\ncid\ndan\n' >"$T/people.csv"
+api PUT /v1/data/people "$(cat "$T/people.csv")" text/csv >/dev/null
+: >"$T/req.log"
+s="{\"name\":\"rows\",\"target\":\"$TURL\",\"vars\":{\"p\":{\"data\":\"people\"}},
+ \"setup\":[{\"name\":\"hello\",\"path\":\"/app/echo?setup={{p.name}}\"}],
+ \"requests\":[{\"name\":\"it\",\"path\":\"/app/echo?it={{p.name}}\"}],
+ \"load\":{\"executor\":\"constant-vus\",\"vus\":1,\"iterations\":3}}"
+id=$(submit "$s")
+wait_run "$id" 30
+sleep 0.3
+is "$(grep -o '?[a-z]*=[a-z]*' "$T/req.log" | tr '\n' ' ')" "?setup=ann ?it=ann ?it=cid ?it=ann " \
+    "setup draws the row of the VU's first iteration; the next ones draw on"
+
 # A value nobody captured: its request is not sent, kind check; a capture
 # that finds nothing and a failed check are kind check too, with examples.
 : >"$T/req.log"

@@ -74,9 +74,8 @@ app_login_user(const char *b, size_t n, const char **u, size_t *ulen)
 		*ulen = (size_t)(p - *u);
 	} else if (n >= 5 && memcmp(b, "user=", 5) == 0) {
 		*u = b + 5;
-		*ulen = strcspn(*u, "&");
-		if (*ulen > n - 5)
-			*ulen = n - 5;
+		e = memchr(*u, '&', n - 5);
+		*ulen = e != NULL ? (size_t)(e - *u) : n - 5;
 	} else
 		return (-1);
 	return (app_user_ok(*u, *ulen) ? 0 : -1);
@@ -124,9 +123,8 @@ app_cookie(const char *line, size_t n, const char *name, size_t *vlen)
 		if ((size_t)(e - p) > nl && memcmp(p, name, nl) == 0 &&
 		    p[nl] == '=') {
 			v = p + nl + 1;
-			*vlen = strcspn(v, ";");
-			if (*vlen > (size_t)(e - v))
-				*vlen = (size_t)(e - v);
+			p = memchr(v, ';', (size_t)(e - v));
+			*vlen = p != NULL ? (size_t)(p - v) : (size_t)(e - v);
 			return (v);
 		}
 		while (p < e && *p != ';')
@@ -224,7 +222,8 @@ app_answer(const struct app_req *r, struct app_resp *resp)
 	if (r->plen == 9 && memcmp(r->path, "/app/echo", 9) == 0) {
 		o = (size_t)snprintf(resp->body, sizeof resp->body,
 		    "{\"method\":\"%s\",\"path\":", http_method_str(r->method));
-		o += app_json_string(resp->body + o, sizeof resp->body - o,
+		/* The path at most half the body, so the rest fits. */
+		o += app_json_string(resp->body + o, sizeof resp->body / 2,
 		    r->url, r->urllen);
 		if (r->body_whole && r->bodylen > 0 && r->body[0] == '{' &&
 		    r->body[r->bodylen - 1] == '}') {
@@ -234,8 +233,9 @@ app_answer(const struct app_req *r, struct app_resp *resp)
 		} else {
 			o += (size_t)snprintf(resp->body + o,
 			    sizeof resp->body - o, ",\"body\":");
+			/* At most 256 bytes of body, escaped: 6 a byte. */
 			o += app_json_string(resp->body + o,
-			    sizeof resp->body - o - 1, r->body, r->bodylen);
+			    sizeof resp->body - o - 2, r->body, r->bodylen);
 			resp->body[o++] = '}';
 		}
 		resp->bodylen = o < sizeof resp->body ? o : sizeof resp->body;

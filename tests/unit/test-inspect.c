@@ -65,6 +65,9 @@ test_pointer(void)
 	    "a document cut short at the value");
 	is_str(find("{\"a\": [1, 2", "/a/0"), "1",
 	    "a document cut short after the value still gives it");
+	is_str(find("{\"a\": [1, 234", "/a/1"), "<not json>",
+	    "a number at the end of a cut document may be cut");
+	is_str(find("234", ""), "234", "a whole document that is a number");
 	is_str(find("{\"a\": tru}", "/a"), "<not json>", "a bad literal");
 	is_str(find("{\"a\": 01}", "/a"), "<not json>", "a bad number");
 	is_str(find("{\"a\" 1}", "/a"), "<not json>", "a missing colon");
@@ -131,6 +134,10 @@ test_cookies(void)
 	is_str(LINE("api.test", "/other", 0), "", "default path: not /other");
 	is_str(LINE("www.api.test", "/app/x", 0), "",
 	    "host-only: not a subdomain");
+	SET("q=1", "api.test", "/login?next=/app/home");
+	is_str(LINE("api.test", "/login", 0), "Cookie: q=1\r\n",
+	    "the default path is taken from the path, not the query");
+	SET("q=; Max-Age=0", "api.test", "/login");
 	SET("b=2; Path=/", "api.test", "/app/login");
 	is_str(LINE("api.test", "/app/me?x=1", 0), "Cookie: a=1; b=2\r\n",
 	    "two cookies; the query is ignored");
@@ -206,6 +213,7 @@ eval(const char *entry, const char *hdrs, const char *body, char *caps,
 	struct conn_inspect	*ci;
 	json_t			*r = json_loads(entry, 0, NULL);
 	const char		*h, *e, *colon;
+	char			 scratch[8];
 	enum err_kind		 k;
 
 	memset(&p, 0, sizeof p);
@@ -232,7 +240,7 @@ eval(const char *entry, const char *hdrs, const char *body, char *caps,
 	inspect_on_body(ci, body + strlen(body) / 2, strlen(body) -
 	    strlen(body) / 2);
 	ex[0] = '\0';
-	k = inspect_eval(pi, ci, caps, lens, set, 8, ex, 192);
+	k = inspect_eval(pi, ci, caps, lens, set, 8, 1, scratch, ex, 192);
 	free(ci);
 	inspect_free(pi);
 	json_decref(r);
@@ -267,6 +275,15 @@ test_eval(void)
 	    "{\"n\": 123456789}"), ERR_CHECK, "a value over capture_max");
 	is_str(ex, "capture id: a value of 9 bytes, over capture_max (8)",
 	    "... says so");
+	is_int(E("{\"capture\": {\"token\": {\"json\": \"/t\"}}}",
+	    "{\"t\":\"0123456789\"}"), ERR_CHECK, "a string over capture_max");
+	ok(lens[0] == 4 && memcmp(caps, "ab\"c", 4) == 0,
+	    "a failed capture keeps the value it had");
+	is_int(E("{\"capture\": {\"token\": {\"json\": \"/t\"}}}",
+	    "{\"t\":\"a\\r\\nX: 1\"}"), ERR_CHECK,
+	    "a value with a line break, sent in a head");
+	is_str(ex, "capture token: the value holds a line break or NUL and is "
+	    "sent in a request's head", "... is refused");
 	is_int(E("{\"capture\": {\"id\": {\"json\": \"/q\"}}}", "{\"n\": 1}"),
 	    ERR_CHECK, "a capture that finds nothing");
 	is_str(ex, "capture id: json /q not found", "... says what");
