@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <http_parser.h>
 
@@ -230,6 +231,53 @@ v_monitor(struct vctx *c, json_t *v, const char *path, json_t **out)
 	return (0);
 }
 
+/*
+ * With cookies on, the jar writes the Cookie header: a fixed one in the
+ * headers of the scenario or of an entry is refused.
+ */
+static int
+v_no_cookie_header(struct vctx *c, json_t *headers, const char *path)
+{
+	const char	*key;
+	json_t		*v;
+	char		 p[PTR_MAX];
+
+	json_object_foreach(headers, key, v) {
+		if (strcasecmp(key, "Cookie") != 0)
+			continue;
+		vkit_ptr_key(p, path, key);
+		return (vkit_fail(c, p, "with \"cookies\": true the VU's jar "
+		    "writes the Cookie header; set a fixed cookie with "
+		    "\"cookies\": false, or let a response set it"));
+	}
+	return (0);
+}
+
+/* The same for each entry of list (at path), group members too. */
+static int
+v_no_cookie_headers(struct vctx *c, json_t *list, const char *path)
+{
+	json_t	*r;
+	size_t	 i;
+	char	 p[PTR_MAX], q[PTR_MAX];
+
+	json_array_foreach(list, i, r) {
+		vkit_ptr_index(p, path, i);
+		if (json_object_get(r, "requests") != NULL) {
+			vkit_ptr_key(q, p, "requests");
+			if (v_no_cookie_headers(c, json_object_get(r,
+			    "requests"), q) != 0)
+				return (-1);
+			continue;
+		}
+		vkit_ptr_key(q, p, "headers");
+		if (v_no_cookie_header(c, json_object_get(r, "headers"),
+		    q) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 /* capture_max, inspect_bytes and cookies (SPEC 14). */
 static int
 v_inspect_limits(struct vctx *c, json_t *in, json_t *out)
@@ -321,6 +369,14 @@ v_scenario(struct vctx *c, json_t *in, json_t *out)
 	    &o) != 0)
 		return (-1);
 	json_object_set_new(out, "requests", o);
+	if (json_is_true(json_object_get(out, "cookies")) &&
+	    (v_no_cookie_header(c, json_object_get(out, "headers"),
+	    "/headers") != 0 ||
+	    v_no_cookie_headers(c, json_object_get(out, "setup"),
+	    "/setup") != 0 ||
+	    v_no_cookie_headers(c, json_object_get(out, "requests"),
+	    "/requests") != 0))
+		return (-1);
 
 	if ((o = scenario_load(c, json_object_get(in, "load"),
 	    "/load")) == NULL)
