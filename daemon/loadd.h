@@ -305,6 +305,7 @@ struct plan_var {
 	char			 dataset[LOADD_NAME_MAX + 1];
 	enum plan_data_order	 order;
 	size_t			*colmax;	/* data: longest cell a column */
+	size_t			*cellens;	/* data: each cell's length */
 	int			 slot;		/* capture: the VU's value */
 };
 /* A dataset a run draws from, read when it starts (plan_compile_data). */

@@ -39,9 +39,11 @@ plan_var_data(struct plan_var *v, const char *dname, const char *order,
 		v->data = d = ds[i].d;
 		ds[i].d = NULL;		/* the plan owns it now */
 		v->colmax = xcalloc(d->ncols + 1, sizeof *v->colmax);
+		v->cellens = xcalloc(d->ncells + 1, sizeof *v->cellens);
 		for (r = 0; r < d->nrows; r++)
 			for (c = 0; c < d->ncols; c++) {
 				n = strlen(d->cells[r * d->ncols + c]);
+				v->cellens[r * d->ncols + c] = n;
 				if (n > v->colmax[c])
 					v->colmax[c] = n;
 			}
@@ -242,6 +244,7 @@ plan_vars_free(struct plan *p)
 		free(p->vars[i].picks);
 		free(p->vars[i].picklens);
 		free(p->vars[i].colmax);
+		free(p->vars[i].cellens);
 		data_free(p->vars[i].data);
 	}
 	free(p->vars);
@@ -355,10 +358,10 @@ plan_render(const struct plan *p, const struct plan_tpl *pt, char *out,
 			if (v->data == NULL || pt->cols[i] < 0 ||
 			    v->data->nrows == 0)
 				break;
-			x = rc->rows[pt->vars[i]];
-			cell = v->data->cells[x * v->data->ncols +
-			    (size_t)pt->cols[i]];
-			n = strlen(cell);
+			x = rc->rows[pt->vars[i]] * v->data->ncols +
+			    (size_t)pt->cols[i];
+			cell = v->data->cells[x];
+			n = v->cellens[x];
 			memcpy(out + o, cell, n);
 			o += n;
 			break;
