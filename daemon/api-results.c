@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "loadd.h"
+#include "hist-sql.h"
 
 /* The {id} of the path, when it names an existing run; else answers. */
 static int
@@ -223,6 +224,7 @@ api_run_samples(struct api_request *req)
 	s = xcalloc(1, sizeof *s);
 	if (sqlite3_open_v2(req->config->db, &s->db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    hist_sql_register(s->db) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT t_us, request, latency_us, "
 	    "status, bytes, error, warmup FROM samples WHERE run_id = ? "
 	    "ORDER BY rowid", -1, &s->st, NULL) != SQLITE_OK) {

@@ -245,6 +245,44 @@ hist_merge(struct hist *dst, const struct hist *src)
 	hist_add192(dst->sumsq, src->sumsq);
 }
 
+/*
+ * Take src back out of dst, which must hold it (a sliding window: SQL's
+ * inverse of hist_merge). Counts and sums are exact; min and max come
+ * back exact unless src held them, then to within their bucket. A src
+ * that dst does not hold (a forged blob) gives garbage, not a crash.
+ */
+void
+hist_unmerge(struct hist *dst, const struct hist *src)
+{
+	size_t		i, first = HIST_NBUCKETS, last = 0;
+	uint64_t	lo, hi;
+
+	if (src->count == 0)
+		return;
+	for (i = 0; i < HIST_NBUCKETS; i++) {
+		dst->buckets[i] = dst->buckets[i] >= src->buckets[i] ?
+		    dst->buckets[i] - src->buckets[i] : 0;
+		if (dst->buckets[i] != 0) {
+			if (first == HIST_NBUCKETS)
+				first = i;
+			last = i;
+		}
+	}
+	dst->count = dst->count >= src->count ? dst->count - src->count : 0;
+	if (dst->count == 0 || first == HIST_NBUCKETS) {
+		hist_reset(dst);
+		return;
+	}
+	hist_put128(dst->sum, hist_get128(dst->sum) - hist_get128(src->sum));
+	hist_sub192(dst->sumsq, src->sumsq);
+	hist_bucket_range(first, &lo, &hi);
+	if (dst->min < lo)
+		dst->min = lo;
+	hist_bucket_range(last, &lo, &hi);
+	if (dst->max > hi)
+		dst->max = hi;
+}
+
 /* Number of recorded values. */
 uint64_t
 hist_count(const struct hist *h)
@@ -571,25 +609,20 @@ hist_check(const struct hist *h, char **cause)
  * len and the only allocation is one fixed-size struct. On malformed input,
  * returns NULL and sets *cause (caller frees).
  */
-struct hist *
-hist_decode(const void *buf, size_t len, char **cause)
+int
+hist_decode_into(struct hist *h, const void *buf, size_t len, char **cause)
 {
 	const unsigned char	*p = buf;
-	struct hist		*h;
 	size_t			 off = 0, idx = 0;
 	uint64_t		 npairs, k, skip, n, total = 0;
 
-	if (len == 0) {
-		hist_fail(cause, "empty histogram blob");
-		return (NULL);
-	}
-	if (p[0] != HIST_VERSION) {
-		hist_fail(cause, "unknown histogram version %u", p[0]);
-		return (NULL);
-	}
+	if (len == 0)
+		return (hist_fail(cause, "empty histogram blob"));
+	if (p[0] != HIST_VERSION)
+		return (hist_fail(cause, "unknown histogram version %u", p[0]));
 	off = 1;
 
-	h = xcalloc(1, sizeof *h);
+	memset(h, 0, sizeof *h);
 	if (hist_get_varint(p, len, &off, &h->count, "count", cause) != 0 ||
 	    hist_get_varint(p, len, &off, &h->min, "min", cause) != 0 ||
 	    hist_get_varint(p, len, &off, &h->max, "max", cause) != 0 ||
@@ -642,9 +675,21 @@ hist_decode(const void *buf, size_t len, char **cause)
 	}
 	if (hist_check(h, cause) != 0)
 		goto fail;
-	return (h);
+	return (0);
 
 fail:
-	free(h);
-	return (NULL);
+	return (-1);
+}
+
+/* The same into a new histogram; NULL with *cause on malformed input. */
+struct hist *
+hist_decode(const void *buf, size_t len, char **cause)
+{
+	struct hist	*h = xmalloc(sizeof *h);
+
+	if (hist_decode_into(h, buf, len, cause) != 0) {
+		free(h);
+		return (NULL);
+	}
+	return (h);
 }

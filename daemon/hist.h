@@ -49,6 +49,9 @@ size_t		 hist_spectrum(const struct hist *, double *, uint64_t *,
 		     size_t);
 size_t		 hist_encode(const struct hist *, unsigned char **);
 struct hist	*hist_decode(const void *, size_t, char **);
+int		 hist_decode_into(struct hist *, const void *, size_t,
+		     char **);
+void		 hist_unmerge(struct hist *, const struct hist *);
 size_t		 hist_bucket_index(uint64_t);
 void		 hist_bucket_range(size_t, uint64_t *, uint64_t *);
 

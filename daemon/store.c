@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "loadd.h"
+#include "hist-sql.h"
 
 struct store {
 	sqlite3		*db;
@@ -193,6 +194,12 @@ store_open(const char *path, int flags, char **cause)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
+	/* The histogram functions users have in the CLI (SPEC 15). */
+	if ((rc = hist_sql_register(st->db)) != SQLITE_OK) {
+		xasprintf(cause, "%s: histogram functions: %s", path,
+		    sqlite3_errstr(rc));
+		goto fail;
+	}
 	if (store_exec(st, "PRAGMA journal_mode = WAL; "
 	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
 	    &why) != 0) {

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "loadd.h"
+#include "hist-sql.h"
 
 #define WRITER_BATCH	4096	/* samples read from a ring at a time */
 #define WRITER_POLL_MS	100
@@ -506,7 +507,8 @@ writer_start(const char *path, int64_t run_id, char **names, size_t nnames,
 		goto fail;
 	}
 	sqlite3_busy_timeout(wr->db, 5000);
-	if (writer_exec(wr, "PRAGMA synchronous = NORMAL") != 0 ||
+	if (hist_sql_register(wr->db) != SQLITE_OK ||
+	    writer_exec(wr, "PRAGMA synchronous = NORMAL") != 0 ||
 	    sqlite3_create_module(wr->db, "loadd_batch", &batch_module,
 	    wr) != SQLITE_OK)
 		goto fail_sql;

@@ -45,9 +45,16 @@ has /man1/loadctl.1
 has /man5/loadd.conf.5
 has /man5/loadd-scenario.5
 has /share/bash-completion/completions/loadctl
-for e in mixed-api uploads multi-source sweep slo-constant-rate dynamic; do
+for e in mixed-api uploads multi-source sweep slo-constant-rate dynamic \
+    login data-driven; do
 	has "/examples/$e.json"
 done
+has /lib/loadd/loadd_sqlite.so
+ext=$root$(where /lib/loadd/loadd_sqlite.so)
+if command -v sqlite3 >/dev/null && [ -f "$ext" ]; then
+	is "$(sqlite3 :memory: ".load ${ext%.so}" "SELECT hist_count(NULL) IS NULL" 2>&1)" 1 \
+	    "the installed extension loads into the sqlite3 CLI"
+fi
 
 # The units run the programs where they were installed.
 sbin=$(dirname "$(where /sbin/loadd)")
