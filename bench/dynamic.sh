@@ -30,16 +30,7 @@ spec() {
 	        duration: "\($secs)s"}}'
 }
 # run SPEC: "rps cpu_s_per_100k" of one loadd run.
-run() {
-	local n0 n1 c0 c1 id
-	n0=$(nginx_requests)
-	c0=$(cpu_ticks "$DPID")
-	id=$(submit "$1")
-	wait_run "$id" $((SECS + 60)) "$SECS"
-	c1=$(cpu_ticks "$DPID")
-	n1=$(nginx_requests)
-	echo "$(calc "($n1 - $n0) / $(rj .summary.duration_s)" 0) $(calc "($c1 - $c0) / $CLK_TCK / ($n1 - $n0) * 100000" 3)"
-}
+run() { loadd_cpu "$1"; }
 cat >"$B/req.lua" <<'LUA'
 local seq = 0
 request = function()

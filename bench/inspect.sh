@@ -37,16 +37,8 @@ spec() {	# INSPECT(0|1)
 	      load: {executor: "constant-vus", vus: 50,
 	        duration: "\($secs)s"}}'
 }
-run() {	# SPEC: "rps cpu_s_per_100k errors"
-	local n0 n1 c0 c1 id
-	n0=$(nginx_requests)
-	c0=$(cpu_ticks "$DPID")
-	id=$(submit "$1")
-	wait_run "$id" $((SECS + 60)) "$SECS"
-	c1=$(cpu_ticks "$DPID")
-	n1=$(nginx_requests)
-	echo "$(calc "($n1 - $n0) / $(rj .summary.duration_s)" 0) $(calc "($c1 - $c0) / $CLK_TCK / ($n1 - $n0) * 100000" 3) $(rj .summary.overall.failed_requests)"
-}
+# run SPEC: "rps cpu_s_per_100k failed" of one loadd run.
+run() { echo "$(loadd_cpu "$1") $(rj .summary.overall.failed_requests)"; }
 STATIC=$(spec 0)
 INSPECT=$(spec 1)
 machine

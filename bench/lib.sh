@@ -335,3 +335,18 @@ machine() {
 busy_others() {
 	top -bn1 -d 0.5 2>/dev/null | awk -v me=$$ 'NR > 7 && $9 + 0 > 20 { print $1, $9 "%", $12 }' | tr '\n' ';'
 }
+
+# loadd_cpu SPEC [SECS]: run SPEC on the loadd of start_loadd against the
+# nginx of start_nginx; prints "rps cpu_s_per_100k", requests counted at
+# nginx, CPU from loadd's own accounting. The run document is left in
+# $B/run.json.
+loadd_cpu() {
+	local n0 n1 c0 c1 id secs=${2:-$SECS}
+	n0=$(nginx_requests)
+	c0=$(cpu_ticks "$DPID")
+	id=$(submit "$1")
+	wait_run "$id" $((secs + 60)) "$secs"
+	c1=$(cpu_ticks "$DPID")
+	n1=$(nginx_requests)
+	echo "$(calc "($n1 - $n0) / $(rj .summary.duration_s)" 0) $(calc "($c1 - $c0) / $CLK_TCK / ($n1 - $n0) * 100000" 3)"
+}

@@ -69,6 +69,30 @@ hs_new(sqlite3_context *ctx)
 	return (h);
 }
 
+static double
+hs_mean(const struct hist *h)
+{
+	return (hist_mean(h) / NS_PER_MS);
+}
+
+static double
+hs_min(const struct hist *h)
+{
+	return ((double)hist_min(h) / NS_PER_MS);
+}
+
+static double
+hs_max(const struct hist *h)
+{
+	return ((double)hist_max(h) / NS_PER_MS);
+}
+
+static double
+hs_stddev(const struct hist *h)
+{
+	return (hist_stddev(h) / NS_PER_MS);
+}
+
 /* hist_quantile(hist, q): the latency at quantile q in [0, 1], ms. */
 static void
 hs_quantile(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -88,42 +112,54 @@ hs_quantile(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	if ((h = hs_new(ctx)) == NULL)
 		return;
-	if (hs_arg(ctx, argv[0], h, "hist_quantile") == 0) {
-		if (hist_count(h) == 0)
-			sqlite3_result_null(ctx);
-		else
+	switch (hs_arg(ctx, argv[0], h, "hist_quantile")) {
+	case 0:
+		if (hist_count(h) > 0)
 			sqlite3_result_double(ctx,
 			    (double)hist_percentile(h, q * 100) / NS_PER_MS);
-	} else if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		else
+			sqlite3_result_null(ctx);	/* no data is not 0 */
+		break;
+	case 1:
 		sqlite3_result_null(ctx);
+		break;
+	}
 	sqlite3_free(h);
 }
 
-/* hist_count, hist_mean, hist_min, hist_max, hist_stddev. */
+/* The statistics, one function each; hist_count alone is 0 when empty. */
+static const struct hs_stat {
+	const char	*name;
+	double		(*ms)(const struct hist *);	/* NULL: the count */
+} hs_stats[] = {
+	{ "hist_count", NULL },
+	{ "hist_mean", hs_mean },
+	{ "hist_min", hs_min },
+	{ "hist_max", hs_max },
+	{ "hist_stddev", hs_stddev }
+};
+
 static void
 hs_stat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	const char	*which = sqlite3_user_data(ctx);
-	struct hist	*h;
-	int		 rc;
+	const struct hs_stat	*st = sqlite3_user_data(ctx);
+	struct hist		*h;
 
 	if ((h = hs_new(ctx)) == NULL)
 		return;
-	rc = hs_arg(ctx, argv[0], h, which);
-	if (rc == 1)
+	switch (hs_arg(ctx, argv[0], h, st->name)) {
+	case 0:
+		if (st->ms == NULL)
+			sqlite3_result_int64(ctx, (sqlite3_int64)hist_count(h));
+		else if (hist_count(h) > 0)
+			sqlite3_result_double(ctx, st->ms(h));
+		else
+			sqlite3_result_null(ctx);	/* no data is not 0 */
+		break;
+	case 1:
 		sqlite3_result_null(ctx);
-	else if (rc == 0 && strcmp(which, "hist_count") == 0)
-		sqlite3_result_int64(ctx, (sqlite3_int64)hist_count(h));
-	else if (rc == 0 && hist_count(h) == 0)
-		sqlite3_result_null(ctx);	/* no data is not 0 */
-	else if (rc == 0 && strcmp(which, "hist_mean") == 0)
-		sqlite3_result_double(ctx, hist_mean(h) / NS_PER_MS);
-	else if (rc == 0 && strcmp(which, "hist_min") == 0)
-		sqlite3_result_double(ctx, (double)hist_min(h) / NS_PER_MS);
-	else if (rc == 0 && strcmp(which, "hist_max") == 0)
-		sqlite3_result_double(ctx, (double)hist_max(h) / NS_PER_MS);
-	else if (rc == 0)
-		sqlite3_result_double(ctx, hist_stddev(h) / NS_PER_MS);
+		break;
+	}
 	sqlite3_free(h);
 }
 
@@ -152,34 +188,37 @@ hs_agg(sqlite3_context *ctx, int make)
 	return (a);
 }
 
+/* A row enters the frame (add) or leaves it (a window's inverse). */
 static void
-hs_merge_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+hs_merge_row(sqlite3_context *ctx, sqlite3_value *v, int add)
 {
 	struct hs_agg	*a;
 
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+	if (sqlite3_value_type(v) == SQLITE_NULL)
 		return;
 	if ((a = hs_agg(ctx, 1)) == NULL || a->sum == NULL)
 		return;
-	if (hs_arg(ctx, argv[0], a->part, "hist_merge") != 0)
+	if (hs_arg(ctx, v, a->part, "hist_merge") != 0)
 		return;
-	hist_merge(a->sum, a->part);
-	a->rows++;
+	if (add) {
+		hist_merge(a->sum, a->part);
+		a->rows++;
+	} else {
+		hist_unmerge(a->sum, a->part);
+		a->rows--;
+	}
+}
+
+static void
+hs_merge_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	hs_merge_row(ctx, argv[0], 1);
 }
 
 static void
 hs_merge_inverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct hs_agg	*a;
-
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
-		return;
-	if ((a = hs_agg(ctx, 1)) == NULL || a->sum == NULL)
-		return;
-	if (hs_arg(ctx, argv[0], a->part, "hist_merge") != 0)
-		return;
-	hist_unmerge(a->sum, a->part);
-	a->rows--;
+	hs_merge_row(ctx, argv[0], 0);
 }
 
 /* The merged histogram as a blob; NULL when no row held one. */
@@ -413,8 +452,6 @@ static sqlite3_module hb_module = {
 int
 hist_sql_register(sqlite3 *db)
 {
-	static const char	*stats[] = { "hist_count", "hist_mean",
-				    "hist_min", "hist_max", "hist_stddev" };
 	const int		 flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC |
 				    SQLITE_INNOCUOUS;
 	size_t			 i;
@@ -422,9 +459,10 @@ hist_sql_register(sqlite3 *db)
 
 	rc = sqlite3_create_function(db, "hist_quantile", 2, flags, NULL,
 	    hs_quantile, NULL, NULL);
-	for (i = 0; rc == SQLITE_OK && i < sizeof stats / sizeof stats[0]; i++)
-		rc = sqlite3_create_function(db, stats[i], 1, flags,
-		    (void *)stats[i], hs_stat, NULL, NULL);
+	for (i = 0; rc == SQLITE_OK && i < sizeof hs_stats /
+	    sizeof hs_stats[0]; i++)
+		rc = sqlite3_create_function(db, hs_stats[i].name, 1, flags,
+		    (void *)&hs_stats[i], hs_stat, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_window_function(db, "hist_merge", 1, flags,
 		    NULL, hs_merge_step, hs_merge_final, hs_merge_value,
