@@ -105,6 +105,8 @@ main(int argc, char **argv)
 	struct writer	*wr;
 	struct store	*st;
 	struct stat	 sb, sw;
+	json_t		*spec, *labels;
+	int64_t		 id;
 	char		*cause, *names[] = { "get" }, wal[4096];
 	uint64_t	 written = 0, failed = 0, capped = 0, pushed = 0, shed = 0;
 	uint64_t	 t0, t1;
@@ -129,18 +131,20 @@ main(int argc, char **argv)
 		fprintf(stderr, "writer-bench: %s\n", cause);
 		return (1);
 	}
-	if (sqlite3_exec(store_db(st), "INSERT INTO runs (id, scenario, spec, "
-	    "status, created_at) VALUES (1, 'bench', '{}', 'running', "
-	    "'2026-01-01T00:00:00Z')", NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, "writer-bench: %s\n",
-		    sqlite3_errmsg(store_db(st)));
+	spec = json_pack("{s:s}", "name", "bench");
+	labels = json_object();
+	if (store_run_insert(st, spec, labels, &id, &cause) != 0 ||
+	    store_run_started(st, id, "{}") != 0) {
+		fprintf(stderr, "writer-bench: %s\n", cause);
 		return (1);
 	}
+	json_decref(spec);
+	json_decref(labels);
 	rings = xcalloc((size_t)n, sizeof *rings);
 	prod = xcalloc((size_t)n, sizeof *prod);
 	for (i = 0; i < n; i++)
 		rings[i] = ring_create(BENCH_RING);
-	if ((wr = writer_start(argv[1], 1, names, 1, rings, (size_t)n, 0,
+	if ((wr = writer_start(argv[1], id, names, 1, rings, (size_t)n, 0,
 	    &cause)) == NULL) {
 		fprintf(stderr, "writer-bench: %s\n", cause);
 		return (1);

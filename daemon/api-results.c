@@ -13,10 +13,8 @@
 #include <time.h>
 
 #include <microhttpd.h>
-#include <sqlite3.h>
 
 #include "loadd.h"
-#include "hist-sql.h"
 
 /* The {id} of the path, when it names an existing run; else answers. */
 static int
@@ -42,42 +40,13 @@ api_results_run(struct api_request *req, int64_t *id, json_t **run)
 	return (-1);
 }
 
-/* A latency column: null without data, else rounded to the microsecond. */
-static json_t *
-api_column_ms(sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return (json_null());
-	return (json_real(metric_round(sqlite3_column_double(st, col))));
-}
-
-/* Does the run know a request (or group) of that name? */
-static int
-api_run_has_request(struct api_request *req, int64_t id, const char *name)
-{
-	sqlite3_stmt	*st;
-	int		 found = 0;
-
-	if (sqlite3_prepare_v2(store_db(req->store), "SELECT 1 FROM "
-	    "intervals WHERE run_id = ?1 AND request = ?2 UNION ALL "
-	    "SELECT 1 FROM runs r, json_tree(r.spec, '$.requests') j WHERE "
-	    "r.id = ?1 AND j.key = 'name' AND j.value = ?2 LIMIT 1", -1, &st,
-	    NULL) != SQLITE_OK)
-		return (1);	/* let the query below say what is wrong */
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return (found);
-}
-
 /* GET /v1/runs/{id}/timeseries[?request=NAME]: one row a second. */
 void
 api_run_timeseries(struct api_request *req)
 {
-	sqlite3_stmt	*st;
 	json_t		*run, *series;
 	const char	*name;
+	char		*cause;
 	int64_t		 id;
 
 	if (api_results_run(req, &id, &run) != 0)
@@ -91,46 +60,23 @@ api_run_timeseries(struct api_request *req)
 		    "expected a request name; got \"%s\"", name);
 		return;
 	}
-	if (strcmp(name, "*") != 0 && !api_run_has_request(req, id, name)) {
+	if (strcmp(name, "*") != 0 && !store_run_has_request(req->store, id, name)) {
 		api_reply_error(req, 404, "request_not_found", "", "run %lld "
 		    "has no request named \"%s\"", (long long)id, name);
 		return;
 	}
-	if (sqlite3_prepare_v2(store_db(req->store), "SELECT second, "
-	    "requests, errors, p50_ms, p95_ms, p99_ms, max_ms, (SELECT vus "
-	    "FROM intervals w WHERE w.run_id = i.run_id AND w.second = "
-	    "i.second AND w.request = '*') FROM intervals i WHERE run_id = ? "
-	    "AND request = ? ORDER BY second", -1, &st, NULL) != SQLITE_OK) {
-		api_reply_store_error(req, xstrdup(sqlite3_errmsg(
-		    store_db(req->store))));
+	if ((series = store_run_timeseries(req->store, id, name,
+	    &cause)) == NULL) {
+		api_reply_store_error(req, cause);
 		return;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	series = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_array_append_new(series, json_pack("{s:I, s:I, s:I, s:I, "
-		    "s:o, s:o, s:o, s:o, s:o}",
-		    "t", (json_int_t)sqlite3_column_int64(st, 0),
-		    "requests", (json_int_t)sqlite3_column_int64(st, 1),
-		    "errors", (json_int_t)sqlite3_column_int64(st, 2),
-		    "rps", (json_int_t)sqlite3_column_int64(st, 1),
-		    "p50_ms", api_column_ms(st, 3),
-		    "p95_ms", api_column_ms(st, 4),
-		    "p99_ms", api_column_ms(st, 5),
-		    "max_ms", api_column_ms(st, 6),
-		    "vus", sqlite3_column_type(st, 7) == SQLITE_NULL ?
-		    json_null() : json_integer(sqlite3_column_int64(st, 7))));
-	}
-	sqlite3_finalize(st);
 	api_reply_json(req, 200, json_pack("{s:I, s:s, s:o}", "run_id",
 	    (json_int_t)id, "request", name, "series", series));
 }
 
-/* A samples CSV stream: its own read-only connection and statement. */
+/* A samples CSV stream: a cursor on its own read-only connection. */
 struct api_samples {
-	sqlite3		*db;
-	sqlite3_stmt	*st;
+	struct store_samples *cur;
 	char		 row[256];	/* a row that did not fit last time */
 	size_t		 rowlen;
 	int		 header;
@@ -142,36 +88,25 @@ api_samples_free(void *arg)
 {
 	struct api_samples	*s = arg;
 
-	sqlite3_finalize(s->st);
-	sqlite3_close(s->db);
+	store_samples_close(s->cur);
 	free(s);
 }
 
 /* Format one sample row as CSV. */
 static size_t
-api_samples_row(struct api_samples *s)
+api_samples_row(struct api_samples *s, const struct sample_row *r)
 {
-	sqlite3_stmt	*st = s->st;
 	char		 lat[32], status[16];
-	const char	*err;
 	int		 n;
 
-	if (sqlite3_column_type(st, 2) == SQLITE_NULL)
-		lat[0] = '\0';
-	else
-		snprintf(lat, sizeof lat, "%lld",
-		    (long long)sqlite3_column_int64(st, 2));
-	if (sqlite3_column_type(st, 3) == SQLITE_NULL)
-		status[0] = '\0';
-	else
-		snprintf(status, sizeof status, "%d",
-		    sqlite3_column_int(st, 3));
-	err = (const char *)sqlite3_column_text(st, 5);
+	lat[0] = status[0] = '\0';
+	if (r->latency_us >= 0)
+		snprintf(lat, sizeof lat, "%lld", (long long)r->latency_us);
+	if (r->status >= 0)
+		snprintf(status, sizeof status, "%d", r->status);
 	n = snprintf(s->row, sizeof s->row, "%lld,%s,%s,%s,%lld,%s,%d\n",
-	    (long long)sqlite3_column_int64(st, 0),
-	    (const char *)sqlite3_column_text(st, 1), lat, status,
-	    (long long)sqlite3_column_int64(st, 4), err != NULL ? err : "",
-	    sqlite3_column_int(st, 6));
+	    (long long)r->t_us, r->request, lat, status, (long long)r->bytes,
+	    r->error != NULL ? r->error : "", r->warmup);
 	return (n > 0 && (size_t)n < sizeof s->row ? (size_t)n : 0);
 }
 
@@ -180,6 +115,7 @@ static ssize_t
 api_samples_read(void *arg, uint64_t pos, char *buf, size_t max)
 {
 	struct api_samples	*s = arg;
+	struct sample_row	 r;
 	size_t			 off = 0;
 	int			 rc;
 
@@ -196,16 +132,16 @@ api_samples_read(void *arg, uint64_t pos, char *buf, size_t max)
 			off += s->rowlen;
 			s->rowlen = 0;
 		}
-		if (s->done || (rc = sqlite3_step(s->st)) != SQLITE_ROW) {
+		if (s->done || (rc = store_samples_next(s->cur, &r)) != 1) {
 			if (!s->done)
-				s->done = rc == SQLITE_DONE ? 1 : -1;
+				s->done = rc == 0 ? 1 : -1;
 			if (off > 0)
 				break;
 			return (s->done == 1 ?
 			    MHD_CONTENT_READER_END_OF_STREAM :
 			    MHD_CONTENT_READER_END_WITH_ERROR);
 		}
-		s->rowlen = api_samples_row(s);
+		s->rowlen = api_samples_row(s, &r);
 	}
 	return ((ssize_t)off);
 }
@@ -216,24 +152,19 @@ api_run_samples(struct api_request *req)
 {
 	struct api_samples	*s;
 	json_t			*run;
+	char			*cause;
 	int64_t			 id;
 
 	if (api_results_run(req, &id, &run) != 0)
 		return;
 	json_decref(run);
 	s = xcalloc(1, sizeof *s);
-	if (sqlite3_open_v2(req->config->db, &s->db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    hist_sql_register(s->db) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "SELECT t_us, request, latency_us, "
-	    "status, bytes, error, warmup FROM samples WHERE run_id = ? "
-	    "ORDER BY rowid", -1, &s->st, NULL) != SQLITE_OK) {
-		api_reply_store_error(req, xstrdup(sqlite3_errmsg(s->db)));
-		api_samples_free(s);
+	if ((s->cur = store_samples_open(req->config->db, id,
+	    &cause)) == NULL) {
+		api_reply_store_error(req, cause);
+		free(s);
 		return;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
-	sqlite3_bind_int64(s->st, 1, id);
 	api_reply_stream(req, 200, "text/csv; charset=utf-8",
 	    api_samples_read, s, api_samples_free);
 }
@@ -311,32 +242,22 @@ api_metric(char **buf, size_t *len, const char *name, const char *help,
 void
 api_metrics(struct api_request *req)
 {
-	sqlite3_stmt		*st;
 	json_t			*p;
 	char			*buf = NULL, labels[64];
 	size_t			 len = 0, i;
-	int64_t			 active = run_active(req->runs);
-	double			 n;
+	int64_t			 active = run_active(req->runs), n;
 
 	api_metric(&buf, &len, "loadd_up", "1 while the daemon answers",
 	    "gauge", "", 1);
 	api_metric(&buf, &len, "loadd_active_run", "id of the running run, 0 "
 	    "when idle", "gauge", "", (double)active);
-	if (sqlite3_prepare_v2(store_db(req->store), "SELECT count(*) FROM "
-	    "runs WHERE status = ?", -1, &st, NULL) == SQLITE_OK) {
-		for (i = 0; i < RUN_NSTATUS; i++) {
-			sqlite3_bind_text(st, 1, run_status_name(i), -1,
-			    SQLITE_STATIC);
-			n = sqlite3_step(st) == SQLITE_ROW ?
-			    (double)sqlite3_column_int64(st, 0) : 0;
-			sqlite3_reset(st);
-			snprintf(labels, sizeof labels, "{status=\"%s\"}",
-			    run_status_name(i));
-			api_metric(&buf, &len, "loadd_runs", i == 0 ?
-			    "runs in the database by status" : NULL, "gauge",
-			    labels, n);
-		}
-		sqlite3_finalize(st);
+	for (i = 0; i < RUN_NSTATUS; i++) {
+		if (store_run_count(req->store, run_status_name(i), &n) != 0)
+			break;
+		snprintf(labels, sizeof labels, "{status=\"%s\"}",
+		    run_status_name(i));
+		api_metric(&buf, &len, "loadd_runs", i == 0 ? "runs in the "
+		    "database by status" : NULL, "gauge", labels, (double)n);
 	}
 	if (active != 0 && (p = run_progress(req->runs, active)) != NULL) {
 		api_metric(&buf, &len, "loadd_run_requests_total", "requests "

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <sqlite3.h>
 
 #include "loadd.h"
 
@@ -197,66 +196,6 @@ compare_mann_whitney(const double *a, size_t na, const double *b, size_t nb)
 	return (2 * compare_norm_sf(z));
 }
 
-/*
- * The per-second values of metric m for one request ('*' overall) of a
- * run, from its intervals (each second's histogram for latency). Only
- * whole seconds of the measured window count: the partial last second
- * would look like an outlier to the test.
- */
-static double *
-compare_series(sqlite3 *db, int64_t run, const char *request, enum metric m,
-    size_t *n)
-{
-	sqlite3_stmt	*st;
-	struct hist	*h;
-	double		*v = NULL, x;
-	int64_t		 reqs, errs;
-	char		*cause;
-
-	*n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT requests, errors, hist FROM "
-	    "intervals WHERE run_id = ?1 AND request = ?2 AND requests > 0 "
-	    "AND second < (SELECT min(second) FROM intervals WHERE run_id = ?1 "
-	    "AND request = '*' AND requests > 0) + (SELECT CAST(summary->>"
-	    "'duration_s' AS INTEGER) FROM runs WHERE id = ?1) "
-	    "ORDER BY second", -1, &st, NULL) != SQLITE_OK)
-		return (NULL);
-	sqlite3_bind_int64(st, 1, run);
-	sqlite3_bind_text(st, 2, request, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		reqs = sqlite3_column_int64(st, 0);
-		errs = sqlite3_column_int64(st, 1);
-		if (m == METRIC_RPS)
-			x = (double)reqs;
-		else if (m == METRIC_ERROR_RATE)
-			x = 100.0 * (double)errs / (double)reqs;
-		else {
-			h = hist_decode(sqlite3_column_blob(st, 2),
-			    (size_t)sqlite3_column_bytes(st, 2), &cause);
-			if (h == NULL) {
-				free(cause);
-				continue;
-			}
-			if (hist_count(h) == 0) {
-				hist_free(h);
-				continue;
-			}
-			if (m == METRIC_AVG)
-				x = hist_mean(h);
-			else if (m == METRIC_STDDEV)
-				x = hist_stddev(h);
-			else
-				x = (double)hist_percentile(h,
-				    metric_defs[m].pct);
-			hist_free(h);
-		}
-		v = xreallocarray(v, *n + 1, sizeof *v);
-		v[(*n)++] = x;
-	}
-	sqlite3_finalize(st);
-	return (v);
-}
-
 /* A number for JSON, null for NAN. */
 static json_t *
 compare_num(double v, double scale)
@@ -272,7 +211,7 @@ compare_num(double v, double scale)
  * when neither run has data for it (SPEC 13: left out).
  */
 static json_t *
-compare_one(sqlite3 *db, int64_t base, int64_t cur, const char *request,
+compare_one(struct store *st, int64_t base, int64_t cur, const char *request,
     const struct tolerance_item *it, const struct stats *bs,
     const struct stats *cs, int *regressed)
 {
@@ -304,8 +243,8 @@ compare_one(sqlite3 *db, int64_t base, int64_t cur, const char *request,
 		}
 	}
 	if (note == NULL && (worse || better)) {
-		sa = compare_series(db, base, request, it->metric, &na);
-		sb = compare_series(db, cur, request, it->metric, &nb);
+		sa = store_run_series(st, base, request, it->metric, &na);
+		sb = store_run_series(st, cur, request, it->metric, &nb);
 		if (na >= COMPARE_MIN_SECONDS && nb >= COMPARE_MIN_SECONDS) {
 			p = compare_mann_whitney(sa, na, sb, nb);
 			if (p >= COMPARE_ALPHA) {
@@ -336,7 +275,7 @@ compare_one(sqlite3 *db, int64_t base, int64_t cur, const char *request,
  * metric, then the request's own for other metrics.
  */
 static void
-compare_scope(sqlite3 *db, int64_t base, int64_t cur, const char *request,
+compare_scope(struct store *st, int64_t base, int64_t cur, const char *request,
     const struct tolerance *tol, json_t *bj, json_t *cj, json_t *metrics,
     int *regressed)
 {
@@ -358,7 +297,7 @@ compare_scope(sqlite3 *db, int64_t base, int64_t cur, const char *request,
 		} else if (!all &&
 		    (own = compare_tol_find(tol, request, it->metric)) != NULL)
 			it = own;
-		if ((m = compare_one(db, base, cur, request, it, &bs, &cs,
+		if ((m = compare_one(st, base, cur, request, it, &bs, &cs,
 		    regressed)) != NULL)
 			json_array_append_new(metrics, m);
 	}
@@ -414,7 +353,6 @@ json_t *
 compare_runs(struct store *st, int64_t base, int64_t cur, const char *name,
     const struct tolerance *tol, json_t *brun, json_t *crun)
 {
-	sqlite3		*db = store_db(st);
 	json_t		*bsum, *csum, *metrics, *added, *removed, *tj, *r;
 	json_t		*warnings, *b;
 	const char	*rn;
@@ -438,7 +376,7 @@ compare_runs(struct store *st, int64_t base, int64_t cur, const char *name,
 			free(key);
 		}
 	}
-	compare_scope(db, base, cur, "*", tol, json_object_get(bsum,
+	compare_scope(st, base, cur, "*", tol, json_object_get(bsum,
 	    "overall"), json_object_get(csum, "overall"), metrics, &regressed);
 	added = json_array();
 	removed = json_array();
@@ -448,7 +386,7 @@ compare_runs(struct store *st, int64_t base, int64_t cur, const char *name,
 			json_array_append_new(added, json_string(rn));
 			continue;
 		}
-		compare_scope(db, base, cur, rn, tol, b, r, metrics,
+		compare_scope(st, base, cur, rn, tol, b, r, metrics,
 		    &regressed);
 	}
 	json_array_foreach(json_object_get(bsum, "requests"), i, r) {

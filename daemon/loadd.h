@@ -126,9 +126,10 @@ json_t		*scenario_validate_data(json_t *, const struct limits *,
 json_t		*scenario_validate(json_t *, const struct limits *,
 		     struct verror *);
 
-/* store.c */
+/* store.c, store-runs.c, store-baselines.c -- SQL lives there only */
 #define STORE_MIGRATE	0x1	/* apply migrations (the main connection) */
 #define STORE_LOCK	0x2	/* refuse if another daemon has the file */
+#define STORE_READONLY	0x4	/* a reader (the samples stream) */
 void		 store_init(void);
 struct store	*store_open(const char *, int, char **);
 void		 store_close(struct store *);
@@ -142,8 +143,6 @@ int		 store_scenario_delete(struct store *, const char *, char **);
 json_t		*store_run_list(struct store *, const char *, const char *,
 		     int, char **);
 json_t		*store_baseline_list(struct store *, char **);
-struct sqlite3	*store_db(struct store *);
-struct sqlite3_stmt *store_prepare(struct store *, const char *, char **);
 json_t		*store_run_spec(struct store *, int64_t, char **);
 int64_t		*store_run_ids(struct store *, const char *, size_t *);
 int		 store_run_insert(struct store *, json_t *, json_t *,
@@ -163,6 +162,41 @@ int		 store_baseline_put(struct store *, const char *, int64_t,
 int		 store_baseline_delete(struct store *, const char *, char **);
 int		 store_comparison_put(struct store *, int64_t, json_t *,
 		     char **);
+int		 store_run_started(struct store *, int64_t, const char *);
+int		 store_run_ended(struct store *, int64_t, const char *, int,
+		     const char *, const char *);
+int64_t		 store_samples_prune(struct store *, int, int);
+/* store-series.c */
+struct report_point;
+int		 store_run_points(struct store *, int64_t,
+		     struct report_point **, size_t *, char **);
+int		 store_run_system(struct store *, int64_t,
+		     struct report_point **, size_t *, char **);
+struct hist	*store_run_hist(struct store *, int64_t, const char *,
+		     char **);
+double		*store_run_series(struct store *, int64_t, const char *,
+		     enum metric, size_t *);
+int		 store_run_has_request(struct store *, int64_t, const char *);
+json_t		*store_run_timeseries(struct store *, int64_t, const char *,
+		     char **);
+int		 store_run_count(struct store *, const char *, int64_t *);
+json_t		*store_comparison_get(struct store *, int64_t);
+/* One raw sample as read back (SPEC: samples). */
+struct sample_row {
+	int64_t		 t_us;
+	const char	*request;
+	int64_t		 latency_us;	/* -1: NULL */
+	int		 status;	/* -1: NULL */
+	int64_t		 bytes;
+	const char	*error;		/* NULL: success */
+	int		 warmup;
+};
+struct store_samples;
+struct store_samples *store_samples_open(const char *, int64_t, char **);
+int		 store_samples_next(struct store_samples *,
+		     struct sample_row *);
+void		 store_samples_close(struct store_samples *);
+/* store-data.c */
 int		 store_data_put(struct store *, const char *,
 		     const struct dataset *, int *, char **);
 int		 store_data_get(struct store *, const char *, char **, size_t *,
@@ -871,7 +905,6 @@ const struct config *runs_config(struct runs *);
 void		 runs_set_config(struct runs *, const struct config *);
 void		 runs_free(struct runs *);
 void		 runs_next(struct runs *);
-int		 runs_sql(struct runs *, const char *, const char *, ...);
 
 /* run.c -- the active run; main thread */
 int		 run_start(struct runs *, int64_t);

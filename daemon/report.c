@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report.c -- the report of an ended run (SPEC section 7): read the run row,
- * its intervals and its system_metrics through the caller's connection and
+ * its intervals and its system_metrics through the caller's store and
  * build the format=json document, which every format renders:
  * report-text.c (json, md, csv, junit), report-html.c (html). Called from
  * the API thread; blocks on SQLite reads.
@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <sqlite3.h>
 
 #include "loadd.h"
 
@@ -49,112 +48,6 @@ report_num(json_t *o, const char *key)
 	json_t	*v = json_object_get(o, key);
 
 	return (json_is_number(v) ? json_number_value(v) : NAN);
-}
-
-/* A column as a double, NAN when NULL. */
-static double
-report_column(sqlite3_stmt *stmt, int i)
-{
-	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
-		return (NAN);
-	return (sqlite3_column_double(stmt, i));
-}
-
-/* Read the whole-run intervals and merge their histograms. */
-static int
-report_load_intervals(struct report *r, sqlite3 *db, int64_t id, char **cause)
-{
-	sqlite3_stmt		*stmt;
-	struct report_point	*p;
-	struct hist		*h;
-	const void		*blob;
-	char			*why;
-	size_t			 size = 0;
-	int			 rc, len;
-
-	if (sqlite3_prepare_v2(db, "SELECT second, requests, errors, p50_ms, "
-	    "p95_ms, p99_ms, max_ms, hist FROM intervals WHERE run_id = ? "
-	    "AND request = ? ORDER BY second", -1, &stmt, NULL) != SQLITE_OK) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(db));
-		return (-1);
-	}
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_text(stmt, 2, "*", -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (r->niv == size) {
-			size = size == 0 ? 64 : size * 2;
-			r->iv = xreallocarray(r->iv, size, sizeof *r->iv);
-		}
-		p = &r->iv[r->niv++];
-		p->t = sqlite3_column_double(stmt, 0);
-		p->v[0] = report_column(stmt, 1);
-		p->v[1] = report_column(stmt, 2);
-		p->v[2] = report_column(stmt, 3);
-		p->v[3] = report_column(stmt, 4);
-		p->v[4] = report_column(stmt, 5);
-		p->v[5] = report_column(stmt, 6);
-
-		blob = sqlite3_column_blob(stmt, 7);
-		len = sqlite3_column_bytes(stmt, 7);
-		if (blob == NULL || len <= 0)
-			continue;
-		/* A damaged blob costs the chart a second, not the report. */
-		if ((h = hist_decode(blob, (size_t)len, &why)) == NULL) {
-			log_warn("run %lld second %.0f: histogram: %s",
-			    (long long)id, p->t, why);
-			free(why);
-			continue;
-		}
-		if (r->hist == NULL)
-			r->hist = h;
-		else {
-			hist_merge(r->hist, h);
-			hist_free(h);
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(stmt);
-		return (-1);
-	}
-	sqlite3_finalize(stmt);
-	return (0);
-}
-
-/* Read system_metrics: loadd's CPU and RSS, and the target's when watched. */
-static int
-report_load_system(struct report *r, sqlite3 *db, int64_t id, char **cause)
-{
-	sqlite3_stmt		*stmt;
-	struct report_point	*p;
-	size_t			 size = 0;
-	int			 rc, i;
-
-	if (sqlite3_prepare_v2(db, "SELECT second, cpu_pct, rss_bytes, "
-	    "target_cpu_pct, target_rss_bytes FROM system_metrics WHERE "
-	    "run_id = ? ORDER BY second", -1, &stmt, NULL) != SQLITE_OK) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(db));
-		return (-1);
-	}
-	sqlite3_bind_int64(stmt, 1, id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (r->nsys == size) {
-			size = size == 0 ? 64 : size * 2;
-			r->sys = xreallocarray(r->sys, size, sizeof *r->sys);
-		}
-		p = &r->sys[r->nsys++];
-		p->t = sqlite3_column_double(stmt, 0);
-		for (i = 0; i < 4; i++)
-			p->v[i] = report_column(stmt, i + 1);
-		p->v[4] = p->v[5] = NAN;
-	}
-	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(stmt);
-		return (-1);
-	}
-	sqlite3_finalize(stmt);
-	return (0);
 }
 
 /* Average and maximum of column col of the system rows; 0 if none. */
@@ -383,43 +276,34 @@ report_clear(struct report *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* The run's latest comparison with a baseline, if one was made. */
-static void
-report_load_comparison(struct report *r, sqlite3 *db, int64_t id)
-{
-	sqlite3_stmt	*st;
-	json_t		*c;
-
-	if (sqlite3_prepare_v2(db, "SELECT result FROM comparisons WHERE "
-	    "run_id = ?", -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (c = json_loads((const char *)sqlite3_column_text(st, 0), 0,
-	    NULL)) != NULL)
-		json_object_set_new(r->doc, "comparison", c);
-	sqlite3_finalize(st);
-}
-
 /* Gather a run's report: 1 done, 0 no such run, -1 error with *cause. */
 static int
 report_load(struct store *st, int64_t id, struct report *r, char **cause)
 {
-	json_t	*run;
+	json_t	*run, *c;
+	char	*why;
 	int	 rc;
 
 	memset(r, 0, sizeof *r);
 	if ((rc = store_run_get(st, id, &run, cause)) != 1)
 		return (rc);
-	if (report_load_intervals(r, store_db(st), id, cause) != 0 ||
-	    report_load_system(r, store_db(st), id, cause) != 0) {
+	if (store_run_points(st, id, &r->iv, &r->niv, cause) != 0 ||
+	    store_run_system(st, id, &r->sys, &r->nsys, cause) != 0) {
 		json_decref(run);
 		report_clear(r);
 		return (-1);
 	}
+	/* A damaged histogram costs the report its spectrum, not the rest. */
+	if ((r->hist = store_run_hist(st, id, "*", &why)) == NULL &&
+	    why != NULL) {
+		log_warn("run %lld: latency spectrum left out: %s",
+		    (long long)id, why);
+		free(why);
+	}
 	report_build(r, run);
 	json_decref(run);
-	report_load_comparison(r, store_db(st), id);
+	if ((c = store_comparison_get(st, id)) != NULL)
+		json_object_set_new(r->doc, "comparison", c);
 	return (1);
 }
 

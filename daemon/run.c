@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <sqlite3.h>
 
 #include "loadd.h"
 
@@ -467,9 +466,7 @@ run_fail(struct runs *rs, int64_t id, const char *reason, int dns)
 	}
 	summary = result_summary(&res);
 	text = json_dumps(summary, JSON_COMPACT);
-	runs_sql(rs, "UPDATE runs SET status = 'failed', passed = 0, "
-	    "ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), reason = ?, "
-	    "summary = ? WHERE id = ?", "ssi", reason, text, id);
+	store_run_ended(rs->store, id, "failed", 0, text, reason);
 	free(text);
 	json_decref(summary);
 	result_free(&res);
@@ -639,9 +636,7 @@ run_start(struct runs *rs, int64_t id)
 
 	env = run_env(rs->config);
 	text = json_dumps(env, JSON_COMPACT);
-	runs_sql(rs, "UPDATE runs SET status = 'running', started_at = "
-	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), env = ? WHERE id = ?",
-	    "si", text, id);
+	store_run_started(rs->store, id, text);
 	free(text);
 	json_decref(env);
 
@@ -768,10 +763,8 @@ run_finish(struct runs *rs, struct run *r)
 			    "writer fell behind)", (long long)r->id,
 			    (unsigned long long)(shed + failed));
 		text = json_dumps(summary, JSON_COMPACT);
-		runs_sql(rs, "UPDATE runs SET status = ?, passed = ?, ended_at = "
-		    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), summary = ?, "
-		    "reason = ? WHERE id = ?", "sissi", run_status_name(r->end),
-		    (int64_t)res.passed, text, r->reason, r->id);
+		store_run_ended(rs->store, r->id, run_status_name(r->end),
+		    res.passed, text, r->reason);
 		log_info("run %lld %s: %.0f requests, %.0f failed%s%s",
 		    (long long)r->id, run_status_name(r->end),
 		    res.overall.v[METRIC_REQUESTS],

@@ -17,54 +17,10 @@
 #include <string.h>
 
 #include <event2/event.h>
-#include <sqlite3.h>
 
 #include "loadd.h"
 
 #define RUN_PRUNE_BATCH	20000		/* samples deleted per step */
-
-/* Execute SQL with bound parameters: "i" int64, "s" text, "d" double. */
-int
-runs_sql(struct runs *rs, const char *sql, const char *types, ...)
-{
-	sqlite3		*db = store_db(rs->store);
-	sqlite3_stmt	*st;
-	va_list		 ap;
-	const char	*s;
-	int		 i, rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("runs: %s", sqlite3_errmsg(db));
-		return (-1);
-	}
-	va_start(ap, types);
-	for (i = 0; types[i] != '\0'; i++) {
-		switch (types[i]) {
-		case 'i':
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-			break;
-		case 'd':
-			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
-			break;
-		case 's':
-			s = va_arg(ap, const char *);
-			if (s == NULL)
-				sqlite3_bind_null(st, i + 1);
-			else
-				sqlite3_bind_text(st, i + 1, s, -1,
-				    SQLITE_TRANSIENT);
-			break;
-		}
-	}
-	va_end(ap);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_error("runs: %s", sqlite3_errmsg(db));
-		return (-1);
-	}
-	return (0);
-}
 
 /* The one table of run status names (SPEC section 5). */
 static const char *run_status_names[RUN_NSTATUS] = {
@@ -150,29 +106,15 @@ static void
 runs_prune(evutil_socket_t fd, short events, void *arg)
 {
 	struct runs	*rs = arg;
-	sqlite3		*db = store_db(rs->store);
-	sqlite3_stmt	*st;
 	struct timeval	 tv;
-	char		 age[32];
-	int		 n = 0;
+	int64_t		 n;
 
 	if (rs->config->retention_days <= 0)
 		return;		/* turned off by a reload */
-	snprintf(age, sizeof age, "-%d days", rs->config->retention_days);
-	if (sqlite3_prepare_v2(db, "DELETE FROM samples WHERE rowid IN "
-	    "(SELECT rowid FROM samples WHERE run_id IN (SELECT id FROM runs "
-	    "WHERE ended_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)) "
-	    "LIMIT ?)", -1, &st, NULL) != SQLITE_OK) {
-		log_error("retention: %s", sqlite3_errmsg(db));
-		return;
-	}
-	sqlite3_bind_text(st, 1, age, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, RUN_PRUNE_BATCH);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		n = sqlite3_changes(db);
-	else
-		log_warn("retention: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	n = store_samples_prune(rs->store, rs->config->retention_days,
+	    RUN_PRUNE_BATCH);
+	if (n < 0)
+		n = 0;
 	rs->pruned += (uint64_t)n;
 	tv.tv_usec = 0;
 	if (n == RUN_PRUNE_BATCH) {
@@ -205,10 +147,8 @@ runs_recover(struct runs *rs)
 		log_warn("run %lld was running when loadd stopped: marking it "
 		    "interrupted", (long long)ids[i]);
 		store_run_rebuild(rs->store, ids[i]);
-		runs_sql(rs, "UPDATE runs SET status = 'interrupted', passed = "
-		    "0, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-		    "reason = 'loadd stopped during the run' WHERE id = ?", "i",
-		    ids[i]);
+		store_run_ended(rs->store, ids[i], "interrupted", 0, NULL,
+		    "loadd stopped during the run");
 	}
 	free(ids);
 	ids = store_run_ids(rs->store, "queued", &n);

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "loadd.h"
+#include "store.h"
 
 /* Store (or replace) dataset name; *created says which. */
 int
@@ -52,7 +53,7 @@ store_data_put(struct store *st, const char *name, const struct dataset *d,
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = 0;
 	else
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(store_db(st)));
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
 	sqlite3_finalize(stmt);
 	free(csv);
 	free(ctext);
@@ -82,7 +83,7 @@ store_data_get(struct store *st, const char *name, char **out, size_t *len,
 	} else if (rc == SQLITE_DONE)
 		rc = 0;
 	else {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(store_db(st)));
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);
@@ -113,7 +114,7 @@ store_data_list(struct store *st, char **cause)
 		    sqlite3_column_text(stmt, 4)));
 	}
 	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(store_db(st)));
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
 		json_decref(list);
 		list = NULL;
 	}
@@ -134,10 +135,10 @@ store_data_delete(struct store *st, const char *name, char **cause)
 		return (-1);
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(store_db(st)));
+		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
 		rc = -1;
 	} else
-		rc = sqlite3_changes(store_db(st)) > 0;
+		rc = sqlite3_changes(st->db) > 0;
 	sqlite3_finalize(stmt);
 	return (rc);
 }

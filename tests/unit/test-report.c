@@ -588,7 +588,10 @@ main(void)
 	st = store_open(path, STORE_LOCK | STORE_MIGRATE, &cause);
 	if (st == NULL)
 		fatalx("store_open: %s", cause);
-	db = (sqlite3 *)store_db(st);
+	/* Fixtures go in through a plain connection of the test's own. */
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		fatalx("sqlite3_open");
+	sqlite3_busy_timeout(db, 5000);
 
 	all = hist_create();
 	id = insert_run(db);
@@ -617,6 +620,7 @@ main(void)
 	check_others(st, db);
 
 	hist_free(all);
+	sqlite3_close(db);
 	store_close(st);
 	unlink(path);
 	free(path);

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store-series.c -- reading what a run left per second: the intervals
+ * behind reports, comparisons and the timeseries route, system_metrics,
+ * and the raw samples streamed as CSV. Percentiles and merges go through
+ * the histogram SQL functions (hist-sql.c), as users' own queries do.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "loadd.h"
+#include "store.h"
+
+/*
+ * The '*' intervals of a run, a point a second: requests, errors, p50,
+ * p95, p99 and max ms (NAN where NULL). 0, or -1 with *cause.
+ */
+int
+store_run_points(struct store *st, int64_t id, struct report_point **out,
+    size_t *n, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct report_point	*p;
+	size_t			 size = 0;
+	int			 rc, i;
+
+	*out = NULL;
+	*n = 0;
+	stmt = store_prepare(st, "SELECT second, requests, errors, p50_ms, "
+	    "p95_ms, p99_ms, max_ms FROM intervals WHERE run_id = ? AND "
+	    "request = '*' ORDER BY second", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*n == size) {
+			size = size == 0 ? 64 : size * 2;
+			*out = xreallocarray(*out, size, sizeof **out);
+		}
+		p = &(*out)[(*n)++];
+		p->t = sqlite3_column_double(stmt, 0);
+		for (i = 0; i < 6; i++)
+			p->v[i] = store_column_double(stmt, i + 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return (store_fail(st, cause));
+	return (0);
+}
+
+/*
+ * system_metrics of a run, a point a second: loadd's CPU % and RSS, the
+ * target's when watched (NAN where NULL). 0, or -1 with *cause.
+ */
+int
+store_run_system(struct store *st, int64_t id, struct report_point **out,
+    size_t *n, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct report_point	*p;
+	size_t			 size = 0;
+	int			 rc, i;
+
+	*out = NULL;
+	*n = 0;
+	stmt = store_prepare(st, "SELECT second, cpu_pct, rss_bytes, "
+	    "target_cpu_pct, target_rss_bytes FROM system_metrics WHERE "
+	    "run_id = ? ORDER BY second", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*n == size) {
+			size = size == 0 ? 64 : size * 2;
+			*out = xreallocarray(*out, size, sizeof **out);
+		}
+		p = &(*out)[(*n)++];
+		p->t = sqlite3_column_double(stmt, 0);
+		for (i = 0; i < 4; i++)
+			p->v[i] = store_column_double(stmt, i + 1);
+		p->v[4] = p->v[5] = NAN;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return (store_fail(st, cause));
+	return (0);
+}
+
+/*
+ * One request's histograms of a run ('*' for all), merged by hist_merge().
+ * NULL without *cause when the run has none; NULL with *cause when SQLite
+ * failed or a blob is damaged (hist_merge says which).
+ */
+struct hist *
+store_run_hist(struct store *st, int64_t id, const char *request,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	struct hist	*h = NULL;
+
+	*cause = NULL;
+	stmt = store_prepare(st, "SELECT hist_merge(hist) FROM intervals "
+	    "WHERE run_id = ? AND request = ?", cause);
+	if (stmt == NULL)
+		return (NULL);
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, request, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		store_fail(st, cause);
+	else if (sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		h = hist_decode(sqlite3_column_blob(stmt, 0),
+		    (size_t)sqlite3_column_bytes(stmt, 0), cause);
+	sqlite3_finalize(stmt);
+	return (h);
+}
+
+/*
+ * The per-second values of metric m for one request ('*' overall) of a
+ * run, from its intervals (each second's histogram through the SQL
+ * functions for latency). Only whole seconds of the measured window count:
+ * the partial last second would look like an outlier to a test of noise.
+ * NULL with *n 0 when there are none or SQLite failed (a damaged blob).
+ */
+double *
+store_run_series(struct store *st, int64_t run, const char *request,
+    enum metric m, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+	double		*v = NULL;
+	const char	*expr;
+	char		*sql, *cause;
+	int		 rc;
+
+	*n = 0;
+	if (m == METRIC_RPS)
+		expr = "requests";
+	else if (m == METRIC_ERROR_RATE)
+		expr = "100.0 * errors / requests";
+	else if (m == METRIC_AVG)
+		expr = "hist_mean(hist)";
+	else if (m == METRIC_STDDEV)
+		expr = "hist_stddev(hist)";
+	else if (metric_defs[m].pct >= 0)
+		expr = "hist_quantile(hist, ?3 / 100.0)";
+	else
+		return (NULL);
+	xasprintf(&sql, "SELECT %s FROM intervals WHERE run_id = ?1 AND "
+	    "request = ?2 AND requests > 0 AND second < (SELECT min(second) "
+	    "FROM intervals WHERE run_id = ?1 AND request = '*' AND "
+	    "requests > 0) + (SELECT CAST(summary->>'duration_s' AS INTEGER) "
+	    "FROM runs WHERE id = ?1) ORDER BY second", expr);
+	stmt = store_prepare(st, sql, &cause);
+	free(sql);
+	if (stmt == NULL) {
+		log_warn("run %lld: %s", (long long)run, cause);
+		free(cause);
+		return (NULL);
+	}
+	sqlite3_bind_int64(stmt, 1, run);
+	sqlite3_bind_text(stmt, 2, request, -1, SQLITE_STATIC);
+	if (metric_defs[m].pct >= 0)
+		sqlite3_bind_double(stmt, 3, metric_defs[m].pct);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		/* an empty histogram has no latency: not a point */
+		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+			continue;
+		v = xreallocarray(v, *n + 1, sizeof *v);
+		v[(*n)++] = sqlite3_column_double(stmt, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		log_warn("run %lld %s: %s", (long long)run, request,
+		    sqlite3_errmsg(st->db));
+		free(v);
+		v = NULL;
+		*n = 0;
+	}
+	sqlite3_finalize(stmt);
+	return (v);
+}
+
+/* Does the run know a request (or group) of that name? */
+int
+store_run_has_request(struct store *st, int64_t id, const char *name)
+{
+	sqlite3_stmt	*stmt;
+	char		*cause;
+	int		 found;
+
+	stmt = store_prepare(st, "SELECT 1 FROM intervals WHERE run_id = ?1 "
+	    "AND request = ?2 UNION ALL SELECT 1 FROM runs r, "
+	    "json_tree(r.spec, '$.requests') j WHERE r.id = ?1 AND "
+	    "j.key = 'name' AND j.value = ?2 LIMIT 1", &cause);
+	if (stmt == NULL) {
+		free(cause);
+		return (1);	/* let the next query say what is wrong */
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(stmt) == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return (found);
+}
+
+/* A latency column: null without data, else rounded to the microsecond. */
+static json_t *
+store_column_ms(sqlite3_stmt *stmt, int i)
+{
+	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
+		return (json_null());
+	return (json_real(metric_round(sqlite3_column_double(stmt, i))));
+}
+
+/*
+ * One request's (or '*') series of a run, a JSON object a second as the
+ * timeseries route gives it. NULL with *cause when SQLite failed.
+ */
+json_t *
+store_run_timeseries(struct store *st, int64_t id, const char *name,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*series;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT second, requests, errors, p50_ms, "
+	    "p95_ms, p99_ms, max_ms, (SELECT vus FROM intervals w WHERE "
+	    "w.run_id = i.run_id AND w.second = i.second AND w.request = '*') "
+	    "FROM intervals i WHERE run_id = ? AND request = ? ORDER BY "
+	    "second", cause);
+	if (stmt == NULL)
+		return (NULL);
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+	series = json_array();
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		json_array_append_new(series, json_pack("{s:I, s:I, s:I, s:I, "
+		    "s:o, s:o, s:o, s:o, s:o}",
+		    "t", (json_int_t)sqlite3_column_int64(stmt, 0),
+		    "requests", (json_int_t)sqlite3_column_int64(stmt, 1),
+		    "errors", (json_int_t)sqlite3_column_int64(stmt, 2),
+		    "rps", (json_int_t)sqlite3_column_int64(stmt, 1),
+		    "p50_ms", store_column_ms(stmt, 3),
+		    "p95_ms", store_column_ms(stmt, 4),
+		    "p99_ms", store_column_ms(stmt, 5),
+		    "max_ms", store_column_ms(stmt, 6),
+		    "vus", sqlite3_column_type(stmt, 7) == SQLITE_NULL ?
+		    json_null() : json_integer(sqlite3_column_int64(stmt, 7))));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		json_decref(series);
+		store_fail(st, cause);
+		return (NULL);
+	}
+	return (series);
+}
+
+/* How many runs have a status: 0 and *n, or -1. */
+int
+store_run_count(struct store *st, const char *status, int64_t *n)
+{
+	sqlite3_stmt	*stmt;
+	char		*cause;
+	int		 rc = -1;
+
+	stmt = store_prepare(st, "SELECT count(*) FROM runs WHERE status = ?",
+	    &cause);
+	if (stmt == NULL) {
+		free(cause);
+		return (-1);
+	}
+	sqlite3_bind_text(stmt, 1, status, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(stmt, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/* The run's latest comparison with a baseline, or NULL. */
+json_t *
+store_comparison_get(struct store *st, int64_t id)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*c = NULL;
+	char		*cause;
+
+	stmt = store_prepare(st, "SELECT result FROM comparisons WHERE "
+	    "run_id = ?", &cause);
+	if (stmt == NULL) {
+		free(cause);
+		return (NULL);
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		c = json_loads((const char *)sqlite3_column_text(stmt, 0), 0,
+		    NULL);
+	sqlite3_finalize(stmt);
+	return (c);
+}
+
+/*
+ * A cursor over a run's raw samples, on a read-only connection of its own
+ * (the CSV stream outlives the API request that started it).
+ */
+struct store_samples {
+	struct store	*st;
+	sqlite3_stmt	*stmt;
+};
+
+struct store_samples *
+store_samples_open(const char *path, int64_t id, char **cause)
+{
+	struct store_samples	*ss;
+
+	ss = xcalloc(1, sizeof *ss);
+	if ((ss->st = store_open(path, STORE_READONLY, cause)) == NULL ||
+	    (ss->stmt = store_prepare(ss->st, "SELECT t_us, request, "
+	    "latency_us, status, bytes, error, warmup FROM samples WHERE "
+	    "run_id = ? ORDER BY rowid", cause)) == NULL) {
+		store_samples_close(ss);
+		return (NULL);
+	}
+	sqlite3_bind_int64(ss->stmt, 1, id);
+	return (ss);
+}
+
+/*
+ * The next sample into *r (its strings valid until the next call): 1, 0 at
+ * the end, -1 on error.
+ */
+int
+store_samples_next(struct store_samples *ss, struct sample_row *r)
+{
+	sqlite3_stmt	*s = ss->stmt;
+	int		 rc;
+
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		return (rc == SQLITE_DONE ? 0 : -1);
+	r->t_us = sqlite3_column_int64(s, 0);
+	r->request = (const char *)sqlite3_column_text(s, 1);
+	r->latency_us = sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(s, 2);
+	r->status = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(s, 3);
+	r->bytes = sqlite3_column_int64(s, 4);
+	r->error = (const char *)sqlite3_column_text(s, 5);
+	r->warmup = sqlite3_column_int(s, 6);
+	if (r->request == NULL)
+		r->request = "";
+	return (1);
+}
+
+void
+store_samples_close(struct store_samples *ss)
+{
+	if (ss == NULL)
+		return;
+	sqlite3_finalize(ss->stmt);
+	store_close(ss->st);
+	free(ss);
+}
