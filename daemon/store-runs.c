@@ -334,83 +334,105 @@ out:
 	return (rc);
 }
 
-/* The index of name in names (added when new). */
-static size_t
-store_name_index(char ***names, size_t *n, const char *name)
+/*
+ * Each request's ('*': the run's) counts and merged histogram, from the
+ * intervals through hist_merge(), into a block of result_build(); *names
+ * and *n are the requests in the order they first ran, *secs the seconds
+ * that reached the disk. With hists 0 the histograms are left out (a
+ * damaged one failed the merge). 0, or -1 with *cause.
+ */
+static int
+store_rebuild_block(struct store *st, int64_t id, int hists,
+    struct wblock **out, char ***names, size_t *n, double *secs, char **cause)
 {
-	size_t	i;
+	sqlite3_stmt	*stmt;
+	struct wblock	*b;
+	struct wstat	*s;
+	const char	*name;
+	char		*sql;
+	size_t		 rows = 0, k;
+	int		 rc;
 
-	for (i = 0; i < *n; i++)
-		if (strcmp((*names)[i], name) == 0)
-			return (i);
-	*names = xreallocarray(*names, *n + 1, sizeof **names);
-	(*names)[*n] = xstrdup(name);
-	return ((*n)++);
+	xasprintf(&sql, "SELECT request, sum(requests), sum(errors), %s, "
+	    "(SELECT max(second) + 1 FROM intervals WHERE run_id = ?1) FROM "
+	    "intervals WHERE run_id = ?1 GROUP BY request ORDER BY "
+	    "min(second), min(rowid)", hists ? "hist_merge(hist)" : "NULL");
+	stmt = store_prepare(st, sql, cause);
+	free(sql);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	/* One row a request: count them first, the block is sized by them. */
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		rows++;
+	if (rc != SQLITE_DONE) {
+		sqlite3_finalize(stmt);
+		return (store_fail(st, cause));
+	}
+	sqlite3_reset(stmt);
+	b = wblock_create(rows);
+	*names = xcalloc(rows > 0 ? rows : 1, sizeof **names);
+	*n = 0;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if ((name = (const char *)sqlite3_column_text(stmt, 0)) == NULL)
+			continue;
+		if (strcmp(name, "*") == 0)
+			s = &b->overall;
+		else {
+			(*names)[*n] = xstrdup(name);
+			s = &b->stats[(*n)++];
+		}
+		s->failed = (uint64_t)sqlite3_column_int64(stmt, 2);
+		s->ok = (uint64_t)sqlite3_column_int64(stmt, 1) - s->failed;
+		*secs = (double)sqlite3_column_int64(stmt, 4);
+		if (sqlite3_column_type(stmt, 3) == SQLITE_BLOB &&
+		    hist_decode_into(&s->lat, sqlite3_column_blob(stmt, 3),
+		    (size_t)sqlite3_column_bytes(stmt, 3), cause) != 0) {
+			sqlite3_finalize(stmt);
+			for (k = 0; k < *n; k++)
+				free((*names)[k]);
+			free(*names);
+			*names = NULL;
+			free(b);
+			return (-1);
+		}
+	}
+	sqlite3_finalize(stmt);
+	b->nstats = *n;
+	*out = b;
+	return (0);
 }
 
 /*
  * Rebuild run_stats, errors and the summary of a run cut short, from what
- * reached the disk: the histograms of its intervals and its samples. The
- * summary goes through result_build() as a finished run's does.
+ * reached the disk: the histograms of its intervals, merged by SQL, and its
+ * samples. The summary goes through result_build() as a finished run's
+ * does.
  */
 void
 store_run_rebuild(struct store *st, int64_t id)
 {
 	sqlite3_stmt	*stmt;
 	struct wblock	*b = NULL;
-	struct wstat	*s;
-	struct hist	*h;
 	struct result	 res;
 	json_t		*summary, *spec = NULL;
 	struct stats	*stx;
-	const char	*name;
 	char		*cause, *text, **names = NULL;
 	size_t		 n = 0, i, k;
 	double		 secs = 0;
 	int64_t		 warmup_us;
-	int		 pass;
 
-	/* Names first (the block is sized by them), then the seconds. */
-	for (pass = 0; pass < 2; pass++) {
-		stmt = store_prepare(st, "SELECT request, requests, errors, "
-		    "hist, (SELECT max(second) + 1 FROM intervals WHERE "
-		    "run_id = ?1) FROM intervals WHERE run_id = ?1 ORDER BY "
-		    "second", &cause);
-		if (stmt == NULL) {
+	if (store_rebuild_block(st, id, 1, &b, &names, &n, &secs,
+	    &cause) != 0) {
+		log_error("rebuild run %lld: %s; its latency is left out",
+		    (long long)id, cause);
+		free(cause);
+		if (store_rebuild_block(st, id, 0, &b, &names, &n, &secs,
+		    &cause) != 0) {
 			log_error("rebuild run %lld: %s", (long long)id, cause);
 			free(cause);
 			goto out;
 		}
-		sqlite3_bind_int64(stmt, 1, id);
-		if (pass == 1)
-			b = wblock_create(n);
-		while (sqlite3_step(stmt) == SQLITE_ROW) {
-			name = (const char *)sqlite3_column_text(stmt, 0);
-			if (name == NULL)
-				continue;
-			if (pass == 0) {
-				if (strcmp(name, "*") != 0)
-					store_name_index(&names, &n, name);
-				continue;
-			}
-			s = &b->overall;
-			if (strcmp(name, "*") != 0)
-				s = &b->stats[store_name_index(&names, &n,
-				    name)];
-			secs = (double)sqlite3_column_int64(stmt, 4);
-			s->failed += (uint64_t)sqlite3_column_int64(stmt, 2);
-			s->ok += (uint64_t)(sqlite3_column_int64(stmt, 1) -
-			    sqlite3_column_int64(stmt, 2));
-			h = hist_decode(sqlite3_column_blob(stmt, 3),
-			    (size_t)sqlite3_column_bytes(stmt, 3), &cause);
-			if (h == NULL)
-				free(cause);
-			else {
-				hist_merge(&s->lat, h);
-				hist_free(h);
-			}
-		}
-		sqlite3_finalize(stmt);
 	}
 	spec = store_run_spec(st, id, &cause);
 	if (spec == NULL)

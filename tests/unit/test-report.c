@@ -567,6 +567,29 @@ check_others(struct store *st, sqlite3 *db)
 	free(out);
 }
 
+/*
+ * A damaged histogram blob fails hist_merge(): the report still renders,
+ * without its latency spectrum, and the percentiles come from run_stats.
+ */
+static void
+check_damaged(struct store *st, sqlite3 *db, int64_t id)
+{
+	char		*out;
+	const char	*ctype;
+
+	out = render(st, id, "html", &ctype);
+	ok(count(out, "Latency distribution") > 0, "html: the spectrum");
+	free(out);
+	exec(db, "UPDATE intervals SET hist = x'01ff' WHERE run_id = ? AND "
+	    "second = (SELECT min(second) FROM intervals WHERE run_id = ?1) "
+	    "AND request = '*'", "i", id);
+	out = render(st, id, "html", &ctype);
+	ok(out != NULL && count(out, "Latency distribution") == 0 &&
+	    count(out, "<svg") > 0, "a damaged blob: the report renders, "
+	    "without its spectrum");
+	free(out);
+}
+
 int
 main(void)
 {
@@ -618,6 +641,7 @@ main(void)
 	ok(rc == 0 && out == NULL && cause == NULL, "an unknown run gives 0");
 
 	check_others(st, db);
+	check_damaged(st, db, id);
 
 	hist_free(all);
 	sqlite3_close(db);

@@ -315,7 +315,7 @@ main(void)
 	struct result	 res;
 	struct plan	 plan;
 	struct plan_threshold th[4];
-	json_t		*spec, *a, *rb, *run, *reqs, *verdicts, *t, *labels;
+	json_t		*spec, *a, *rb, *rd, *run, *reqs, *verdicts, *t, *labels;
 	int64_t		 id, s;
 	size_t		 i;
 	int		 k, passed;
@@ -401,6 +401,31 @@ main(void)
 		    "name"))) == 0, "finish and rebuild agree on request %zu", i);
 	ok(json_is_null(json_object_get(json_object_get(rb, "overall"),
 	    "bytes_sent")), "rebuild: bytes are unknown (null), not 0");
+
+	/*
+	 * A damaged histogram fails hist_merge(): the rebuild keeps the
+	 * counts and leaves the latency out (null), never a crash.
+	 */
+	if (sqlite3_exec(raw, "CREATE TABLE kept AS SELECT rowid AS r, hist "
+	    "FROM intervals WHERE run_id = 1 AND second = 3 AND request = '*';"
+	    "UPDATE intervals SET hist = x'01ff' WHERE run_id = 1 AND second "
+	    "= 3 AND request = '*'", NULL, NULL, NULL) != SQLITE_OK)
+		fatalx("%s", sqlite3_errmsg(raw));
+	store_run_rebuild(st, id);
+	if (store_run_get(st, id, &rd, &cause) != 1)
+		fatalx("store_run_get");
+	t = json_object_get(json_object_get(rd, "summary"), "overall");
+	ok(json_integer_value(json_object_get(t, "total_requests")) ==
+	    json_integer_value(json_object_get(json_object_get(rb, "overall"),
+	    "total_requests")) && json_is_null(json_object_get(t,
+	    "p95_latency_ms")), "rebuild with a damaged blob: counts kept, "
+	    "latency null");
+	json_decref(rd);
+	if (sqlite3_exec(raw, "UPDATE intervals SET hist = (SELECT hist FROM "
+	    "kept) WHERE rowid = (SELECT r FROM kept); DROP TABLE kept", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		fatalx("%s", sqlite3_errmsg(raw));
+	store_run_rebuild(st, id);
 	json_decref(run);
 
 	/* Thresholds: no data fails, with a note; numbers are judged. */
