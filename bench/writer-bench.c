@@ -179,7 +179,7 @@ main(int argc, char **argv)
 	    rate > 0 ? argv[3] : "max", (unsigned long long)pushed,
 	    (unsigned long long)written, (unsigned long long)shed,
 	    (unsigned long long)failed, (double)written / ((t1 - t0) / 1e9),
-	    (t1 - t0) / 1e9, written > 0 ? (c1 - c0) / written * 1e6 : 0,
+	    (t1 - t0) / 1e9, written > 0 ? (c1 - c0 - pcpu) / written * 1e6 : 0,
 	    written > 0 ? (double)(sb.st_size + sw.st_size) / written : 0);
 	store_close(st);
 	for (i = 0; i < n; i++)
