@@ -165,7 +165,7 @@ int		 store_comparison_put(struct store *, int64_t, json_t *,
 int		 store_run_started(struct store *, int64_t, const char *);
 int		 store_run_ended(struct store *, int64_t, const char *, int,
 		     const char *, const char *);
-int64_t		 store_samples_prune(struct store *, int, int);
+int64_t		 store_samples_prune(struct store *, int, int, int *);
 /* store-series.c */
 struct report_point;
 int		 store_run_points(struct store *, int64_t,
@@ -726,6 +726,18 @@ struct writer	*writer_start(const char *, int64_t, char **, size_t,
 void		 writer_queue(struct writer *, struct writer_row *);
 void		 writer_stop(struct writer *, uint64_t *, uint64_t *,
 		     uint64_t *);
+
+/* store-samples.c -- the writer's connection and statements */
+#define SINK_BATCH	4096	/* the most samples handed over at a time */
+struct store_sink;
+struct store_sink *store_sink_open(const char *, int64_t, char **, size_t,
+		     char **);
+void		 store_sink_close(struct store_sink *);
+void		 store_sink_begin(struct store_sink *);
+size_t		 store_sink_commit(struct store_sink *);
+size_t		 store_sink_samples(struct store_sink *, const struct sample *,
+		     size_t);
+void		 store_sink_row(struct store_sink *, const struct writer_row *);
 
 /* worker.c -- load worker threads */
 #define WSTAT_CHECK_MAX	192	/* a check's example, made per response */

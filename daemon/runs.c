@@ -20,7 +20,7 @@
 
 #include "loadd.h"
 
-#define RUN_PRUNE_BATCH	20000		/* samples deleted per step */
+#define RUN_PRUNE_BATCH	20		/* chunks (<= 1024 samples) a step */
 
 /* The one table of run status names (SPEC section 5). */
 static const char *run_status_names[RUN_NSTATUS] = {
@@ -108,16 +108,16 @@ runs_prune(evutil_socket_t fd, short events, void *arg)
 	struct runs	*rs = arg;
 	struct timeval	 tv;
 	int64_t		 n;
+	int		 more;
 
 	if (rs->config->retention_days <= 0)
 		return;		/* turned off by a reload */
 	n = store_samples_prune(rs->store, rs->config->retention_days,
-	    RUN_PRUNE_BATCH);
-	if (n < 0)
-		n = 0;
-	rs->pruned += (uint64_t)n;
+	    RUN_PRUNE_BATCH, &more);
+	if (n > 0)
+		rs->pruned += (uint64_t)n;
 	tv.tv_usec = 0;
-	if (n == RUN_PRUNE_BATCH) {
+	if (more) {
 		tv.tv_sec = 0;
 		tv.tv_usec = 100000;	/* more to do: again soon */
 	} else {

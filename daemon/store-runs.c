@@ -564,32 +564,40 @@ store_run_ended(struct store *st, int64_t id, const char *status, int passed,
 }
 
 /*
- * Retention: delete up to batch raw samples of runs that ended more than
- * days ago. Returns how many went, or -1 (logged).
+ * Retention: delete up to chunks chunks of raw samples of runs that ended
+ * more than days ago. Returns how many samples went (*more: there may be
+ * more to delete), or -1 (logged).
  */
 int64_t
-store_samples_prune(struct store *st, int days, int batch)
+store_samples_prune(struct store *st, int days, int chunks, int *more)
 {
 	sqlite3_stmt	*stmt;
 	char		 age[32], *cause;
-	int64_t		 n = -1;
+	int64_t		 n = 0;
+	int		 rows = 0, rc;
 
+	*more = 0;
 	snprintf(age, sizeof age, "-%d days", days);
-	stmt = store_prepare(st, "DELETE FROM samples WHERE rowid IN "
-	    "(SELECT rowid FROM samples WHERE run_id IN (SELECT id FROM runs "
-	    "WHERE ended_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)) "
-	    "LIMIT ?)", &cause);
+	stmt = store_prepare(st, "DELETE FROM sample_chunks WHERE rowid IN "
+	    "(SELECT rowid FROM sample_chunks WHERE run_id IN (SELECT id FROM "
+	    "runs WHERE ended_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)) "
+	    "LIMIT ?) RETURNING n", &cause);
 	if (stmt == NULL) {
 		log_error("retention: %s", cause);
 		free(cause);
 		return (-1);
 	}
 	sqlite3_bind_text(stmt, 1, age, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, batch);
-	if (sqlite3_step(stmt) == SQLITE_DONE)
-		n = sqlite3_changes(st->db);
-	else
+	sqlite3_bind_int(stmt, 2, chunks);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		n += sqlite3_column_int64(stmt, 0);
+		rows++;
+	}
+	if (rc != SQLITE_DONE) {
 		log_warn("retention: %s", sqlite3_errmsg(st->db));
+		n = -1;
+	}
 	sqlite3_finalize(stmt);
+	*more = rows == chunks;
 	return (n);
 }

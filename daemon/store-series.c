@@ -308,11 +308,16 @@ store_comparison_get(struct store *st, int64_t id)
 
 /*
  * A cursor over a run's raw samples, on a read-only connection of its own
- * (the CSV stream outlives the API request that started it).
+ * (the CSV stream outlives the API request that started it). It reads the
+ * chunks (store-samples.c) and decodes their records itself: the same
+ * rows, in the same order, as the samples view.
  */
 struct store_samples {
-	struct store	*st;
-	sqlite3_stmt	*stmt;
+	struct store		*st;
+	sqlite3_stmt		*stmt;
+	const unsigned char	*data;		/* the chunk at hand */
+	size_t			 n, i;
+	const char		*request;
 };
 
 struct store_samples *
@@ -322,14 +327,29 @@ store_samples_open(const char *path, int64_t id, char **cause)
 
 	ss = xcalloc(1, sizeof *ss);
 	if ((ss->st = store_open(path, STORE_READONLY, cause)) == NULL ||
-	    (ss->stmt = store_prepare(ss->st, "SELECT t_us, request, "
-	    "latency_us, status, bytes, error, warmup FROM samples WHERE "
-	    "run_id = ? ORDER BY rowid", cause)) == NULL) {
+	    (ss->stmt = store_prepare(ss->st, "SELECT request, n, data FROM "
+	    "sample_chunks WHERE run_id = ? ORDER BY rowid", cause)) == NULL) {
 		store_samples_close(ss);
 		return (NULL);
 	}
 	sqlite3_bind_int64(ss->stmt, 1, id);
 	return (ss);
+}
+
+/* The decimal field of width bytes at p: -1 when blank (NULL). */
+static int64_t
+store_field(const unsigned char *p, int width)
+{
+	int64_t	v = 0;
+	int	i, digits = 0;
+
+	for (i = 0; i < width; i++) {
+		if (p[i] >= '0' && p[i] <= '9') {
+			v = v * 10 + (p[i] - '0');
+			digits++;
+		}
+	}
+	return (digits > 0 ? v : -1);
 }
 
 /*
@@ -339,25 +359,38 @@ store_samples_open(const char *path, int64_t id, char **cause)
 int
 store_samples_next(struct store_samples *ss, struct sample_row *r)
 {
-	sqlite3_stmt	*s = ss->stmt;
-	int		 rc;
+	const unsigned char	*p;
+	int64_t			 code;
+	int			 rc, len;
 
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-		return (rc == SQLITE_DONE ? 0 : -1);
-	r->t_us = sqlite3_column_int64(s, 0);
-	r->request = (const char *)sqlite3_column_text(s, 1);
-	r->latency_us = sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(s, 2);
-	r->status = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int(s, 3);
-	r->bytes = sqlite3_column_int64(s, 4);
-	r->error = (const char *)sqlite3_column_text(s, 5);
-	r->warmup = sqlite3_column_int(s, 6);
-	if (r->request == NULL)
-		r->request = "";
+	while (ss->i >= ss->n) {
+		if ((rc = sqlite3_step(ss->stmt)) != SQLITE_ROW)
+			return (rc == SQLITE_DONE ? 0 : -1);
+		ss->request = (const char *)sqlite3_column_text(ss->stmt, 0);
+		ss->data = sqlite3_column_blob(ss->stmt, 2);
+		len = sqlite3_column_bytes(ss->stmt, 2);
+		ss->n = (size_t)sqlite3_column_int64(ss->stmt, 1);
+		/* a damaged chunk gives what it holds, never more */
+		if (ss->data == NULL || len < 0)
+			ss->n = 0;
+		else if (ss->n > (size_t)len / STORE_SAMPLE_RECORD)
+			ss->n = (size_t)len / STORE_SAMPLE_RECORD;
+		ss->i = 0;
+		if (ss->request == NULL)
+			ss->request = "";
+	}
+	p = ss->data + ss->i++ * STORE_SAMPLE_RECORD;
+	r->t_us = store_field(p, 12);
+	r->request = ss->request;
+	r->latency_us = store_field(p + 12, 10);
+	r->status = (int)store_field(p + 22, 3);
+	r->bytes = store_field(p + 25, 10);
+	code = store_field(p + 35, 1);
+	r->error = code > 0 && code < ERR_NKINDS ? err_kind_name(
+	    (enum err_kind)code) : NULL;
+	r->warmup = store_field(p + 36, 1) == 1;
 	return (1);
 }
-
 void
 store_samples_close(struct store_samples *ss)
 {

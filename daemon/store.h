@@ -9,6 +9,10 @@
 
 #include <sqlite3.h>
 
+/* Raw samples: chunks of fixed-width records (schema 0008). */
+#define STORE_SAMPLE_CHUNK	1024
+#define STORE_SAMPLE_RECORD	37
+
 struct store {
 	sqlite3		*db;
 	char		*path;

@@ -11,13 +11,15 @@ latest=$(ls "$top_srcdir"/schema/[0-9][0-9][0-9][0-9]-*.sql | wc -l)
 is "$(sqlite3 "$db" 'PRAGMA user_version')" "$latest" \
     "a fresh database is migrated to the latest version"
 is "$(sqlite3 "$db" 'PRAGMA journal_mode')" wal "WAL mode"
-for t in scenarios runs run_stats samples intervals errors baselines \
+for t in scenarios runs run_stats sample_chunks intervals errors baselines \
     system_metrics; do
 	is "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE
 	    type = 'table' AND name = '$t'")" 1 "table $t exists"
 done
-is "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE
-    type = 'view' AND name = 'run_summary'")" 1 "view run_summary exists"
+for v in run_summary samples; do
+	is "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE
+	    type = 'view' AND name = '$v'")" 1 "view $v exists"
+done
 sqlite3 "$db" "SELECT run_id, request, total_requests, successful_requests,
     failed_requests, throughput_rps, avg_ms, p50_ms, p90_ms, p95_ms, p99_ms,
     p999_ms, min_ms, max_ms, stddev_ms, bytes_sent, bytes_received
