@@ -504,30 +504,48 @@ out:
 	free(names);
 }
 
-/* The run has started: its status, start time and environment. */
-int
-store_run_started(struct store *st, int64_t id, const char *env)
+/* Run one UPDATE of run id, logged when it fails: 0 or -1. */
+static int
+store_run_update(struct store *st, int64_t id, sqlite3_stmt *stmt)
 {
-	sqlite3_stmt	*stmt;
-	char		*cause;
-	int		 rc = 0;
+	int	rc = 0;
 
-	stmt = store_prepare(st, "UPDATE runs SET status = 'running', "
-	    "started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), env = ? "
-	    "WHERE id = ?", &cause);
-	if (stmt == NULL) {
-		log_error("run %lld: %s", (long long)id, cause);
-		free(cause);
-		return (-1);
-	}
-	sqlite3_bind_text(stmt, 1, env, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, id);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		log_error("run %lld: %s", (long long)id, sqlite3_errmsg(st->db));
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);
 	return (rc);
+}
+
+/* A statement for store_run_update(), or NULL (logged). */
+static sqlite3_stmt *
+store_run_prepare(struct store *st, int64_t id, const char *sql)
+{
+	sqlite3_stmt	*stmt;
+	char		*cause;
+
+	if ((stmt = store_prepare(st, sql, &cause)) == NULL) {
+		log_error("run %lld: %s", (long long)id, cause);
+		free(cause);
+	}
+	return (stmt);
+}
+
+/* The run has started: its status, start time and environment. */
+int
+store_run_started(struct store *st, int64_t id, const char *env)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_run_prepare(st, id, "UPDATE runs SET status = 'running', "
+	    "started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), env = ? "
+	    "WHERE id = ?");
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_text(stmt, 1, env, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, id);
+	return (store_run_update(st, id, stmt));
 }
 
 /*
@@ -539,28 +557,18 @@ store_run_ended(struct store *st, int64_t id, const char *status, int passed,
     const char *summary, const char *reason)
 {
 	sqlite3_stmt	*stmt;
-	char		*cause;
-	int		 rc = 0;
 
-	stmt = store_prepare(st, "UPDATE runs SET status = ?, passed = ?, "
-	    "ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), summary = "
-	    "coalesce(?, summary), reason = ? WHERE id = ?", &cause);
-	if (stmt == NULL) {
-		log_error("run %lld: %s", (long long)id, cause);
-		free(cause);
+	stmt = store_run_prepare(st, id, "UPDATE runs SET status = ?, "
+	    "passed = ?, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+	    "summary = coalesce(?, summary), reason = ? WHERE id = ?");
+	if (stmt == NULL)
 		return (-1);
-	}
 	sqlite3_bind_text(stmt, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 2, passed);
 	sqlite3_bind_text(stmt, 3, summary, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 5, id);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		log_error("run %lld: %s", (long long)id, sqlite3_errmsg(st->db));
-		rc = -1;
-	}
-	sqlite3_finalize(stmt);
-	return (rc);
+	return (store_run_update(st, id, stmt));
 }
 
 /*

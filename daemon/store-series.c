@@ -17,12 +17,13 @@
 #include "store.h"
 
 /*
- * The '*' intervals of a run, a point a second: requests, errors, p50,
- * p95, p99 and max ms (NAN where NULL). 0, or -1 with *cause.
+ * Points a second from sql (run id bound as ?1): column 0 the second, the
+ * next ncols the values (NAN where NULL), the rest of v NAN. 0, or -1
+ * with *cause.
  */
-int
-store_run_points(struct store *st, int64_t id, struct report_point **out,
-    size_t *n, char **cause)
+static int
+store_points(struct store *st, const char *sql, int64_t id, int ncols,
+    struct report_point **out, size_t *n, char **cause)
 {
 	sqlite3_stmt		*stmt;
 	struct report_point	*p;
@@ -31,10 +32,7 @@ store_run_points(struct store *st, int64_t id, struct report_point **out,
 
 	*out = NULL;
 	*n = 0;
-	stmt = store_prepare(st, "SELECT second, requests, errors, p50_ms, "
-	    "p95_ms, p99_ms, max_ms FROM intervals WHERE run_id = ? AND "
-	    "request = '*' ORDER BY second", cause);
-	if (stmt == NULL)
+	if ((stmt = store_prepare(st, sql, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(stmt, 1, id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -45,7 +43,8 @@ store_run_points(struct store *st, int64_t id, struct report_point **out,
 		p = &(*out)[(*n)++];
 		p->t = sqlite3_column_double(stmt, 0);
 		for (i = 0; i < 6; i++)
-			p->v[i] = store_column_double(stmt, i + 1);
+			p->v[i] = i < ncols ? store_column_double(stmt, i + 1) :
+			    NAN;
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
@@ -54,41 +53,29 @@ store_run_points(struct store *st, int64_t id, struct report_point **out,
 }
 
 /*
+ * The '*' intervals of a run, a point a second: requests, errors, p50,
+ * p95, p99 and max ms.
+ */
+int
+store_run_points(struct store *st, int64_t id, struct report_point **out,
+    size_t *n, char **cause)
+{
+	return (store_points(st, "SELECT second, requests, errors, p50_ms, "
+	    "p95_ms, p99_ms, max_ms FROM intervals WHERE run_id = ?1 AND "
+	    "request = '*' ORDER BY second", id, 6, out, n, cause));
+}
+
+/*
  * system_metrics of a run, a point a second: loadd's CPU % and RSS, the
- * target's when watched (NAN where NULL). 0, or -1 with *cause.
+ * target's when watched.
  */
 int
 store_run_system(struct store *st, int64_t id, struct report_point **out,
     size_t *n, char **cause)
 {
-	sqlite3_stmt		*stmt;
-	struct report_point	*p;
-	size_t			 size = 0;
-	int			 rc, i;
-
-	*out = NULL;
-	*n = 0;
-	stmt = store_prepare(st, "SELECT second, cpu_pct, rss_bytes, "
+	return (store_points(st, "SELECT second, cpu_pct, rss_bytes, "
 	    "target_cpu_pct, target_rss_bytes FROM system_metrics WHERE "
-	    "run_id = ? ORDER BY second", cause);
-	if (stmt == NULL)
-		return (-1);
-	sqlite3_bind_int64(stmt, 1, id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (*n == size) {
-			size = size == 0 ? 64 : size * 2;
-			*out = xreallocarray(*out, size, sizeof **out);
-		}
-		p = &(*out)[(*n)++];
-		p->t = sqlite3_column_double(stmt, 0);
-		for (i = 0; i < 4; i++)
-			p->v[i] = store_column_double(stmt, i + 1);
-		p->v[4] = p->v[5] = NAN;
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		return (store_fail(st, cause));
-	return (0);
+	    "run_id = ?1 ORDER BY second", id, 4, out, n, cause));
 }
 
 /*
