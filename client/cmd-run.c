@@ -57,6 +57,13 @@ const struct cmd_entry cmd_wait_entry = {
 	.exec = cmd_wait_exec
 };
 
+const struct cmd_entry cmd_watch_entry = {
+	.name = "watch",
+	.usage = "ID [--baseline NAME] [--tolerance SPEC]",
+	.help = "watch a run live (a line a second), then print its summary",
+	.exec = cmd_wait_exec
+};
+
 const struct cmd_entry cmd_stop_entry = {
 	.name = "stop",
 	.usage = "ID",
@@ -195,23 +202,105 @@ cmd_run_sleep(long ms)
 		out_die(LOADCTL_EXIT_SERVER, "nanosleep: %s", strerror(errno));
 }
 
+/* What following a run keeps between progress lines. */
+struct cmd_follow {
+	const char	*id;
+	int		 tty;
+	int		 drawn;		/* a line is drawn in place */
+	double		 printed;	/* when the last plain line went */
+	char		*last;		/* the status of the last line */
+};
+
 /*
- * Poll run ID (escaped) until its status is final and return it (a new
- * reference). On a terminal one progress line is redrawn in place;
- * otherwise a line is printed every few seconds. With stop_on_int, Ctrl-C
- * asks loadd to stop the run and keeps following it.
+ * Show a queued or running run's progress: on a terminal one line redrawn
+ * in place; otherwise a line every few seconds or when the status changes.
+ */
+static void
+cmd_run_show(struct cmd_follow *f, const json_t *run)
+{
+	const char	*status = out_string(run, "status", "");
+	char		*line;
+
+	if (loadctl_opts.json)
+		return;
+	line = cmd_run_progress(run);
+	if (f->tty) {
+		printf("\r\033[K%s", line);
+		fflush(stdout);
+		f->drawn = 1;
+	} else if (cmd_run_now() - f->printed >= CMD_RUN_PLAIN_S ||
+	    f->last == NULL || strcmp(f->last, status) != 0) {
+		printf("%s\n", line);
+		fflush(stdout);
+		f->printed = cmd_run_now();
+	}
+	free(line);
+	free(f->last);
+	f->last = xstrdup(status);
+}
+
+/* A Ctrl-C asks loadd, once, to stop the run; a second one leaves. */
+static int
+cmd_run_tick(void *arg)
+{
+	struct cmd_follow	*f = arg;
+	json_t			*resp;
+	char			*stop;
+
+	if (cmd_run_interrupted != 1)
+		return (0);
+	cmd_run_interrupted = 2;
+	if (f->drawn)
+		printf("\r\033[K");
+	f->drawn = 0;
+	fprintf(stderr, "loadctl: stopping run %s (Ctrl-C again to leave it "
+	    "running)\n", f->id);
+	xasprintf(&stop, "/v1/runs/%s/stop", f->id);
+	resp = http_json("POST", stop, NULL, NULL);
+	json_decref(resp);
+	free(stop);
+	return (0);
+}
+
+/* An event of the run's stream: progress is shown, end ends it. */
+static int
+cmd_run_event(const char *event, const char *data, void *arg)
+{
+	struct cmd_follow	*f = arg;
+	json_t			*d, *run, *p;
+
+	if (strcmp(event, "end") == 0)
+		return (1);
+	if (strcmp(event, "progress") != 0 ||
+	    (d = json_loads(data, 0, NULL)) == NULL)
+		return (0);
+	p = json_object_get(d, "progress");
+	run = json_pack("{s:s, s:O?}", "status", "running", "progress", p);
+	cmd_run_show(f, run);
+	json_decref(run);
+	json_decref(d);
+	return (0);
+}
+
+/*
+ * Follow run ID (escaped) until its status is final and return it (a new
+ * reference): its event stream (a line a second as it comes), then, to
+ * read the end or should the stream fail, polling. With stop_on_int,
+ * Ctrl-C asks loadd to stop the run and keeps following it.
  */
 static json_t *
 cmd_run_follow(const char *id, int stop_on_int)
 {
 	struct sigaction	 sa, old;
-	json_t			*run, *resp;
-	char			*path, *stop, *line, *last = NULL;
-	const char		*status;
-	double			 printed = -INFINITY;
-	int			 drawn = 0, tty;
+	struct cmd_follow	 f;
+	json_t			*run;
+	char			*path, *events, *cause = NULL;
+	int			 streamed = 0;
 
-	tty = out_is_tty() && !loadctl_opts.json;
+	memset(&f, 0, sizeof f);
+	f.id = id;
+	f.tty = out_is_tty() && !loadctl_opts.json;
+	f.printed = -INFINITY;
 	if (stop_on_int) {
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = cmd_run_sigint;
@@ -221,51 +310,33 @@ cmd_run_follow(const char *id, int stop_on_int)
 			sigaction(SIGINT, &old, NULL);
 	}
 	xasprintf(&path, "/v1/runs/%s", id);
+	xasprintf(&events, "/v1/runs/%s/events", id);
 	for (;;) {
 		run = http_json("GET", path, NULL, NULL);
-		status = out_string(run, "status", NULL);
-		if (cmd_run_final(status))
+		if (cmd_run_final(out_string(run, "status", NULL)))
 			break;
-
-		line = cmd_run_progress(run);
-		if (loadctl_opts.json)
-			;
-		else if (tty) {
-			printf("\r\033[K%s", line);
-			fflush(stdout);
-			drawn = 1;
-		} else if (cmd_run_now() - printed >= CMD_RUN_PLAIN_S ||
-		    last == NULL || strcmp(last, status) != 0) {
-			printf("%s\n", line);
-			fflush(stdout);
-			printed = cmd_run_now();
-		}
-		free(line);
-		free(last);
-		last = xstrdup(status != NULL ? status : "");
+		cmd_run_show(&f, run);
 		json_decref(run);
-
-		if (cmd_run_interrupted == 1) {
-			cmd_run_interrupted = 2;
-			if (drawn)
-				printf("\r\033[K");
-			drawn = 0;
-			fprintf(stderr, "loadctl: stopping run %s (Ctrl-C "
-			    "again to leave it running)\n", id);
-			xasprintf(&stop, "/v1/runs/%s/stop", id);
-			resp = http_json("POST", stop, NULL, NULL);
-			json_decref(resp);
-			free(stop);
+		cmd_run_tick(&f);
+		if (!streamed) {
+			/* an older loadd has no stream: polling it is */
+			streamed = 1;
+			http_events(events, cmd_run_event, cmd_run_tick, &f,
+			    &cause);
+			free(cause);
+			cause = NULL;
+			continue;
 		}
 		cmd_run_sleep(CMD_RUN_POLL_MS);
 	}
-	if (drawn) {
+	if (f.drawn) {
 		printf("\r\033[K");
 		fflush(stdout);
 	}
 	if (stop_on_int)
 		sigaction(SIGINT, &old, NULL);
-	free(last);
+	free(f.last);
+	free(events);
 	free(path);
 	return (run);
 }

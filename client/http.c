@@ -231,6 +231,156 @@ http_json(const char *method, const char *path, const json_t *body,
 	return (json);
 }
 
+/* An event stream being read: the bytes of an unfinished event. */
+struct http_stream {
+	CURL		*curl;
+	char		*buf;
+	size_t		 len;
+	long		 status;
+	int		 stop;		/* the callback had enough */
+	http_event_cb	 cb;
+	http_tick_cb	 tick;
+	void		*arg;
+};
+
+/*
+ * Hand each complete event (up to a blank line) of the buffer to the
+ * callback: its "event:" name and its "data:" lines joined. Comments
+ * (":" lines, the heartbeats) are skipped.
+ */
+static void
+http_stream_events(struct http_stream *s)
+{
+	char	*start = s->buf, *end, *line, *next, *event, *data;
+	size_t	 dlen;
+
+	while (!s->stop && (end = strstr(start, "\n\n")) != NULL) {
+		*end = '\0';
+		event = NULL;
+		data = xstrdup("");
+		dlen = 0;
+		for (line = start; line != NULL; line = next) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			if (strncmp(line, "event:", 6) == 0)
+				event = line + 6 + (line[6] == ' ');
+			else if (strncmp(line, "data:", 5) == 0) {
+				line += 5 + (line[5] == ' ');
+				data = xreallocarray(data, dlen + strlen(line) + 2, 1);
+				if (dlen > 0)
+					data[dlen++] = '\n';
+				strcpy(data + dlen, line);
+				dlen += strlen(line);
+			}
+		}
+		if (event != NULL && s->cb(event, data, s->arg) != 0)
+			s->stop = 1;
+		free(data);
+		start = end + 2;
+	}
+	s->len -= (size_t)(start - s->buf);
+	memmove(s->buf, start, s->len + 1);
+}
+
+static size_t
+http_stream_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct http_stream	*s = arg;
+	size_t			 add = size * n;
+
+	if (s->status == 0)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+	if (s->status != 200 || s->stop)
+		return (0);
+	s->buf = xreallocarray(s->buf, s->len + add + 1, 1);
+	memcpy(s->buf + s->len, data, add);
+	s->len += add;
+	s->buf[s->len] = '\0';
+	http_stream_events(s);
+	return (s->stop ? 0 : add);
+}
+
+/* Called about once a second: lets the caller act (a Ctrl-C). */
+static int
+http_stream_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	struct http_stream	*s = arg;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	if (s->tick != NULL && s->tick(s->arg) != 0)
+		s->stop = 1;
+	return (s->stop);
+}
+
+/*
+ * Follow the server-sent events of GET path, calling cb for each event
+ * until it returns non-zero or the stream ends, and tick about once a
+ * second. Returns the HTTP status (200 when the stream was read), or -1
+ * with *cause when no answer came back.
+ */
+long
+http_events(const char *path, http_event_cb cb, http_tick_cb tick,
+    void *arg, char **cause)
+{
+	struct http_stream	 s;
+	struct curl_slist	*hdrs = NULL;
+	char			 errbuf[CURL_ERROR_SIZE];
+	char			*url, *auth = NULL;
+	CURLcode		 rc;
+
+	http_init();
+	memset(&s, 0, sizeof s);
+	s.cb = cb;
+	s.tick = tick;
+	s.arg = arg;
+	s.buf = xstrdup("");
+	if ((s.curl = curl_easy_init()) == NULL)
+		out_die(LOADCTL_EXIT_SERVER, "cannot initialise libcurl");
+	xasprintf(&url, "%s%s", http_base, path);
+	errbuf[0] = '\0';
+	curl_easy_setopt(s.curl, CURLOPT_URL, url);
+	curl_easy_setopt(s.curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(s.curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s.curl, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
+	/* no overall timeout: heartbeats come every 15 s */
+	curl_easy_setopt(s.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(s.curl, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(s.curl, CURLOPT_USERAGENT, "loadctl/" PACKAGE_VERSION);
+	curl_easy_setopt(s.curl, CURLOPT_WRITEFUNCTION, http_stream_write);
+	curl_easy_setopt(s.curl, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(s.curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(s.curl, CURLOPT_XFERINFOFUNCTION,
+	    http_stream_progress);
+	curl_easy_setopt(s.curl, CURLOPT_XFERINFODATA, &s);
+	if (http_socket != NULL)
+		curl_easy_setopt(s.curl, CURLOPT_UNIX_SOCKET_PATH, http_socket);
+	hdrs = curl_slist_append(hdrs, "Accept: text/event-stream");
+	if (loadctl_opts.token != NULL && *loadctl_opts.token != '\0') {
+		xasprintf(&auth, "Authorization: Bearer %s",
+		    loadctl_opts.token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	curl_easy_setopt(s.curl, CURLOPT_HTTPHEADER, hdrs);
+	rc = curl_easy_perform(s.curl);
+	if (s.status == 0)
+		curl_easy_getinfo(s.curl, CURLINFO_RESPONSE_CODE, &s.status);
+	if (rc != CURLE_OK && s.status == 0) {
+		xasprintf(cause, "%s", errbuf[0] != '\0' ? errbuf :
+		    curl_easy_strerror(rc));
+		s.status = -1;
+	}
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(s.curl);
+	free(auth);
+	free(url);
+	free(s.buf);
+	return (s.status);
+}
+
 /* Free a response's body; the struct itself is the caller's. */
 void
 http_response_free(struct http_response *resp)

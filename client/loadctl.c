@@ -24,6 +24,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_ls_entry,
 	&cmd_status_entry,
 	&cmd_wait_entry,
+	&cmd_watch_entry,
 	&cmd_stop_entry,
 	&cmd_rm_entry,
 	&cmd_report_entry,

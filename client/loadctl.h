@@ -92,6 +92,11 @@ void		 http_response_free(struct http_response *);
 int		 http_exit_code(long);
 int		 http_request_raw(const char *, const char *, const char *,
 		     size_t, const char *, struct http_response *, char **);
+/* An event of a stream (name, data); non-zero stops the stream. */
+typedef int	(*http_event_cb)(const char *, const char *, void *);
+typedef int	(*http_tick_cb)(void *);
+long		 http_events(const char *, http_event_cb, http_tick_cb, void *,
+		     char **);
 char		*http_escape(const char *);
 void		 http_query_add(char **, const char *, const char *);
 const char	*http_server(void);
@@ -147,6 +152,7 @@ extern const struct cmd_entry	 cmd_run_entry;
 extern const struct cmd_entry	 cmd_ls_entry;
 extern const struct cmd_entry	 cmd_status_entry;
 extern const struct cmd_entry	 cmd_wait_entry;
+extern const struct cmd_entry	 cmd_watch_entry;
 extern const struct cmd_entry	 cmd_stop_entry;
 extern const struct cmd_entry	 cmd_rm_entry;
 void		 cmd_run_summary_print(const json_t *);

@@ -17,7 +17,7 @@ _loadctl()
 	fi
 
 	local global_opts='--server --token --json --help'
-	local commands='health scenario run ls status wait stop rm report
+	local commands='health scenario run ls status wait watch stop rm report
 	    compare baseline data help'
 
 	# Values of options that take one.
@@ -125,7 +125,7 @@ _loadctl()
 	ls)
 		opts='--scenario --status --limit'
 		;;
-	wait)
+	wait|watch)
 		opts='--baseline --tolerance'
 		;;
 	report)

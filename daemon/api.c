@@ -37,6 +37,7 @@ struct api {
 	char			*unix_path;	/* to unlink at stop */
 	time_t			 started;
 	struct apiwork		*work;		/* blocking work, off MHD's thread */
+	struct events		*events;	/* the event streams' hub */
 };
 
 static void	api_health(struct api_request *);
@@ -57,6 +58,7 @@ static const struct api_route api_routes[] = {
 	{ "/v1/runs/{}/timeseries", api_run_timeseries, NULL, NULL, NULL,
 	    NULL, 0 },
 	{ "/v1/runs/{}/samples", api_run_samples, NULL, NULL, NULL, NULL, 0 },
+	{ "/v1/runs/{}/events", api_run_events, NULL, NULL, NULL, NULL, 0 },
 	{ "/v1/runs/{}/report", api_run_report, NULL, NULL, NULL, NULL, 0 },
 	{ "/metrics", api_metrics, NULL, NULL, NULL, NULL, 0 },
 	{ "/v1/runs/{}/compare", api_run_compare, NULL, NULL, NULL, NULL, 0 },
@@ -680,11 +682,19 @@ int
 api_start(struct api *api, struct runs *runs, char **cause)
 {
 	const struct config	*c = api->config;
+	int			 streams;
 
 	api->runs = runs;
 	if ((api->store = store_open(c->db, 0, cause)) == NULL)
 		return (-1);
 	if ((api->work = apiwork_start(cause)) == NULL)
+		return (-1);
+	/* Streams hold connections: at most half of them. */
+	streams = c->api_max_streams;
+	if (streams > c->api_max_connections / 2)
+		streams = c->api_max_connections / 2;
+	if ((api->events = events_start(c->db, runs, (size_t)streams,
+	    cause)) == NULL)
 		return (-1);
 	api->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0,
@@ -712,9 +722,11 @@ api_stop(struct api *api)
 	if (api == NULL)
 		return;
 	apiwork_stop(api->work);
+	events_stop(api->events);
 	if (api->mhd != NULL)
 		MHD_stop_daemon(api->mhd);
 	apiwork_free(api->work);
+	events_free(api->events);
 	if (api->fd != -1)
 		close(api->fd);
 	if (api->unix_path != NULL)
@@ -730,6 +742,13 @@ struct apiwork *
 api_work(struct api *api)
 {
 	return (api->work);
+}
+
+/* The hub of the event streams. */
+struct events *
+api_events(struct api *api)
+{
+	return (api->events);
 }
 
 /* SIGHUP: requests from now on see the new configuration. */

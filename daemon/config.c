@@ -31,7 +31,8 @@ static const char *config_keys[] = {
 	"listen", "db", "token_file", "threads", "allow_targets", "max_vus",
 	"max_rate", "max_duration", "max_queue", "retention_days", "log_level",
 	"max_samples", "api_max_connections", "api_timeout",
-	"api_connection_memory", "api_max_body", "max_data_bytes", NULL
+	"api_connection_memory", "api_max_body", "max_data_bytes",
+	"api_max_streams", NULL
 };
 
 void
@@ -228,6 +229,13 @@ config_set(struct config *c, const char *key, const char *value, char **cause)
 			return (-1);
 		}
 		c->api_max_connections = (int)n;
+	} else if (strcmp(key, "api_max_streams") == 0) {
+		if (config_int(value, 1, 65536, &n) != 0) {
+			xasprintf(cause, "expected an integer 1..65536; got "
+			    "\"%s\"", value);
+			return (-1);
+		}
+		c->api_max_streams = (int)n;
 	} else if (strcmp(key, "api_timeout") == 0) {
 		if (parse_duration(value, &us, &why) != 0) {
 			*cause = why;
@@ -383,6 +391,7 @@ config_default(void)
 	c->log_level = LOG_INFO;
 	c->max_samples = 100000000;
 	c->api_max_connections = 256;
+	c->api_max_streams = 64;
 	c->api_timeout_s = 60;
 	c->api_connection_memory = 64 * 1024;
 	c->api_max_body = LOADD_BODY_MAX;

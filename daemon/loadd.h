@@ -54,6 +54,7 @@ struct config {
 	int		 log_level;	/* LOG_* from syslog.h */
 	int64_t		 max_samples;	/* raw samples stored per run, 0: all */
 	int		 api_max_connections;
+	int		 api_max_streams;	/* event streams at once */
 	int		 api_timeout_s;	/* an idle API connection is closed */
 	int64_t		 api_connection_memory;	/* bytes, headers included */
 	int64_t		 api_max_body;	/* bytes of one request body */
@@ -181,6 +182,12 @@ json_t		*store_run_timeseries(struct store *, int64_t, const char *,
 		     char **);
 int		 store_run_count(struct store *, const char *, int64_t *);
 json_t		*store_comparison_get(struct store *, int64_t);
+int		 store_run_state(struct store *, int64_t, char *, size_t,
+		     int64_t *);
+int		 store_run_totals(struct store *, int64_t, int64_t, int64_t *,
+		     int64_t *);
+json_t		*store_run_seconds(struct store *, int64_t, int64_t, int64_t,
+		     char **);
 /* One raw sample as read back (SPEC: samples). */
 struct sample_row {
 	int64_t		 t_us;
@@ -967,6 +974,13 @@ struct api_request {
 typedef void	(*api_done_cb)(struct api_request *, void *, int);
 struct apiwork;
 struct apiwork	*api_work(struct api *);
+struct events;
+struct events	*api_events(struct api *);
+/* events.c -- GET /v1/runs/{id}/events, server-sent events */
+struct events	*events_start(const char *, struct runs *, size_t, char **);
+void		 events_stop(struct events *);
+void		 events_free(struct events *);
+void		 api_run_events(struct api_request *);
 /* api-work.c */
 struct apiwork	*apiwork_start(char **);
 void		 apiwork_stop(struct apiwork *);

@@ -99,7 +99,7 @@ run_elapsed(const struct run *r, uint64_t now)
 static void
 run_interval_rows(struct run *r, const struct wblock *b)
 {
-	struct writer_row	*row;
+	struct writer_row	*row, *head = NULL, **tail = &head;
 	const struct wstat	*s;
 	size_t			 i;
 	uint64_t		 end = r->plan->warmup_ns + r->plan->duration_ns;
@@ -133,8 +133,11 @@ run_interval_rows(struct run *r, const struct wblock *b)
 		}
 		row->histlen = hist_encode(&s->lat, &row->hist);
 		row->vus = i < b->nstats ? -1 : b->vus;
-		writer_queue(r->writer, row);
+		*tail = row;
+		tail = &row->next;
 	}
+	/* One queueing: a drain, a transaction, has the whole second. */
+	writer_queue(r->writer, head);
 }
 
 /* A second is complete: write it, add it to the totals, show progress. */

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,4 +387,133 @@ store_samples_close(struct store_samples *ss)
 	sqlite3_finalize(ss->stmt);
 	store_close(ss->st);
 	free(ss);
+}
+
+/*
+ * A run's status (into status, len bytes) and the last second of its
+ * intervals (-1 when none yet): 1, 0 when there is no such run, -1.
+ */
+int
+store_run_state(struct store *st, int64_t id, char *status, size_t len,
+    int64_t *last)
+{
+	sqlite3_stmt	*stmt;
+	char		*cause;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT status, (SELECT max(second) FROM "
+	    "intervals WHERE run_id = ?1 AND request = '*') FROM runs WHERE "
+	    "id = ?1", &cause);
+	if (stmt == NULL) {
+		free(cause);
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		snprintf(status, len, "%s", sqlite3_column_text(stmt, 0));
+		*last = sqlite3_column_type(stmt, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(stmt, 1);
+		rc = 1;
+		break;
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	default:
+		rc = -1;
+		break;
+	}
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/* The run's requests and errors in the seconds before second before. */
+int
+store_run_totals(struct store *st, int64_t id, int64_t before, int64_t *reqs,
+    int64_t *errs)
+{
+	sqlite3_stmt	*stmt;
+	char		*cause;
+	int		 rc = -1;
+
+	*reqs = *errs = 0;
+	stmt = store_prepare(st, "SELECT coalesce(sum(requests), 0), "
+	    "coalesce(sum(errors), 0) FROM intervals WHERE run_id = ? AND "
+	    "request = '*' AND second < ?", &cause);
+	if (stmt == NULL) {
+		free(cause);
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, before);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*reqs = sqlite3_column_int64(stmt, 0);
+		*errs = sqlite3_column_int64(stmt, 1);
+		rc = 0;
+	}
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/*
+ * The seconds from..to of a run as the event stream sends them: an array
+ * of {"second", "overall": {requests, errors, p50_ms, p95_ms, p99_ms,
+ * vus}, "requests": [{"name", requests, errors, p50_ms, p95_ms, p99_ms}]},
+ * oldest first. NULL with *cause when SQLite failed.
+ */
+json_t *
+store_run_seconds(struct store *st, int64_t id, int64_t from, int64_t to,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*out, *sec = NULL, *row;
+	int64_t		 s, cur = -1;
+	const char	*name;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT second, request, requests, errors, "
+	    "p50_ms, p95_ms, p99_ms, vus FROM intervals WHERE run_id = ? AND "
+	    "second BETWEEN ? AND ? ORDER BY second, rowid", cause);
+	if (stmt == NULL)
+		return (NULL);
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, from);
+	sqlite3_bind_int64(stmt, 3, to);
+	out = json_array();
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		s = sqlite3_column_int64(stmt, 0);
+		if (sec == NULL || s != cur) {
+			sec = json_pack("{s:I, s:n, s:[]}", "second",
+			    (json_int_t)s, "overall", "requests");
+			json_array_append_new(out, sec);
+			cur = s;
+		}
+		name = (const char *)sqlite3_column_text(stmt, 1);
+		if (name == NULL)
+			name = "";
+		row = strcmp(name, "*") == 0 ? json_object() :
+		    json_pack("{s:s}", "name", name);
+		json_object_update_new(row, json_pack("{s:I, s:I, s:o, s:o, s:o}",
+		    "requests", (json_int_t)sqlite3_column_int64(stmt, 2),
+		    "errors", (json_int_t)sqlite3_column_int64(stmt, 3),
+		    "p50_ms", store_column_ms(stmt, 4),
+		    "p95_ms", store_column_ms(stmt, 5),
+		    "p99_ms", store_column_ms(stmt, 6)));
+		if (strcmp(name, "*") == 0) {
+			json_object_set_new(row, "vus",
+			    sqlite3_column_type(stmt, 7) == SQLITE_NULL ?
+			    json_null() : json_integer(sqlite3_column_int64(
+			    stmt, 7)));
+			json_object_set_new(sec, "overall", row);
+		} else
+			json_array_append_new(json_object_get(sec, "requests"),
+			    row);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		json_decref(out);
+		store_fail(st, cause);
+		return (NULL);
+	}
+	return (out);
 }

@@ -267,14 +267,22 @@ fail:
 	return (NULL);
 }
 
-/* Queue an intervals or system_metrics row (stolen); any thread. */
+/*
+ * Queue a chain of intervals or system_metrics rows (stolen, linked by
+ * next); any thread. A chain goes into one drain, so one transaction.
+ */
 void
 writer_queue(struct writer *wr, struct writer_row *r)
 {
-	r->next = NULL;
+	struct writer_row	*last;
+
+	if (r == NULL)
+		return;
+	for (last = r; last->next != NULL; last = last->next)
+		;
 	pthread_mutex_lock(&wr->lock);
 	*wr->rowtail = r;
-	wr->rowtail = &r->next;
+	wr->rowtail = &last->next;
 	pthread_mutex_unlock(&wr->lock);
 }
 
