@@ -238,6 +238,55 @@ api_metric(char **buf, size_t *len, const char *name, const char *help,
 	free(line);
 }
 
+/*
+ * The active run's series per request (label request), from the seconds
+ * in the database: requests and errors so far, and the p95 of the newest
+ * second. Names are scenario names (A-Z a-z 0-9 . _ -): no escaping.
+ */
+static void
+api_metrics_requests(struct api_request *req, int64_t id, char **buf,
+    size_t *len)
+{
+	static const struct {
+		const char	*name, *help, *type, *key;
+	} fams[] = {
+		{ "loadd_run_request_requests_total", "requests of the active "
+		    "run, by request", "counter", "requests" },
+		{ "loadd_run_request_errors_total", "failed requests of the "
+		    "active run, by request", "counter", "errors" },
+		{ "loadd_run_request_p95_seconds", "95th percentile latency of "
+		    "the newest second, by request", "gauge", "p95_ms" },
+	};
+	json_t		*reqs, *r, *v;
+	char		*cause, labels[128];
+	size_t		 f, i;
+	double		 x;
+	int		 helped;
+
+	if ((reqs = store_run_requests(req->store, id, &cause)) == NULL) {
+		log_warn("metrics: %s", cause);
+		free(cause);
+		return;
+	}
+	for (f = 0; f < sizeof fams / sizeof fams[0]; f++) {
+		helped = 0;
+		json_array_foreach(reqs, i, r) {
+			snprintf(labels, sizeof labels, "{request=\"%s\"}",
+			    json_string_value(json_object_get(r, "name")));
+			v = json_object_get(r, fams[f].key);
+			if (!json_is_number(v))
+				continue;	/* no data: absent */
+			x = json_number_value(v);
+			if (f == 2)	/* ms to s, to the nanosecond */
+				x = round(x * 1e6) / 1e9;
+			api_metric(buf, len, fams[f].name, helped ? NULL :
+			    fams[f].help, fams[f].type, labels, x);
+			helped = 1;
+		}
+	}
+	json_decref(reqs);
+}
+
 /* GET /metrics: the daemon and its active run, Prometheus text format. */
 void
 api_metrics(struct api_request *req)
@@ -283,6 +332,7 @@ api_metrics(struct api_request *req)
 		    metric_round(json_number_value(json_object_get(p,
 		    "elapsed_s"))));
 		json_decref(p);
+		api_metrics_requests(req, active, &buf, &len);
 	}
 	free(req->resp);
 	req->resp = buf;

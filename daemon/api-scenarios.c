@@ -46,6 +46,57 @@ api_scenario_get(struct api_request *req)
 }
 
 /*
+ * GET /v1/scenarios/{name}/trend?limit=N&label=KEY=VALUE: the scenario's
+ * last N ended runs (default 30), oldest first, with their overall
+ * percentiles, throughput, error rate and baselines: the UI's trend page.
+ */
+void
+api_scenario_trend(struct api_request *req)
+{
+	const char	*limit_s, *label;
+	json_t		*runs;
+	char		*cause, *end, *key = NULL;
+	const char	*value = NULL;
+	long		 limit = 30;
+
+	if (api_check_name(req) != 0)
+		return;
+	if ((limit_s = api_query(req, "limit")) != NULL) {
+		limit = strtol(limit_s, &end, 10);
+		if (*limit_s == '\0' || *end != '\0' || limit < 1 ||
+		    limit > 1000) {
+			api_reply_error(req, 400, "invalid_query", "", "limit: "
+			    "expected an integer 1..1000; got \"%s\"", limit_s);
+			return;
+		}
+	}
+	if ((label = api_query(req, "label")) != NULL) {
+		if ((value = strchr(label, '=')) == NULL || value == label) {
+			api_reply_error(req, 400, "invalid_query", "", "label: "
+			    "expected KEY=VALUE; got \"%s\"", label);
+			return;
+		}
+		key = xstrndup(label, (size_t)(value - label));
+		value++;
+		if (!parse_name(key)) {
+			api_reply_error(req, 400, "invalid_query", "", "label: "
+			    "expected a label name before '='; got \"%s\"", key);
+			free(key);
+			return;
+		}
+	}
+	runs = store_scenario_trend(req->store, req->param, (int)limit, key,
+	    value, &cause);
+	free(key);
+	if (runs == NULL) {
+		api_reply_store_error(req, cause);
+		return;
+	}
+	api_reply_json(req, 200, json_pack("{s:s, s:o}", "scenario",
+	    req->param, "runs", runs));
+}
+
+/*
  * Validate and store. The name comes from the path; a body naming another
  * scenario is an error, a body with no name takes the path's.
  */

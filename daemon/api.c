@@ -68,6 +68,11 @@ static const struct api_route api_routes[] = {
 	{ "/v1/data", api_data_list, NULL, NULL, NULL, NULL, 0 },
 	{ "/v1/data/{}", api_data_get, api_data_put, NULL, NULL,
 	    api_data_delete, 1 },
+	{ "/v1/scenarios/{}/trend", api_scenario_trend, NULL, NULL, NULL, NULL,
+	    0 },
+	{ "/ui", api_ui, NULL, NULL, NULL, NULL, 0 },
+	{ "/ui/", api_ui, NULL, NULL, NULL, NULL, 0 },
+	{ "/ui/{}", api_ui, NULL, NULL, NULL, NULL, 0 },
 };
 
 /* The largest body a request to the route may send. */
@@ -321,9 +326,12 @@ api_prepare(struct api_request *req)
 			break;
 		}
 	}
-	/* Health is open to all, so probes need no token. */
-	if (c->token != NULL && !(matched && strcmp(req->route->pattern,
-	    "/v1/health") == 0)) {
+	/*
+	 * Health is open to all, so probes need no token; so are the UI's
+	 * files, which hold no data: the page asks for the token.
+	 */
+	if (c->token != NULL && !(matched && (strcmp(req->route->pattern,
+	    "/v1/health") == 0 || req->route->get == api_ui))) {
 		if (!api_token_ok(c->token, MHD_lookup_connection_value(
 		    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
 			api_reply_error(req, 401, "unauthorized", "",
@@ -538,10 +546,11 @@ api_health(struct api_request *req)
 {
 	int64_t	active = run_active(req->runs);
 
-	api_reply_json(req, 200, json_pack("{s:s, s:s, s:I, s:o}",
+	api_reply_json(req, 200, json_pack("{s:s, s:s, s:I, s:o, s:b}",
 	    "status", "ok", "version", PACKAGE_VERSION,
 	    "uptime_s", (json_int_t)(time(NULL) - req->api->started),
-	    "active_run", active != 0 ? json_integer(active) : json_null()));
+	    "active_run", active != 0 ? json_integer(active) : json_null(),
+	    "token_required", req->config->token != NULL));
 }
 
 /* Bind a unix socket, replacing a stale socket file but nothing else. */

@@ -32,7 +32,7 @@ static const char *config_keys[] = {
 	"max_rate", "max_duration", "max_queue", "retention_days", "log_level",
 	"max_samples", "api_max_connections", "api_timeout",
 	"api_connection_memory", "api_max_body", "max_data_bytes",
-	"api_max_streams", NULL
+	"api_max_streams", "ui_chartjs", NULL
 };
 
 void
@@ -154,6 +154,14 @@ config_set(struct config *c, const char *key, const char *value, char **cause)
 			return (-1);
 		free(c->listen);
 		c->listen = xstrdup(value);
+	} else if (strcmp(key, "ui_chartjs") == 0) {
+		if (*value != '/') {
+			xasprintf(cause, "expected an absolute path to "
+			    "Chart.js; got \"%s\"", value);
+			return (-1);
+		}
+		free(c->ui_chartjs);
+		c->ui_chartjs = xstrdup(value);
 	} else if (strcmp(key, "db") == 0) {
 		if (*value == '\0') {
 			xasprintf(cause, "expected a path");
@@ -380,6 +388,7 @@ config_default(void)
 	c = xcalloc(1, sizeof *c);
 	c->listen = xstrdup("127.0.0.1:7878");
 	c->db = xstrdup("./loadd.db");
+	c->ui_chartjs = xstrdup(LOADD_CHARTJS);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	c->threads = ncpu > 0 ? (int)ncpu : 1;
 	c->allow_targets = xstrdup("127.0.0.0/8, ::1, localhost");
@@ -516,6 +525,7 @@ config_free(struct config *c)
 	free(c->path);
 	free(c->listen);
 	free(c->db);
+	free(c->ui_chartjs);
 	free(c->token_file);
 	if (c->token != NULL) {
 		explicit_bzero(c->token, strlen(c->token));

@@ -149,7 +149,8 @@ events_progress(struct events *ev, struct events_client *c, json_t *sec,
 		json_object_foreach(lp, k, v)
 			if (strcmp(k, "paused") == 0 ||
 			    strcmp(k, "duration_s") == 0 ||
-			    strcmp(k, "level") == 0 || strcmp(k, "warmup") == 0)
+			    strcmp(k, "level") == 0 || strcmp(k, "warmup") == 0 ||
+			    strcmp(k, "errors_by_kind") == 0)
 				json_object_set(p, k, v);
 		json_decref(lp);
 	}

@@ -144,8 +144,8 @@ run_interval_rows(struct run *r, const struct wblock *b)
 static void
 run_second_done(struct runs *rs, struct run *r, struct wblock *b)
 {
-	int	level = -1;
-	json_t	*p;
+	int	level = -1, k;
+	json_t	*p, *kinds;
 	uint64_t now = clock_ns();
 
 	run_interval_rows(r, b);
@@ -176,6 +176,12 @@ run_second_done(struct runs *rs, struct run *r, struct wblock *b)
 		95))) : json_null(),
 	    "warmup", (uint64_t)b->second * 1000000000ULL <
 		r->plan->warmup_ns);
+	kinds = json_object();
+	for (k = 1; k < ERR_NKINDS; k++)
+		if (r->total->overall.errors[k] > 0)
+			json_object_set_new(kinds, err_kind_name((enum err_kind)k),
+			    json_integer((json_int_t)r->total->overall.errors[k]));
+	json_object_set_new(p, "errors_by_kind", kinds);
 	if (r->levels != NULL && level >= 0 &&
 	    (size_t)level < r->plan->nstages)
 		json_object_set_new(p, "level", json_pack("{s:i, s:i, s:I}",

@@ -24,11 +24,13 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 	json_t		*list, *passed;
 	int		 rc;
 
-	stmt = store_prepare(st, "SELECT id, scenario, status, passed, "
-	    "created_at, started_at, ended_at, labels, "
-	    "summary->>'duration_s', reason FROM runs "
-	    "WHERE (?1 IS NULL OR scenario = ?1) "
-	    "AND (?2 IS NULL OR status = ?2) ORDER BY id DESC LIMIT ?3",
+	stmt = store_prepare(st, "SELECT r.id, r.scenario, r.status, "
+	    "r.passed, r.created_at, r.started_at, r.ended_at, r.labels, "
+	    "r.summary->>'duration_s', r.reason, s.total_requests, "
+	    "s.throughput_rps, s.p95_ms FROM runs r LEFT JOIN run_stats s ON "
+	    "s.run_id = r.id AND s.request = '*' "
+	    "WHERE (?1 IS NULL OR r.scenario = ?1) "
+	    "AND (?2 IS NULL OR r.status = ?2) ORDER BY r.id DESC LIMIT ?3",
 	    cause);
 	if (stmt == NULL)
 		return (NULL);
@@ -57,6 +59,15 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 		    "duration_s", sqlite3_column_type(stmt, 8) == SQLITE_NULL ?
 		    json_null() : json_real(sqlite3_column_double(stmt, 8)),
 		    "reason", store_column_string(stmt, 9)));
+		/* the overall figures, null without data (or before the end) */
+		json_object_set_new(json_array_get(list, json_array_size(list) -
+		    1), "total_requests", sqlite3_column_type(stmt, 10) ==
+		    SQLITE_NULL ? json_null() :
+		    json_integer(sqlite3_column_int64(stmt, 10)));
+		json_object_set_new(json_array_get(list, json_array_size(list) -
+		    1), "throughput_rps", store_column_double_json(stmt, 11));
+		json_object_set_new(json_array_get(list, json_array_size(list) -
+		    1), "p95_ms", store_column_double_json(stmt, 12));
 	}
 	if (rc != SQLITE_DONE) {
 		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));

@@ -517,3 +517,111 @@ store_run_seconds(struct store *st, int64_t id, int64_t from, int64_t to,
 	}
 	return (out);
 }
+
+/*
+ * A scenario's last limit ended runs, oldest first, for its trend: each
+ * run's overall p50/p95/p99, throughput and error rate from run_summary,
+ * its labels and the baselines that name it. With key, only the runs whose
+ * label key is value. NULL with *cause when SQLite failed.
+ */
+json_t *
+store_scenario_trend(struct store *st, const char *scenario, int limit,
+    const char *key, const char *value, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*runs, *b;
+	const char	*names;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT * FROM (SELECT r.run_id, "
+	    "r.started_at, r.status, r.passed, r.p50_ms, r.p95_ms, r.p99_ms, "
+	    "r.throughput_rps, CASE WHEN r.total_requests > 0 THEN 100.0 * "
+	    "r.failed_requests / r.total_requests END, r.labels, "
+	    "(SELECT group_concat(name, char(10)) FROM baselines b WHERE "
+	    "b.run_id = r.run_id), r.total_requests FROM run_summary r WHERE "
+	    "r.scenario = ?1 AND r.status NOT IN ('queued', 'running') AND "
+	    "(?2 IS NULL OR r.labels ->> ?2 = ?3) ORDER BY r.run_id DESC "
+	    "LIMIT ?4) ORDER BY run_id", cause);
+	if (stmt == NULL)
+		return (NULL);
+	sqlite3_bind_text(stmt, 1, scenario, -1, SQLITE_STATIC);
+	if (key != NULL) {
+		sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, value, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int(stmt, 4, limit);
+	runs = json_array();
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		b = json_array();
+		if ((names = (const char *)sqlite3_column_text(stmt, 10)) !=
+		    NULL) {
+			while (*names != '\0') {
+				json_array_append_new(b, json_stringn(names,
+				    strcspn(names, "\n")));
+				names += strcspn(names, "\n");
+				if (*names == '\n')
+					names++;
+			}
+		}
+		json_array_append_new(runs, json_pack("{s:I, s:o, s:o, s:o, "
+		    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		    "run_id", (json_int_t)sqlite3_column_int64(stmt, 0),
+		    "started_at", store_column_string(stmt, 1),
+		    "status", store_column_string(stmt, 2),
+		    "passed", sqlite3_column_type(stmt, 3) == SQLITE_NULL ?
+		    json_null() : json_boolean(sqlite3_column_int(stmt, 3)),
+		    "total_requests", sqlite3_column_type(stmt, 11) ==
+		    SQLITE_NULL ? json_null() :
+		    json_integer(sqlite3_column_int64(stmt, 11)),
+		    "p50_ms", store_column_ms(stmt, 4),
+		    "p95_ms", store_column_ms(stmt, 5),
+		    "p99_ms", store_column_ms(stmt, 6),
+		    "throughput_rps", store_column_ms(stmt, 7),
+		    "error_rate_pct", store_column_ms(stmt, 8),
+		    "labels", store_column_json(stmt, 9),
+		    "baselines", b));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		json_decref(runs);
+		store_fail(st, cause);
+		return (NULL);
+	}
+	return (runs);
+}
+
+/*
+ * Each request of a run so far, from its intervals: [{"name", "requests",
+ * "errors", "p95_ms" (its newest second's, null without a response)}] in
+ * the order the requests first ran. NULL with *cause when SQLite failed.
+ */
+json_t *
+store_run_requests(struct store *st, int64_t id, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*out;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT request, sum(requests), sum(errors), "
+	    "(SELECT p95_ms FROM intervals j WHERE j.run_id = i.run_id AND "
+	    "j.request = i.request ORDER BY second DESC LIMIT 1) FROM "
+	    "intervals i WHERE run_id = ? AND request <> '*' GROUP BY request "
+	    "ORDER BY min(rowid)", cause);
+	if (stmt == NULL)
+		return (NULL);
+	sqlite3_bind_int64(stmt, 1, id);
+	out = json_array();
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		json_array_append_new(out, json_pack("{s:o, s:I, s:I, s:o}",
+		    "name", store_column_string(stmt, 0),
+		    "requests", (json_int_t)sqlite3_column_int64(stmt, 1),
+		    "errors", (json_int_t)sqlite3_column_int64(stmt, 2),
+		    "p95_ms", store_column_double_json(stmt, 3)));
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		json_decref(out);
+		store_fail(st, cause);
+		return (NULL);
+	}
+	return (out);
+}

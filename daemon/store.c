@@ -122,6 +122,15 @@ store_user_version(struct store *st)
 	return (v);
 }
 
+/* Column i as a JSON number, or null. */
+json_t *
+store_column_double_json(sqlite3_stmt *stmt, int i)
+{
+	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
+		return (json_null());
+	return (json_real(sqlite3_column_double(stmt, i)));
+}
+
 /* Column i as a double, NAN when NULL. */
 double
 store_column_double(sqlite3_stmt *stmt, int i)

@@ -27,5 +27,6 @@ int		 store_delete_name(struct store *, const char *, const char *,
 json_t		*store_column_string(sqlite3_stmt *, int);
 json_t		*store_column_json(sqlite3_stmt *, int);
 double		 store_column_double(sqlite3_stmt *, int);
+json_t		*store_column_double_json(sqlite3_stmt *, int);
 
 #endif

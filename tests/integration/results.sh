@@ -64,12 +64,24 @@ is "$(head -n 1 "$T/samples.csv")" "t_us,request,latency_us,status,bytes,error,w
     "with a header"
 
 # Prometheus, during a run.
-id2=$(submit "{\"name\":\"prom\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":2,\"duration\":\"3s\"}}")
+id2=$(submit "{\"name\":\"prom\",\"target\":\"$TURL\",\"requests\":[{\"name\":\"r\",\"path\":\"/\"},{\"name\":\"s\",\"path\":\"/s\"}],\"load\":{\"executor\":\"constant-vus\",\"vus\":2,\"duration\":\"3s\"}}")
 sleep 1.5
 curl -s "$URL/metrics" >"$T/metrics"
 like "$(grep '^loadd_active_run ' "$T/metrics")" "loadd_active_run $id2" "metrics: the active run"
 like "$(grep '^loadd_run_requests_total ' "$T/metrics")" '[1-9]' "metrics: its requests"
 like "$(grep '^loadd_runs{status="completed"}' "$T/metrics")" ' 1$' "metrics: runs by status"
+is "$(grep -c '^loadd_run_request_requests_total{request="[rs]"} [1-9]' "$T/metrics")" 2 \
+    "metrics: requests by request"
+like "$(grep '^loadd_run_request_p95_seconds{request="r"}' "$T/metrics")" ' [0-9.]+(e-[0-9]+)?$' \
+    "metrics: p95 by request, in seconds"
+r=$(sq "SELECT sum(requests) FROM intervals WHERE run_id = $id2 AND request = 'r'")
+n=$(sed -n 's/^loadd_run_request_requests_total{request="r"} //p' "$T/metrics")
+ok $(( n > 0 && n <= r ? 0 : 1 )) "metrics: a request's count is what the database has so far ($n <= $r)"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1
+	ok $? "promtool check metrics accepts it"
+	sed 's/^/#   /' "$T/promtool.out"
+fi
 wait_run "$id2" 20
 
 # abort_on_fail: stopped as soon as the rule fails.
