@@ -39,6 +39,7 @@ struct chart {
 	int				 xlog;		/* x is 1/(1-p) */
 	int				 w;		/* CHART_W, or wide */
 	int				 peak;		/* bucket by max, not mean */
+	double				 gap;		/* x step that breaks a line */
 	const struct report_point	*pts;
 	size_t				 n;
 	struct chart_line		 lines[4];
@@ -193,18 +194,27 @@ chart_anchor(const struct chart *c, double px)
 	return (px > c->w - CHART_R - 20 ? "end" : "middle");
 }
 
-/* Append one line's path, broken where values are missing. */
+/*
+ * Append one line's path, broken where values are missing: a second
+ * without a value, or seconds the data skips (no row at all), is a gap,
+ * never a line drawn through zero or across it.
+ */
 static void
 chart_path(struct evbuffer *b, const struct chart *c,
     const struct chart_line *l, double xa, double xb, double ytop)
 {
-	double	x, y, first = NAN, last = NAN;
+	double	x, y, first = NAN, last = NAN, prev = NAN;
 	size_t	i;
 	int	pen = 0, gaps = 0;
 
 	evbuffer_add_printf(b, "<path fill=\"none\" stroke=\"%s\" "
 	    "stroke-width=\"1.7\" stroke-linejoin=\"round\" d=\"", l->color);
 	for (i = 0; i < c->n; i++) {
+		if (c->gap > 0 && !isnan(prev) && c->pts[i].t - prev > c->gap) {
+			pen = 0;
+			gaps = 1;
+		}
+		prev = c->pts[i].t;
 		if (!isfinite(c->pts[i].v[l->col])) {
 			pen = 0;
 			gaps = 1;
@@ -315,6 +325,7 @@ chart_render(struct evbuffer *b, struct chart *c)
 		bucketed = chart_bucket(c, &i, &k);
 		c->pts = bucketed;
 		c->n = i;
+		c->gap *= (double)k;
 	}
 	if (c->w == 0)
 		c->w = CHART_W;
@@ -457,6 +468,7 @@ report_html_charts(struct report *r, struct evbuffer *b)
 		c.title = "Latency over time";
 		c.unit = "ms";
 		c.pts = r->iv;
+		c.gap = 1.5;	/* a second with no row is a gap */
 		c.n = r->niv;
 		c.lines[0] = (struct chart_line){ "p50", "#2f6fdf", 2, 0 };
 		c.lines[1] = (struct chart_line){ "p95", "#e8860c", 3, 0 };
@@ -469,6 +481,7 @@ report_html_charts(struct report *r, struct evbuffer *b)
 		c.title = "Throughput and errors";
 		c.unit = "req/s";
 		c.pts = r->iv;
+		c.gap = 1.5;	/* a second with no row is a gap */
 		c.n = r->niv;
 		c.lines[0] = (struct chart_line){ "requests/s", "#2f6fdf", 0,
 		    1 };
@@ -515,6 +528,7 @@ report_html_charts(struct report *r, struct evbuffer *b)
 	c.title = "CPU";
 	c.unit = "%";
 	c.pts = sys;
+	c.gap = 1.5;
 	c.n = r->nsys;
 	c.lines[0] = (struct chart_line){ "loadd", "#2f6fdf", 0, 0 };
 	c.nlines = 1;
@@ -528,6 +542,7 @@ report_html_charts(struct report *r, struct evbuffer *b)
 	c.title = "Memory (RSS)";
 	c.unit = "MiB";
 	c.pts = sys;
+	c.gap = 1.5;
 	c.n = r->nsys;
 	c.lines[0] = (struct chart_line){ "loadd", "#2f6fdf", 4, 0 };
 	c.nlines = 1;

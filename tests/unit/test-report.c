@@ -567,6 +567,45 @@ check_others(struct store *st, sqlite3 *db)
 	free(out);
 }
 
+/* How many pieces ("M") the first line of the chart titled title has. */
+static int
+chart_pieces(const char *html, const char *title)
+{
+	const char	*p, *d, *end;
+	int		 n = 0;
+
+	if ((p = strstr(html, title)) == NULL ||
+	    (p = strstr(p, "<path fill=\"none\"")) == NULL ||
+	    (d = strstr(p, " d=\"")) == NULL ||
+	    (end = strchr(d + 4, '"')) == NULL)
+		return (-1);
+	for (p = d + 4; p < end; p++)
+		n += *p == 'M';
+	return (n);
+}
+
+/*
+ * Seconds without a row (the data skips them) are a gap in the HTML
+ * report's lines, not a line drawn across them.
+ */
+static void
+check_gap(struct store *st, sqlite3 *db, int64_t id)
+{
+	char		*out;
+	const char	*ctype;
+
+	out = render(st, id, "html", &ctype);
+	is_int(chart_pieces(out, "Latency over time"), 1,
+	    "html: a run with every second has one line");
+	free(out);
+	exec(db, "DELETE FROM intervals WHERE run_id = ? AND second IN (8, 9)",
+	    "i", id);
+	out = render(st, id, "html", &ctype);
+	is_int(chart_pieces(out, "Latency over time"), 2,
+	    "html: two missing seconds break the line: a gap, not a bridge");
+	free(out);
+}
+
 /*
  * A damaged histogram blob fails hist_merge(): the report still renders,
  * without its latency spectrum, and the percentiles come from run_stats.
@@ -641,6 +680,7 @@ main(void)
 	ok(rc == 0 && out == NULL && cause == NULL, "an unknown run gives 0");
 
 	check_others(st, db);
+	check_gap(st, db, id);
 	check_damaged(st, db, id);
 
 	hist_free(all);
