@@ -204,6 +204,23 @@ store_column_ms(sqlite3_stmt *stmt, int i)
 }
 
 /*
+ * The end of a statement that built out row by row: out, or NULL with
+ * *cause when the last step (rc) failed. Finalizes stmt.
+ */
+static json_t *
+store_json_end(struct store *st, sqlite3_stmt *stmt, int rc, json_t *out,
+    char **cause)
+{
+	if (rc != SQLITE_DONE) {
+		store_fail(st, cause);
+		json_decref(out);
+		out = NULL;
+	}
+	sqlite3_finalize(stmt);
+	return (out);
+}
+
+/*
  * One request's (or '*') series of a run, a JSON object a second as the
  * timeseries route gives it. NULL with *cause when SQLite failed.
  */
@@ -239,13 +256,7 @@ store_run_timeseries(struct store *st, int64_t id, const char *name,
 		    "vus", sqlite3_column_type(stmt, 7) == SQLITE_NULL ?
 		    json_null() : json_integer(sqlite3_column_int64(stmt, 7))));
 	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		json_decref(series);
-		store_fail(st, cause);
-		return (NULL);
-	}
-	return (series);
+	return (store_json_end(st, stmt, rc, series, cause));
 }
 
 /* How many runs have a status: 0 and *n, or -1. */
@@ -509,13 +520,7 @@ store_run_seconds(struct store *st, int64_t id, int64_t from, int64_t to,
 			json_array_append_new(json_object_get(sec, "requests"),
 			    row);
 	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		json_decref(out);
-		store_fail(st, cause);
-		return (NULL);
-	}
-	return (out);
+	return (store_json_end(st, stmt, rc, out, cause));
 }
 
 /*
@@ -581,13 +586,7 @@ store_scenario_trend(struct store *st, const char *scenario, int limit,
 		    "labels", store_column_json(stmt, 9),
 		    "baselines", b));
 	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		json_decref(runs);
-		store_fail(st, cause);
-		return (NULL);
-	}
-	return (runs);
+	return (store_json_end(st, stmt, rc, runs, cause));
 }
 
 /*
@@ -617,11 +616,5 @@ store_run_requests(struct store *st, int64_t id, char **cause)
 		    "requests", (json_int_t)sqlite3_column_int64(stmt, 1),
 		    "errors", (json_int_t)sqlite3_column_int64(stmt, 2),
 		    "p95_ms", store_column_double_json(stmt, 3)));
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		json_decref(out);
-		store_fail(st, cause);
-		return (NULL);
-	}
-	return (out);
+	return (store_json_end(st, stmt, rc, out, cause));
 }
