@@ -11,6 +11,8 @@
 
 #include <curl/curl.h>
 
+#include "sse.h"
+
 #define HTTP_CONNECT_TIMEOUT	10L	/* seconds */
 #define HTTP_TIMEOUT		300L	/* seconds: large html reports */
 
@@ -231,56 +233,16 @@ http_json(const char *method, const char *path, const json_t *body,
 	return (json);
 }
 
-/* An event stream being read: the bytes of an unfinished event. */
+/* An event stream being read. */
 struct http_stream {
 	CURL		*curl;
-	char		*buf;
-	size_t		 len;
+	struct sse	 sse;
 	long		 status;
-	int		 stop;		/* the callback had enough */
+	int		 stop;		/* the callback had enough, or bad */
 	http_event_cb	 cb;
 	http_tick_cb	 tick;
 	void		*arg;
 };
-
-/*
- * Hand each complete event (up to a blank line) of the buffer to the
- * callback: its "event:" name and its "data:" lines joined. Comments
- * (":" lines, the heartbeats) are skipped.
- */
-static void
-http_stream_events(struct http_stream *s)
-{
-	char	*start = s->buf, *end, *line, *next, *event, *data;
-	size_t	 dlen;
-
-	while (!s->stop && (end = strstr(start, "\n\n")) != NULL) {
-		*end = '\0';
-		event = NULL;
-		data = xstrdup("");
-		dlen = 0;
-		for (line = start; line != NULL; line = next) {
-			if ((next = strchr(line, '\n')) != NULL)
-				*next++ = '\0';
-			if (strncmp(line, "event:", 6) == 0)
-				event = line + 6 + (line[6] == ' ');
-			else if (strncmp(line, "data:", 5) == 0) {
-				line += 5 + (line[5] == ' ');
-				data = xreallocarray(data, dlen + strlen(line) + 2, 1);
-				if (dlen > 0)
-					data[dlen++] = '\n';
-				strcpy(data + dlen, line);
-				dlen += strlen(line);
-			}
-		}
-		if (event != NULL && s->cb(event, data, s->arg) != 0)
-			s->stop = 1;
-		free(data);
-		start = end + 2;
-	}
-	s->len -= (size_t)(start - s->buf);
-	memmove(s->buf, start, s->len + 1);
-}
 
 static size_t
 http_stream_write(char *data, size_t size, size_t n, void *arg)
@@ -292,11 +254,8 @@ http_stream_write(char *data, size_t size, size_t n, void *arg)
 		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
 	if (s->status != 200 || s->stop)
 		return (0);
-	s->buf = xreallocarray(s->buf, s->len + add + 1, 1);
-	memcpy(s->buf + s->len, data, add);
-	s->len += add;
-	s->buf[s->len] = '\0';
-	http_stream_events(s);
+	if (sse_feed(&s->sse, data, add, s->cb, s->arg) != 0)
+		s->stop = 1;
 	return (s->stop ? 0 : add);
 }
 
@@ -337,7 +296,6 @@ http_events(const char *path, http_event_cb cb, http_tick_cb tick,
 	s.cb = cb;
 	s.tick = tick;
 	s.arg = arg;
-	s.buf = xstrdup("");
 	if ((s.curl = curl_easy_init()) == NULL)
 		out_die(LOADCTL_EXIT_SERVER, "cannot initialise libcurl");
 	xasprintf(&url, "%s%s", http_base, path);
@@ -377,7 +335,7 @@ http_events(const char *path, http_event_cb cb, http_tick_cb tick,
 	curl_easy_cleanup(s.curl);
 	free(auth);
 	free(url);
-	free(s.buf);
+	sse_free(&s.sse);
 	return (s.status);
 }
 
