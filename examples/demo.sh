@@ -22,3 +22,4 @@ if ! ./loadctl health >/dev/null 2>&1; then
 	for _ in $(seq 1 50); do ./loadctl health >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 ./loadctl run "$scenario" --wait
+echo "watch runs in a browser: http://127.0.0.1:7878/ui/ (loadd keeps running)"
