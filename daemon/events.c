@@ -94,8 +94,12 @@ events_now(void)
 static void
 events_append(struct events_client *c, const char *text, size_t len)
 {
-	if (c->off > 0 && c->off == c->len)
-		c->off = c->len = 0;
+	/* what was read goes: the buffer holds only what is still to send */
+	if (c->off > 0) {
+		memmove(c->buf, c->buf + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->off = 0;
+	}
 	c->buf = xreallocarray(c->buf, c->len + len + 1, 1);
 	memcpy(c->buf + c->len, text, len);
 	c->len += len;

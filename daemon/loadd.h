@@ -128,6 +128,11 @@ json_t		*scenario_validate_data(json_t *, const struct limits *,
 json_t		*scenario_validate(json_t *, const struct limits *,
 		     struct verror *);
 
+/* shard.c -- the exact split of a run across shards (SPEC 16) */
+int64_t		 shard_first(int64_t, int, int);
+int64_t		 shard_part(int64_t, int, int);
+int		 shard_takes(uint64_t, int, int);
+
 /* store.c, store-runs.c, store-baselines.c -- SQL lives there only */
 #define STORE_MIGRATE	0x1	/* apply migrations (the main connection) */
 #define STORE_LOCK	0x2	/* refuse if another daemon has the file */
