@@ -559,9 +559,13 @@ async function route() {
       throw new Error('Chart.js did not load: install libjs-chart.js, or ' +
         'point ui_chartjs in loadd.conf at chart.min.js.');
     }
-    if (m[0] === 'runs' && m[1]) await pageRun(m[1]);
+    /* ids from the address are numbers or nothing: never markup */
+    const id = (s) => (/^[0-9]+$/.test(s || '') ? Number(s) : null);
+    if (m[0] === 'runs' && id(m[1]) != null) await pageRun(id(m[1]));
     else if (m[0] === 'scenarios' && m[1]) await pageScenario(m[1]);
-    else if (m[0] === 'compare' && m[2]) await pageCompare(m[1], m[2]);
+    else if (m[0] === 'compare' && id(m[1]) != null && id(m[2]) != null) {
+      await pageCompare(id(m[1]), id(m[2]));
+    }
     else await pageRuns();
   } catch (e) {
     main.innerHTML = '<h1>Something went wrong</h1><p class="error">' +
