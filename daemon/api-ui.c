@@ -39,6 +39,7 @@ api_ui_slurp(const char *path, size_t max, size_t *len, char **cause)
 		return (NULL);
 	}
 	fclose(f);
+	buf = xreallocarray(buf, n + 1, 1);	/* only what was read */
 	buf[n] = '\0';
 	*len = n;
 	return (buf);
@@ -62,10 +63,11 @@ api_ui(struct api_request *req)
 		body = api_ui_slurp(req->config->ui_chartjs, UI_CHARTJS_MAX,
 		    &len, &cause);
 		if (body == NULL) {
+			log_warn("ui: %s", cause);	/* the path: not for all */
+			free(cause);
 			api_reply_error(req, 404, "not_found", "", "the charts "
 			    "need Chart.js (Debian: apt install "
-			    "libjs-chart.js; or set ui_chartjs): %s", cause);
-			free(cause);
+			    "libjs-chart.js; or set ui_chartjs)");
 			return;
 		}
 		free(req->resp);

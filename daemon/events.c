@@ -300,9 +300,15 @@ events_feed(struct events *ev, struct store *st, struct events_client *c,
 		}
 	}
 	if (ended && c->next > e->last) {
-		if (store_run_get(st, c->run, &run, &cause) != 1)
+		cause = NULL;
+		switch (store_run_get(st, c->run, &run, &cause)) {
+		case 0:			/* deleted since its state was read */
+			done = 1;
+			break;
+		case -1:
 			free(cause);
-		else {
+			break;
+		default:
 			data = json_pack("{s:O, s:O?, s:O?, s:O?}", "status",
 			    json_object_get(run, "status"), "passed",
 			    json_object_get(run, "passed"), "reason",
@@ -315,6 +321,7 @@ events_feed(struct events *ev, struct store *st, struct events_client *c,
 			events_cat(&text, &len, one, n);
 			free(one);
 			done = 1;
+			break;
 		}
 	}
 	if (len == 0 && !done)
@@ -560,7 +567,8 @@ api_run_events(struct api_request *req)
 	if (last != NULL) {
 		errno = 0;
 		v = strtoll(last, &end, 10);
-		if (errno != 0 || end == last || *end != '\0' || v < -1) {
+		if (errno != 0 || end == last || *end != '\0' || v < -1 ||
+		    v > INT32_MAX) {
 			api_reply_error(req, 400, "invalid_header", "",
 			    "Last-Event-ID: expected a second (an integer); "
 			    "got \"%s\"", last);

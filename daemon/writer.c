@@ -160,10 +160,16 @@ static size_t
 writer_drain(struct writer *wr, struct sample *buf)
 {
 	struct writer_row	*rows, *r, *next;
-	size_t			 i, n, total = 0;
+	size_t			 i, n, b, total = 0;
 
+	/*
+	 * At most a ring's worth from each: a worker that pushes as fast as
+	 * the writer stores must not keep one drain, and its transaction,
+	 * going for ever.
+	 */
 	for (i = 0; i < wr->nrings; i++) {
-		while ((n = ring_pop(wr->rings[i], buf, WRITER_BATCH)) > 0) {
+		for (b = 0; b <= (wr->rings[i]->mask + 1) / WRITER_BATCH &&
+		    (n = ring_pop(wr->rings[i], buf, WRITER_BATCH)) > 0; b++) {
 			writer_samples(wr, buf, n);
 			total += n;
 		}

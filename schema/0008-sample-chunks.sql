@@ -37,14 +37,21 @@ INSERT INTO sample_error_kinds (code, kind) VALUES (1, 'connect'),
     (2, 'timeout'), (3, 'reset'), (4, 'status'), (5, 'protocol'),
     (6, 'tls'), (7, 'dns'), (8, 'check');
 
--- The samples of the old table, in chunks of 1024 per run and request.
+-- The samples of the old table, in chunks of 1024 per run and request;
+-- a value wider than its field is clamped to the largest it holds, as the
+-- writer does.
 INSERT INTO sample_chunks (run_id, request, n, data)
 SELECT run_id, request, count(*), CAST(group_concat(rec, '') AS BLOB)
   FROM (SELECT run_id, request,
 	       (row_number() OVER (PARTITION BY run_id, request
 		    ORDER BY rowid) - 1) / 1024 AS part,
-	       printf('%012d%10s%3s%010d%d%d', t_us, latency_us, status,
-		    bytes, coalesce((SELECT code FROM sample_error_kinds
+	       printf('%012d%10s%3s%010d%d%d',
+		    min(max(t_us, 0), 999999999999),
+		    CASE WHEN latency_us IS NOT NULL THEN
+			min(max(latency_us, 0), 9999999999) END,
+		    CASE WHEN status BETWEEN 0 AND 999 THEN status END,
+		    min(max(bytes, 0), 9999999999),
+		    coalesce((SELECT code FROM sample_error_kinds
 		    WHERE kind = error), 0), warmup != 0) AS rec
 	  FROM samples ORDER BY run_id, request, rowid)
  GROUP BY run_id, request, part;
