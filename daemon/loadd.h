@@ -752,7 +752,6 @@ void		 writer_stop(struct writer *, uint64_t *, uint64_t *,
 		     uint64_t *);
 
 /* store-samples.c -- the writer's connection and statements */
-#define SINK_BATCH	4096	/* the most samples handed over at a time */
 struct store_sink;
 struct store_sink *store_sink_open(const char *, int64_t, char **, size_t,
 		     char **);

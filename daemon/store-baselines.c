@@ -36,7 +36,7 @@ store_baseline_list(struct store *st, char **cause)
 		    "scenario", store_column_string(stmt, 3)));
 	}
 	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		json_decref(list);
 		list = NULL;
 	}
@@ -71,7 +71,7 @@ store_baseline_get(struct store *st, const char *name, json_t **out,
 		rc = 0;
 		break;
 	default:
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		rc = -1;
 		break;
 	}
@@ -103,7 +103,7 @@ store_baseline_put(struct store *st, const char *name, int64_t run_id,
 	sqlite3_bind_int64(stmt, 2, run_id);
 	rc = 0;
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);
@@ -143,7 +143,7 @@ store_comparison_put(struct store *st, int64_t run_id, json_t *c,
 	sqlite3_bind_int(stmt, 4, json_is_true(json_object_get(c, "passed")));
 	sqlite3_bind_text(stmt, 5, text, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);

@@ -53,7 +53,7 @@ store_data_put(struct store *st, const char *name, const struct dataset *d,
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = 0;
 	else
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 	sqlite3_finalize(stmt);
 	free(csv);
 	free(ctext);
@@ -83,7 +83,7 @@ store_data_get(struct store *st, const char *name, char **out, size_t *len,
 	} else if (rc == SQLITE_DONE)
 		rc = 0;
 	else {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);
@@ -114,7 +114,7 @@ store_data_list(struct store *st, char **cause)
 		    sqlite3_column_text(stmt, 4)));
 	}
 	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		json_decref(list);
 		list = NULL;
 	}
@@ -135,7 +135,7 @@ store_data_delete(struct store *st, const char *name, char **cause)
 		return (-1);
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		rc = -1;
 	} else
 		rc = sqlite3_changes(st->db) > 0;

@@ -70,7 +70,7 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 		    1), "p95_ms", store_column_double_json(stmt, 12));
 	}
 	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		json_decref(list);
 		list = NULL;
 	}
@@ -145,7 +145,7 @@ store_run_insert(struct store *st, json_t *spec, json_t *labels, int64_t *id,
 	sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, ltext, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 	else {
 		*id = sqlite3_last_insert_rowid(st->db);
 		rc = 0;
@@ -173,7 +173,7 @@ store_run_get(struct store *st, int64_t id, json_t **out, char **cause)
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW) {
 		if (rc != SQLITE_DONE)
-			xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+			store_fail(st, cause);
 		sqlite3_finalize(stmt);
 		return (rc == SQLITE_DONE ? 0 : -1);
 	}
@@ -219,7 +219,7 @@ store_run_delete(struct store *st, int64_t id, char **cause)
 		return (-1);
 	sqlite3_bind_int64(stmt, 1, id);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		rc = -1;
 	} else
 		rc = sqlite3_changes(st->db) > 0;
@@ -243,7 +243,7 @@ store_run_set_status(struct store *st, int64_t id, const char *status,
 	sqlite3_bind_text(stmt, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, id);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);
@@ -339,7 +339,7 @@ store_result_put(struct store *st, int64_t id, const struct result *res,
 	rc = 0;
 	goto out;
 fail:
-	xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+	store_fail(st, cause);
 out:
 	sqlite3_finalize(stmt);
 	return (rc);

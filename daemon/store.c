@@ -71,7 +71,7 @@ store_prepare(struct store *st, const char *sql, char **cause)
 	sqlite3_stmt	*stmt;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		return (NULL);
 	}
 	return (stmt);
@@ -316,7 +316,7 @@ store_scenario_put(struct store *st, const char *name, json_t *spec,
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		goto out;
 	}
 	rc = store_exec(st, "COMMIT", cause);
@@ -356,7 +356,7 @@ store_scenario_get(struct store *st, const char *name, json_t **out,
 		rc = 0;
 		break;
 	default:
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		rc = -1;
 		break;
 	}
@@ -391,7 +391,7 @@ store_scenario_list(struct store *st, char **cause)
 		    "updated_at", store_column_string(stmt, 5)));
 	}
 	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		json_decref(list);
 		list = NULL;
 	}
@@ -411,7 +411,7 @@ store_delete_name(struct store *st, const char *sql, const char *name,
 		return (-1);
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		xasprintf(cause, "sqlite: %s", sqlite3_errmsg(st->db));
+		store_fail(st, cause);
 		rc = -1;
 	} else
 		rc = sqlite3_changes(st->db) > 0;

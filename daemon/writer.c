@@ -25,7 +25,7 @@
 
 #include "loadd.h"
 
-#define WRITER_BATCH	SINK_BATCH	/* samples read from a ring at a time */
+#define WRITER_BATCH	4096	/* samples read from a ring at a time */
 #define WRITER_POLL_MS	100
 #define WRITER_NICE	5	/* above the workers' 0 */
 
