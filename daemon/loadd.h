@@ -132,6 +132,10 @@ json_t		*scenario_validate(json_t *, const struct limits *,
 int64_t		 shard_first(int64_t, int, int);
 int64_t		 shard_part(int64_t, int, int);
 int		 shard_takes(uint64_t, int, int);
+uint64_t	 shard_slot(int, int, int);
+uint64_t	 shard_stride(int, int);
+uint64_t	 shard_vu_num(uint64_t, int64_t, int, int);
+int64_t		 shard_iterations(int64_t, int64_t, int, int);
 
 /* store.c, store-runs.c, store-baselines.c -- SQL lives there only */
 #define STORE_MIGRATE	0x1	/* apply migrations (the main connection) */
@@ -544,6 +548,7 @@ struct plan {
 	int			 seeded;	/* ... the run id */
 	int			 monitor_pid;	/* 0: none */
 	char			*monitor_pidfile;
+	int			 shard, nshards; /* shard of nshards (SPEC 16) */
 };
 #define PLAN_FORBIDDEN	1	/* plan_compile: a target is not allowed */
 #define PLAN_DNS	2	/* plan_compile: a name did not resolve */

@@ -69,6 +69,8 @@ struct vu {
 
 struct worker {
 	int			 id, nworkers;
+	int			 shard, nshards;	/* the plan's, 0 of 1 */
+	uint64_t		 slot, stride;	/* its stripe (shard.c) */
 	const struct plan	*plan;
 	pthread_t		 thread;
 	int			 started;
@@ -170,11 +172,14 @@ worker_uniform(struct worker *w)
 	return ((double)(worker_random(w) >> 11) * 0x1.0p-53);
 }
 
-/* This worker's share of a total split over all workers. */
+/*
+ * This worker's share of a run-wide total: the shard's part of it (SPEC
+ * 16), split over the shard's workers.
+ */
 static size_t
 worker_share(struct worker *w, double total)
 {
-	size_t	n = (size_t)llround(total);
+	size_t	n = (size_t)shard_part(llround(total), w->shard, w->nshards);
 
 	return (n / (size_t)w->nworkers +
 	    ((size_t)w->id < n % (size_t)w->nworkers ? 1 : 0));
@@ -187,9 +192,13 @@ worker_share(struct worker *w, double total)
 static int64_t
 worker_quota(struct worker *w)
 {
-	int64_t	v = w->plan->vus, n = w->nworkers, it = w->plan->iterations;
-	int64_t	below, upto;
+	int64_t	v, n = w->nworkers, it, below, upto;
 
+	v = shard_part(w->plan->vus, w->shard, w->nshards);
+	it = shard_iterations(w->plan->iterations, w->plan->vus, w->shard,
+	    w->nshards);
+	if (v <= 0)
+		return (0);
 	below = w->id * (v / n) + (w->id < v % n ? w->id : v % n);
 	upto = below + (v / n) + (w->id < v % n ? 1 : 0);
 	return (it * upto / v - it * below / v);
@@ -620,7 +629,7 @@ worker_render(struct vu *vu, int m, const struct plan_req *req)
 	rc.caplens = vu->caplens;
 	rc.rows = vu->rows;
 	rc.seq = &w->seq;
-	rc.seq_step = (uint64_t)w->nworkers;
+	rc.seq_step = w->stride;
 	rc.random = worker_random_cb;
 	rc.arg = w;
 	*out = *req;
@@ -698,8 +707,7 @@ worker_draw(struct vu *vu)
 			break;
 		case ORDER_SEQUENTIAL:
 		case ORDER_UNIQUE:
-			k = w->dnext[i]++ * (uint64_t)w->nworkers +
-			    (uint64_t)w->id;
+			k = w->dnext[i]++ * w->stride + w->slot;
 			if (v->order == ORDER_UNIQUE && k >= rows) {
 				w->exhausted = v->dataset;
 				return (-1);
@@ -882,8 +890,12 @@ worker_vu(struct worker *w, size_t i)
 	    sizeof vu->conns[0]);
 	vu->w = w;
 	vu->parked = 1;
-	/* VU i of worker w: the workers' VUs interleave, 1..VUs in all. */
-	vu->num = (uint64_t)i * (uint64_t)w->nworkers + (uint64_t)w->id + 1;
+	/*
+	 * VU i of worker w: the workers' VUs interleave, 1..VUs in all, the
+	 * shard's numbered in its range of them.
+	 */
+	vu->num = shard_vu_num((uint64_t)i * (uint64_t)w->nworkers +
+	    (uint64_t)w->id + 1, plan_peak_vus(w->plan), w->shard, w->nshards);
 	if (w->plan->rendermax > 0) {
 		/* What its templated requests are rendered into: sized now. */
 		vu->rendered = xcalloc((size_t)w->plan->maxconns,
@@ -973,9 +985,10 @@ worker_sched_count(struct worker *w, uint64_t now)
 static void
 worker_reschedule(struct worker *w, uint64_t now)
 {
-	double	n = ceil(worker_sched_count(w, now)), nw = w->nworkers;
+	double	n = ceil(worker_sched_count(w, now)), nw = (double)w->stride;
+	double	slot = (double)w->slot;
 
-	n = ceil((n - w->id) / nw) * nw + w->id;
+	n = n <= slot ? slot : ceil((n - slot) / nw) * nw + slot;
 	if (n < w->next_n)
 		n = w->next_n;
 	w->next_n = n;
@@ -1009,7 +1022,7 @@ worker_pace(struct worker *w, uint64_t now)
 			w->bl_len++;
 		} else
 			w->cur->dropped++;
-		w->next_n += w->nworkers;
+		w->next_n += (double)w->stride;
 		w->next_start = worker_due(w, w->next_n);
 	}
 }
@@ -1249,6 +1262,10 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	w->id = id;
 	w->nworkers = n;
 	w->plan = p;
+	w->nshards = p->nshards > 1 ? p->nshards : 1;
+	w->shard = p->nshards > 1 ? p->shard : 0;
+	w->slot = shard_slot(w->shard, w->nshards, id);
+	w->stride = shard_stride(w->nshards, n);
 	w->t0 = t0;
 	w->end = t0 + p->warmup_ns + p->duration_ns;
 	/*
@@ -1260,7 +1277,7 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	    0xBF58476D1CE4E5B9ULL + 0x94D049BB133111EBULL);
 	if (w->rng == 0)
 		w->rng = 1;
-	w->seq = (uint64_t)id + 1;	/* {{seq}}: 1, 2, ... run-wide */
+	w->seq = w->slot + 1;	/* {{seq}}: 1, 2, ... run-wide */
 	w->dnext = xcalloc(p->nvars + 1, sizeof *w->dnext);
 	w->vus_override = w->rate_override = -1;
 	w->quota = p->iterations > 0 ? worker_quota(w) : -1;
@@ -1309,7 +1326,7 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 		w->idle = xcalloc(worker_share(w, (double)p->max_vus) + 1,
 		    sizeof *w->idle);
 		/* Interleave the workers' schedules. */
-		w->next_n = id;
+		w->next_n = (double)w->slot;
 		w->next_start = worker_due(w, w->next_n);
 	}
 	w->control = event_new(w->base, -1, EV_PERSIST, worker_control, w);
