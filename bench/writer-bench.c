@@ -133,7 +133,7 @@ main(int argc, char **argv)
 	}
 	spec = json_pack("{s:s}", "name", "bench");
 	labels = json_object();
-	if (store_run_insert(st, spec, labels, &id, &cause) != 0 ||
+	if (store_run_insert(st, spec, labels, NULL, &id, &cause) != 0 ||
 	    store_run_started(st, id, "{}") != 0) {
 		fprintf(stderr, "writer-bench: %s\n", cause);
 		return (1);

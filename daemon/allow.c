@@ -119,6 +119,15 @@ int
 allow_check(const char *list, const char *host, const struct sockaddr *sa,
     char **cause)
 {
+	return (allow_check_key(list, "target", "allow_targets", host, sa,
+	    cause));
+}
+
+/* The same for another list: what (e.g. "collector") is in key. */
+int
+allow_check_key(const char *list, const char *what, const char *key,
+    const char *host, const struct sockaddr *sa, char **cause)
+{
 	char	*copy, *entry, *next, *e;
 	char	 ip[INET6_ADDRSTRLEN];
 	int	 ok = 0;
@@ -141,8 +150,8 @@ allow_check(const char *list, const char *host, const struct sockaddr *sa,
 		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
 		    ip, sizeof ip, NULL, 0, NI_NUMERICHOST) != 0)
 			snprintf(ip, sizeof ip, "?");
-		xasprintf(cause, "target %s (%s) is not in allow_targets (%s)",
-		    host, ip, list);
+		xasprintf(cause, "%s %s (%s) is not in %s (%s)", what, host,
+		    ip, key, list);
 	}
 	return (ok);
 }

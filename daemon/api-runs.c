@@ -15,6 +15,7 @@ struct api_submit {
 	const struct config	*config;
 	json_t			*spec;
 	json_t			*warnings;
+	struct run_opts		 opts;		/* shard, start_at, ... */
 	enum run_result		 rc;
 	char			*cause;
 };
@@ -22,11 +23,11 @@ struct api_submit {
 static void	api_run_check(void *);
 static void	api_run_checked(struct api_request *, void *, int);
 
-/* GET /v1/runs?scenario=&status=&limit=: newest first. */
+/* GET /v1/runs?scenario=&status=&execution=&limit=: newest first. */
 void
 api_runs_list(struct api_request *req)
 {
-	const char	*scenario, *status, *limit_s;
+	const char	*scenario, *status, *limit_s, *execution;
 	json_t		*list;
 	char		*cause, *end;
 	long		 limit = 50;
@@ -35,6 +36,12 @@ api_runs_list(struct api_request *req)
 	scenario = api_query(req, "scenario");
 	status = api_query(req, "status");
 	limit_s = api_query(req, "limit");
+	execution = api_query(req, "execution");
+	if (execution != NULL && !parse_name(execution)) {
+		api_reply_error(req, 400, "invalid_query", "", "execution: "
+		    "expected an execution name; got \"%s\"", execution);
+		return;
+	}
 	if (scenario != NULL && !parse_name(scenario)) {
 		api_reply_error(req, 400, "invalid_query", "", "scenario: "
 		    "expected a scenario name; got \"%s\"", scenario);
@@ -62,7 +69,8 @@ api_runs_list(struct api_request *req)
 			return;
 		}
 	}
-	list = store_run_list(req->store, scenario, status, (int)limit, &cause);
+	list = store_run_list(req->store, scenario, status, execution,
+	    (int)limit, &cause);
 	if (list == NULL) {
 		api_reply_store_error(req, cause);
 		return;
@@ -180,9 +188,10 @@ api_run_create(struct api_request *req)
 	struct api_submit	*job;
 	json_t			*doc = NULL, *spec, *extra, *stored;
 	json_t			*warnings, *sv, *vars, *v, *datasets;
-	const char		*name, *key;
+	const char		*name, *key, *path;
 	char			*cause;
 	int			 found;
+	struct run_opts		 opts;
 
 	if (api_need_body(req) != 0)
 		return;
@@ -200,13 +209,25 @@ api_run_create(struct api_request *req)
 		json_object_foreach(req->json, key, v) {
 			if (strcmp(key, "scenario") != 0 &&
 			    strcmp(key, "labels") != 0 &&
-			    strcmp(key, "vars") != 0) {
+			    strcmp(key, "vars") != 0 &&
+			    strcmp(key, "shard") != 0 &&
+			    strcmp(key, "start_at") != 0 &&
+			    strcmp(key, "execution") != 0 &&
+			    strcmp(key, "collector") != 0) {
 				api_reply_error(req, 400, "invalid_scenario",
 				    "", "a run of a scenario takes "
-				    "\"scenario\", \"labels\" and \"vars\"; "
-				    "got \"%s\"", key);
+				    "\"scenario\", \"labels\", \"vars\", "
+				    "\"shard\", \"start_at\", \"execution\" "
+				    "and \"collector\"; got \"%s\"", key);
 				return;
 			}
+		}
+		if (runopts_parse(req->json, clock_wall_ms(), &opts, &path,
+		    &cause) != 0) {
+			api_reply_error(req, 400, "invalid_run", path, "%s",
+			    cause);
+			free(cause);
+			return;
 		}
 		if (extra != NULL && api_check_labels(req, extra,
 		    "/labels") != 0)
@@ -241,8 +262,10 @@ api_run_create(struct api_request *req)
 			json_decref(doc);
 			return;
 		}
-	} else
+	} else {
 		doc = json_incref(req->json);
+		memset(&opts, 0, sizeof opts);
+	}
 
 	datasets = api_data_columns(req);
 	spec = scenario_validate_data(doc, &req->config->limits, datasets,
@@ -262,8 +285,10 @@ api_run_create(struct api_request *req)
 	job->config = req->config;
 	job->spec = spec;
 	job->warnings = warnings;
+	job->opts = opts;
 	/* A host name is looked up off the API thread. */
-	if (plan_needs_dns(spec)) {
+	if (plan_needs_dns(spec) || (opts.nshards > 0 &&
+	    !parse_numeric_host(opts.chost))) {
 		api_defer(req, api_run_check, api_run_checked, job);
 		return;
 	}
@@ -277,7 +302,7 @@ api_run_check(void *arg)
 {
 	struct api_submit	*job = arg;
 
-	job->rc = run_check(job->config, job->spec, &job->cause);
+	job->rc = run_check(job->config, job->spec, &job->opts, &job->cause);
 }
 
 /* API thread: queue the checked run and answer (req NULL: cannot). */
@@ -305,13 +330,17 @@ api_run_checked(struct api_request *req, void *arg, int ran)
 		api_reply_error(req, 400, "limit_exceeded", "/load", "%s",
 		    job->cause);
 		goto out;
+	case RUN_COLLECTOR:
+		api_reply_error(req, 403, "forbidden_collector", "/collector",
+		    "%s", job->cause);
+		goto out;
 	default:
 		api_reply_error(req, 500, "internal", "", "%s", job->cause !=
 		    NULL ? job->cause : "run check failed");
 		goto out;
 	}
 	switch (run_enqueue(req->runs, req->store, job->spec, json_object_get(
-	    job->spec, "labels"), &id, &cause)) {
+	    job->spec, "labels"), &job->opts, &id, &cause)) {
 	case RUN_OK:
 		break;
 	case RUN_QUEUE_FULL:
@@ -379,6 +408,34 @@ api_run_exists(struct api_request *req, int64_t id)
 	return (0);
 }
 
+/* Stop an execution's merged run: 0, or -1 when answered with an error. */
+static int
+api_run_stop_execution(struct api_request *req, int64_t id)
+{
+	json_t	*run;
+	char	*cause;
+	int	 running;
+
+	if (store_run_get(req->store, id, &run, &cause) < 0) {
+		api_reply_store_error(req, cause);
+		return (-1);
+	}
+	running = strcmp(json_string_value(json_object_get(run, "status")),
+	    "running") == 0;
+	json_decref(run);
+	if (!running) {
+		api_reply_error(req, 409, "run_not_active", "", "run %lld "
+		    "is not queued or running", (long long)id);
+		return (-1);
+	}
+	if (store_execution_stop(req->store, id, "stopped", "stopped by a "
+	    "user", &cause) < 0) {
+		api_reply_store_error(req, cause);
+		return (-1);
+	}
+	return (0);
+}
+
 /* POST /v1/runs/{id}/stop: 202, the run ends as stopped. */
 void
 api_run_stop(struct api_request *req)
@@ -388,6 +445,13 @@ api_run_stop(struct api_request *req)
 
 	if (api_run_id(req, &id) != 0 || !api_run_exists(req, id))
 		return;
+	/* A merged run: its shards hear the stop at their next push. */
+	if (store_is_execution(req->store, id)) {
+		if (api_run_stop_execution(req, id) == 0)
+			api_reply_json(req, 202, json_pack("{s:I, s:s}", "id",
+			    (json_int_t)id, "status", "stopping"));
+		return;
+	}
 	switch (run_stop(req->runs, id)) {
 	case RUN_OK:
 		break;

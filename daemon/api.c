@@ -70,6 +70,8 @@ static const struct api_route api_routes[] = {
 	    api_data_delete, 1 },
 	{ "/v1/scenarios/{}/trend", api_scenario_trend, NULL, NULL, NULL, NULL,
 	    0 },
+	{ "/v1/executions/{}/push", NULL, NULL, api_execution_push, NULL, NULL,
+	    0 },
 	{ "/ui", api_ui, NULL, NULL, NULL, NULL, 0 },
 	{ "/ui/", api_ui, NULL, NULL, NULL, NULL, 0 },
 	{ "/ui/{}", api_ui, NULL, NULL, NULL, NULL, 0 },

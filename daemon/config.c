@@ -32,7 +32,8 @@ static const char *config_keys[] = {
 	"max_rate", "max_duration", "max_queue", "retention_days", "log_level",
 	"max_samples", "api_max_connections", "api_timeout",
 	"api_connection_memory", "api_max_body", "max_data_bytes",
-	"api_max_streams", "ui_chartjs", NULL
+	"api_max_streams", "ui_chartjs", "allow_collectors",
+	"collector_token_file", NULL
 };
 
 void
@@ -182,6 +183,13 @@ config_set(struct config *c, const char *key, const char *value, char **cause)
 	} else if (strcmp(key, "allow_targets") == 0) {
 		free(c->allow_targets);
 		c->allow_targets = xstrdup(value);
+	} else if (strcmp(key, "allow_collectors") == 0) {
+		free(c->allow_collectors);
+		c->allow_collectors = xstrdup(value);
+	} else if (strcmp(key, "collector_token_file") == 0) {
+		free(c->collector_token_file);
+		c->collector_token_file = *value == '\0' ? NULL :
+		    xstrdup(value);
 	} else if (strcmp(key, "max_vus") == 0) {
 		if (config_int(value, 1, 10000000, &n) != 0) {
 			xasprintf(cause, "expected an integer 1..10000000; "
@@ -350,18 +358,18 @@ out:
 	return (rc);
 }
 
-/* Read the token: one line, trailing newline dropped, never logged. */
+/* Read a token: one line, trailing newline dropped, never logged. */
 static int
-config_read_token(struct config *c, char **cause)
+config_read_token_file(const char *key, const char *path, char **out,
+    char **cause)
 {
 	FILE	*f;
 	char	*line = NULL;
 	size_t	 size = 0;
 	ssize_t	 n;
 
-	if ((f = fopen(c->token_file, "r")) == NULL) {
-		xasprintf(cause, "token_file %s: %s", c->token_file,
-		    strerror(errno));
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "%s %s: %s", key, path, strerror(errno));
 		return (-1);
 	}
 	n = getline(&line, &size, f);
@@ -370,11 +378,29 @@ config_read_token(struct config *c, char **cause)
 		line[--n] = '\0';
 	if (n <= 0) {
 		free(line);
-		xasprintf(cause, "token_file %s: empty (expected the token on "
-		    "its first line)", c->token_file);
+		xasprintf(cause, "%s %s: empty (expected the token on its "
+		    "first line)", key, path);
 		return (-1);
 	}
-	c->token = line;
+	*out = line;
+	return (0);
+}
+
+/*
+ * The API's token, and the one a shard's pushes carry to its collector
+ * (collector_token_file, or the same).
+ */
+static int
+config_read_token(struct config *c, char **cause)
+{
+	if (c->token_file != NULL && config_read_token_file("token_file",
+	    c->token_file, &c->token, cause) != 0)
+		return (-1);
+	if (c->collector_token_file != NULL)
+		return (config_read_token_file("collector_token_file",
+		    c->collector_token_file, &c->collector_token, cause));
+	if (c->token != NULL)
+		c->collector_token = xstrdup(c->token);
 	return (0);
 }
 
@@ -392,6 +418,7 @@ config_default(void)
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	c->threads = ncpu > 0 ? (int)ncpu : 1;
 	c->allow_targets = xstrdup("127.0.0.0/8, ::1, localhost");
+	c->allow_collectors = xstrdup("127.0.0.0/8, ::1, localhost");
 	c->limits.max_vus = 10000;
 	c->limits.max_rate = 100000;
 	c->limits.max_duration_us = 24LL * 3600 * 1000000;
@@ -508,7 +535,7 @@ config_load(int argc, char **argv, char **cause)
 			}
 		}
 	}
-	if (c->token_file != NULL && config_read_token(c, cause) != 0)
+	if (config_read_token(c, cause) != 0)
 		goto fail;
 	return (c);
 
@@ -531,6 +558,12 @@ config_free(struct config *c)
 		explicit_bzero(c->token, strlen(c->token));
 		free(c->token);
 	}
+	if (c->collector_token != NULL) {
+		explicit_bzero(c->collector_token, strlen(c->collector_token));
+		free(c->collector_token);
+	}
+	free(c->collector_token_file);
 	free(c->allow_targets);
+	free(c->allow_collectors);
 	free(c);
 }

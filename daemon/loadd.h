@@ -48,6 +48,9 @@ struct config {
 	char		*token;		/* read from token_file; never logged */
 	int		 threads;
 	char		*allow_targets;	/* comma-separated CIDRs and names */
+	char		*allow_collectors; /* where shards may push, the same */
+	char		*collector_token_file;
+	char		*collector_token; /* what pushes carry; never logged */
 	struct limits	 limits;
 	int		 max_queue;
 	int		 retention_days;
@@ -111,6 +114,7 @@ struct threshold {
 };
 int		 parse_duration(const char *, int64_t *, char **);
 int		 parse_name(const char *);
+int		 parse_numeric_host(const char *);
 const char	*parse_suggest(char *, size_t, const char *, const char **);
 int		 threshold_parse(const char *, struct threshold *, char **);
 const char	*cmp_op_name(enum cmp_op);
@@ -127,6 +131,78 @@ json_t		*scenario_validate_data(json_t *, const struct limits *,
 		     json_t *, struct verror *);
 json_t		*scenario_validate(json_t *, const struct limits *,
 		     struct verror *);
+
+/* base64.c */
+char		*base64_encode(const unsigned char *, size_t);
+int		 base64_decode(const char *, unsigned char **, size_t *);
+
+/* runopts.c -- the run options of shards (SPEC 16) */
+#define RUNOPTS_SHARDS_MAX	1024
+struct run_opts {
+	int		 shard, nshards;	/* nshards 0: not a shard */
+	int64_t		 start_at;		/* ms since the epoch, 0: none */
+	char		 execution[LOADD_NAME_MAX + 1];
+	char		 collector[300];	/* http://host:port */
+	char		 chost[256];
+	int		 cport;
+};
+int		 runopts_parse(json_t *, int64_t, struct run_opts *,
+		     const char **, char **);
+int		 runopts_time(const char *, int64_t *);
+void		 runopts_format(int64_t, char *, size_t);
+int		 runopts_url(const char *, struct run_opts *);
+
+/* store-shards.c, collect.c -- a collector's executions (SPEC 16) */
+struct exec_part {
+	int		 shard;
+	char		 host[64];
+	char		 status[16];	/* waiting, running, lost, an end */
+	char		 reason[256];
+	double		 pushed_at;	/* unix time of its last push */
+	int64_t		 last_second;	/* newest pushed, -1: none */
+};
+struct exec_state {
+	int64_t		  run_id;
+	char		  name[LOADD_NAME_MAX + 1];
+	int		  shards;
+	char		  stop_status[16];	/* "": no stop asked */
+	char		 *stop_reason;
+	struct exec_part *parts;
+	size_t		  nparts;
+};
+struct store;
+int		 store_push_rows(struct store *, int64_t, int64_t *, int64_t *,
+		     int, json_t **, json_t **, char **);
+int		 store_push(struct store *, const char *, json_t *, json_t *,
+		     double, json_t **, const char **, char **);
+int		 store_execution_json(struct store *, int64_t, json_t *,
+		     char **);
+int64_t		*store_executions_running(struct store *, size_t *);
+int		 store_execution_state(struct store *, int64_t,
+		     struct exec_state *, char **);
+void		 store_execution_state_free(struct exec_state *);
+int		 store_execution_lost(struct store *, int64_t, int, char **);
+int		 store_execution_stop(struct store *, int64_t, const char *,
+		     const char *, char **);
+void		 store_executions_resume(struct store *, double);
+int		 store_is_execution(struct store *, int64_t);
+json_t		*store_execution_finals(struct store *, int64_t, char **);
+struct collect;
+struct event_base;
+struct collect	*collect_create(struct event_base *, struct store *);
+void		 collect_free(struct collect *);
+int		 collect_check(json_t *, char **, char **);
+
+/* push.c -- a shard's pusher (SPEC 16) */
+struct push;
+struct runs;
+struct push	*push_start(struct runs *, const struct config *, int64_t,
+		     const struct run_opts *, const char *, json_t *);
+void		 push_started(struct push *, int64_t);
+void		 push_end(struct push *, const char *, const char *, json_t *);
+int		 push_done(struct push *);
+void		 push_free(struct push *, int);
+json_t		*push_clock(void);
 
 /* shard.c -- the exact split of a run across shards (SPEC 16) */
 int64_t		 shard_first(int64_t, int, int);
@@ -152,17 +228,22 @@ int		 store_scenario_get(struct store *, const char *, json_t **,
 json_t		*store_scenario_list(struct store *, char **);
 int		 store_scenario_delete(struct store *, const char *, char **);
 json_t		*store_run_list(struct store *, const char *, const char *,
-		     int, char **);
+		     const char *, int, char **);
 json_t		*store_baseline_list(struct store *, char **);
 json_t		*store_run_spec(struct store *, int64_t, char **);
 int64_t		*store_run_ids(struct store *, const char *, size_t *);
 int		 store_run_insert(struct store *, json_t *, json_t *,
-		     int64_t *, char **);
+		     const struct run_opts *, int64_t *, char **);
+int		 store_run_opts(struct store *, int64_t, struct run_opts *);
 int		 store_run_get(struct store *, int64_t, json_t **, char **);
 int		 store_run_delete(struct store *, int64_t, char **);
 int		 store_run_set_status(struct store *, int64_t, const char *,
 		     char **);
 void		 store_run_rebuild(struct store *, int64_t);
+struct wblock;
+int		 store_run_block(struct store *, int64_t, int64_t, int64_t,
+		     int, struct wblock **, char ***, size_t *, double *,
+		     char **);
 struct result;
 int		 store_result_put(struct store *, int64_t,
 		     const struct result *, char **);
@@ -560,6 +641,7 @@ extern const char	*samples_names[];
 int		 name_index(const char **, const char *);
 struct plan	*plan_compile(json_t *, const struct config *, int *, char **);
 struct plan	*plan_check(json_t *, const struct config *, int *, char **);
+struct plan	*plan_judge(json_t *);
 int		 plan_needs_dns(json_t *);
 struct plan	*plan_compile_data(json_t *, const struct config *,
 		     struct plan_dataset *, size_t, int *, char **);
@@ -596,6 +678,8 @@ double		 plan_count_at(const struct plan *, uint64_t);
 /* allow.c */
 int		 allow_check(const char *, const char *,
 		     const struct sockaddr *, char **);
+int		 allow_check_key(const char *, const char *, const char *,
+		     const char *, const struct sockaddr *, char **);
 
 /* conn.c -- one HTTP/1.1 client connection on a worker's event_base */
 struct conn_result {
@@ -807,6 +891,7 @@ struct worker	*worker_create(int, int, const struct plan *, uint64_t,
 		     worker_done_cb, void *);
 int		 worker_start(struct worker *, char **);
 void		 worker_command(struct worker *, enum worker_cmd, double);
+int64_t		 worker_started_ms(struct worker *);
 struct wblock	*worker_take(struct worker *);
 int		 worker_finished(struct worker *);
 void		 worker_join(struct worker *);
@@ -817,6 +902,7 @@ struct wblock	*wblock_create(size_t);
 void		 wblock_merge(struct wblock *, const struct wblock *);
 void		 wstat_merge(struct wstat *, const struct wstat *);
 uint64_t	 clock_ns(void);
+int64_t		 clock_wall_ms(void);
 
 /* stats.c -- statistics from merged worker blocks */
 /* A scope's statistics: each metric's value, NAN where there is no data. */
@@ -908,7 +994,8 @@ enum run_result {
 	RUN_FORBIDDEN,		/* submit: a target outside allow_targets */
 	RUN_LIMIT,		/* submit: beyond what loadd may open */
 	RUN_QUEUE_FULL,		/* submit: max_queue reached */
-	RUN_STORE		/* submit: SQLite failed */
+	RUN_STORE,		/* submit: SQLite failed */
+	RUN_COLLECTOR		/* submit: a collector outside the list */
 };
 struct run;
 /*
@@ -932,11 +1019,15 @@ struct runs {
 	int			 active_conns;	/* connections per VU */
 	int			 paused;	/* by PATCH */
 	enum run_status		 request;	/* stop asked by the API */
+	char			*request_reason; /* or by a collector, why */
 	int			 patch_set[WORKER_STOP + 1];
 	double			 patch[WORKER_STOP + 1];
 	json_t			*progress;
 	struct run		*run;		/* main thread only */
 	int			 shutting_down;
+	struct push		**pushes;	/* main thread: pushers ending */
+	size_t			 npushes;
+	struct collect		*collect;	/* executions merged here */
 };
 struct runs	*runs_create(struct event_base *, const struct config *,
 		     struct store *);
@@ -952,13 +1043,17 @@ void		 run_wake(struct runs *);
 void		 run_interrupt(struct runs *);
 
 /* runs.c, called from the API thread */
-enum run_result	 run_check(const struct config *, json_t *, char **);
+enum run_result	 run_check(const struct config *, json_t *,
+		     const struct run_opts *, char **);
 enum run_result	 run_enqueue(struct runs *, struct store *, json_t *,
-		     json_t *, int64_t *, char **);
+		     json_t *, const struct run_opts *, int64_t *, char **);
 enum run_result	 run_stop(struct runs *, int64_t);
 enum run_result	 run_patch(struct runs *, int64_t, json_t *, char **,
 		     char **);
 json_t		*run_progress(struct runs *, int64_t);
+int		 run_stop_as(struct runs *, int64_t, enum run_status,
+		     const char *);
+void		 runs_keep_push(struct runs *, struct push *);
 int64_t		 run_active(struct runs *);
 
 /* api.c */
@@ -1052,6 +1147,7 @@ void		 api_run_create(struct api_request *);
 void		 api_run_get(struct api_request *);
 void		 api_run_patch(struct api_request *);
 void		 api_run_delete(struct api_request *);
+void		 api_execution_push(struct api_request *);
 void		 api_run_stop(struct api_request *);
 void		 api_run_timeseries(struct api_request *);
 void		 api_run_samples(struct api_request *);

@@ -5,6 +5,10 @@
  * from any thread. Failures return -1 with an allocated *cause.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <ctype.h>
 #include <stdint.h>
@@ -118,6 +122,16 @@ bad:
 toolong:
 	xasprintf(cause, "duration \"%s\" is too long (at most 100 days)", s);
 	return (-1);
+}
+
+/* Is host an IPv4 or IPv6 address (no lookup needed)? */
+int
+parse_numeric_host(const char *host)
+{
+	unsigned char	buf[sizeof(struct in6_addr)];
+
+	return (inet_pton(AF_INET, host, buf) == 1 ||
+	    inet_pton(AF_INET6, host, buf) == 1);
 }
 
 /* Is s a name: [A-Za-z0-9._-]{1,64}? */

@@ -698,6 +698,35 @@ plan_check(json_t *spec, const struct config *c, int *why, char **cause)
 	return (p);
 }
 
+/*
+ * Only what judging a run needs: its load model and thresholds (the
+ * scenario's and each request's), for a collector that merges the run of
+ * an execution without running it.
+ */
+struct plan *
+plan_judge(json_t *spec)
+{
+	struct plan	*p;
+	json_t		*r, *m;
+	size_t		 i, j;
+
+	p = xcalloc(1, sizeof *p);
+	p->spec = json_incref(spec);
+	plan_load(p, J(spec, "load"));
+	plan_thresholds(p, J(spec, "thresholds"), NULL);
+	json_array_foreach(J(spec, "requests"), i, r) {
+		plan_thresholds(p, J(r, "thresholds"), JS(r, "name"));
+		json_array_foreach(J(r, "requests"), j, m)
+			plan_thresholds(p, J(m, "thresholds"), JS(m, "name"));
+	}
+	json_array_foreach(J(spec, "setup"), i, r) {
+		plan_thresholds(p, J(r, "thresholds"), JS(r, "name"));
+		json_array_foreach(J(r, "requests"), j, m)
+			plan_thresholds(p, J(m, "thresholds"), JS(m, "name"));
+	}
+	return (p);
+}
+
 /* Does a host of spec (normalised) need a DNS lookup to be checked? */
 int
 plan_needs_dns(json_t *spec)

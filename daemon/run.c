@@ -61,14 +61,31 @@ struct run {
 	char			*reason;
 	struct event		*tick;
 	struct event		*done;
+	struct run_opts		 opts;		/* a shard's (SPEC 16) */
+	struct push		*push;		/* its pusher, or NULL */
+	int			 started_told;	/* the pusher knows when */
 };
 
 static void	run_finish(struct runs *, struct run *);
 static void	run_datasets_free(struct plan_dataset *, size_t);
+static json_t	*run_env_host(const struct config *);
 
-/* The environment a run ran in, for comparing like with like. */
+/*
+ * The environment a run ran in, for comparing like with like; a shard's
+ * or a run started at start_at also says how its clock stood.
+ */
 static json_t *
-run_env(const struct config *c)
+run_env(const struct config *c, const struct run_opts *o)
+{
+	json_t	*env = run_env_host(c);
+
+	if (o->nshards > 0 || o->start_at != 0)
+		json_object_set_new(env, "clock", push_clock());
+	return (env);
+}
+
+static json_t *
+run_env_host(const struct config *c)
 {
 	struct utsname	u;
 	char		host[256];
@@ -368,7 +385,7 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 	json_t		*verdicts, *v;
 	size_t		 i;
 	int		 passed, w;
-	char		*why;
+	char		*why, *reason;
 
 	if (r == NULL)
 		return;
@@ -381,6 +398,8 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 	pthread_mutex_lock(&rs->lock);
 	request = rs->request;
 	rs->request = RUN_RUNNING;
+	reason = rs->request_reason;
+	rs->request_reason = NULL;
 	for (i = 0; i <= WORKER_STOP; i++) {
 		if (!rs->patch_set[i])
 			continue;
@@ -391,11 +410,18 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 	}
 	pthread_mutex_unlock(&rs->lock);
 	if (request != RUN_RUNNING)
-		run_stop_workers(r, request, request == RUN_STOPPED ?
-		    "stopped by a user" : NULL);
+		run_stop_workers(r, request, reason != NULL ? reason :
+		    request == RUN_STOPPED ? "stopped by a user" : NULL);
+	free(reason);
+	if (r->push != NULL && !r->started_told &&
+	    worker_started_ms(r->workers[0]) != 0) {
+		push_started(r->push, worker_started_ms(r->workers[0]));
+		r->started_told = 1;
+	}
 
-	if (r->end == RUN_RUNNING && r->total->overall.ok +
-	    r->total->overall.failed > 0) {
+	/* A shard's thresholds are judged on the merged run, not here. */
+	if (r->end == RUN_RUNNING && r->opts.nshards == 0 &&
+	    r->total->overall.ok + r->total->overall.failed > 0) {
 		result_build(&res, r->plan->stat_names, r->plan->nstats,
 		    r->total, run_elapsed(r, clock_ns()), NULL);
 		run_target_metrics(r, &res.overall);
@@ -546,6 +572,26 @@ run_datasets_free(struct plan_dataset *ds, size_t n)
 }
 
 /*
+ * A run at start_at may wait in the queue; one that could not start on
+ * time fails, so that no shard starts late against the others. 0 or -1.
+ */
+static int
+run_start_at(struct run *r, char **cause)
+{
+	int64_t	now = clock_wall_ms();
+	char	at[64];
+
+	*cause = NULL;
+	if (r->opts.start_at == 0 || r->opts.start_at >= now - 1000)
+		return (0);
+	runopts_format(r->opts.start_at, at, sizeof at);
+	xasprintf(cause, "start_at %s had passed %.1f s before the run could "
+	    "start (it waited in the queue)", at,
+	    (double)(now - r->opts.start_at) / 1e3);
+	return (-1);
+}
+
+/*
  * Start run id, already active: compile, spawn the writer and the workers.
  * Returns -1 when it could not start (marked failed).
  */
@@ -556,9 +602,10 @@ run_start(struct runs *rs, int64_t id)
 	struct ring		**rings;
 	struct plan_dataset	*ds;
 	json_t			*spec, *env;
-	char			*cause = NULL, *text;
+	char			*cause = NULL, *text, at[64];
 	size_t			 nds;
 	int			 why, w;
+	int64_t			 now_ms;
 
 	if ((spec = store_run_spec(rs->store, id, &cause)) == NULL) {
 		log_error("run %lld: %s", (long long)id, cause);
@@ -588,6 +635,18 @@ run_start(struct runs *rs, int64_t id)
 		return (-1);
 	}
 	r->plan->run_id = id;	/* {{run_id}}, and the random seed */
+	if (store_run_opts(rs->store, id, &r->opts) != 0 ||
+	    run_start_at(r, &cause) != 0) {
+		if (cause == NULL)
+			cause = xstrdup("its shard options are damaged");
+		run_fail(rs, id, cause, 0);
+		free(cause);
+		plan_free(r->plan);
+		free(r);
+		return (-1);
+	}
+	r->plan->shard = r->opts.shard;
+	r->plan->nshards = r->opts.nshards;
 	r->sysmon = sysmon_create(r->plan->monitor_pid,
 	    r->plan->monitor_pidfile, &cause);
 	if (r->sysmon == NULL) {
@@ -617,8 +676,16 @@ run_start(struct runs *rs, int64_t id)
 		fatalx("event_new");
 	event_add(r->done, NULL);
 
-	/* A little ahead, so every worker starts on the same clock. */
+	/*
+	 * A little ahead, so every worker starts on the same clock; at
+	 * start_at, read once on the wall clock and waited for on the
+	 * monotonic one (a clock step during the wait moves nothing).
+	 */
+	now_ms = clock_wall_ms();
 	r->t0 = clock_ns() + 20000000ULL;
+	if (r->opts.start_at > now_ms + 20)
+		r->t0 = clock_ns() + (uint64_t)(r->opts.start_at - now_ms) *
+		    1000000ULL;
 	r->workers = xcalloc((size_t)r->nworkers, sizeof *r->workers);
 	r->delivered = xcalloc((size_t)r->nworkers, sizeof *r->delivered);
 	for (w = 0; w < r->nworkers; w++)
@@ -643,10 +710,16 @@ run_start(struct runs *rs, int64_t id)
 	}
 	free(rings);	/* the writer keeps its own copy of the pointers */
 
-	env = run_env(rs->config);
+	env = run_env(rs->config, &r->opts);
 	text = json_dumps(env, JSON_COMPACT);
 	store_run_started(rs->store, id, text);
 	free(text);
+	if (r->opts.nshards > 0) {
+		if (r->opts.start_at != 0)
+			runopts_format(r->opts.start_at, at, sizeof at);
+		r->push = push_start(rs, rs->config, id, &r->opts,
+		    r->opts.start_at != 0 ? at : NULL, env);
+	}
 	json_decref(env);
 
 	rs->run = r;
@@ -691,6 +764,30 @@ run_levels(const struct run *r, struct result *res)
 	result_levels(res, r->levels, secs, vus, p->nstages);
 	free(secs);
 	free(vus);
+}
+
+/*
+ * A shard's end, for its pusher: the status, the reason, and the summary
+ * with what the collector cannot rebuild from the seconds (the open
+ * model's service time, as a histogram).
+ */
+static void
+run_push_end(struct run *r, json_t *summary)
+{
+	json_t		*final = json_deep_copy(summary);
+	unsigned char	*blob;
+	char		*b64;
+	size_t		 len;
+
+	if (plan_is_open(r->plan)) {
+		len = hist_encode(&r->total->svc, &blob);
+		b64 = base64_encode(blob, len);
+		json_object_set_new(final, "service_hist", json_string(b64));
+		free(b64);
+		free(blob);
+	}
+	push_end(r->push, run_status_name(r->end), r->reason, final);
+	json_decref(final);
 }
 
 /*
@@ -743,7 +840,12 @@ run_finish(struct runs *rs, struct run *r)
 			result_open(&res, r->total);
 		if (r->levels != NULL)
 			run_levels(r, &res);
-		result_judge(&res, p, r->end == RUN_COMPLETED);
+		if (r->opts.nshards > 0) {
+			/* A shard's verdict is the merged run's. */
+			result_judge(&res, NULL, 0);
+			res.passed = r->end == RUN_COMPLETED;
+		} else
+			result_judge(&res, p, r->end == RUN_COMPLETED);
 		if (res.reason != NULL && r->reason == NULL)
 			r->reason = xstrdup(res.reason);
 		if (store_result_put(rs->store, r->id, &res, &cause) != 0) {
@@ -771,6 +873,11 @@ run_finish(struct runs *rs, struct run *r)
 			log_warn("run %lld: %llu samples not stored (the "
 			    "writer fell behind)", (long long)r->id,
 			    (unsigned long long)(shed + failed));
+		if (r->push != NULL) {
+			json_object_set_new(summary, "judged_by",
+			    json_string(r->opts.collector));
+			run_push_end(r, summary);
+		}
 		text = json_dumps(summary, JSON_COMPACT);
 		store_run_ended(rs->store, r->id, run_status_name(r->end),
 		    res.passed, text, r->reason);
@@ -786,10 +893,21 @@ run_finish(struct runs *rs, struct run *r)
 		result_free(&res);
 	}
 
+	if (r->push != NULL) {
+		/* It goes on until the collector has the final record. */
+		if (r->end == RUN_FAILED) {
+			summary = json_object();
+			push_end(r->push, "failed", r->reason, summary);
+			json_decref(summary);
+		}
+		runs_keep_push(rs, r->push);
+	}
 	pthread_mutex_lock(&rs->lock);
 	rs->active = 0;
 	rs->starting = 0;
 	rs->request = RUN_RUNNING;
+	free(rs->request_reason);
+	rs->request_reason = NULL;
 	json_decref(rs->progress);
 	rs->progress = NULL;
 	pthread_mutex_unlock(&rs->lock);

@@ -9,6 +9,9 @@
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <netdb.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -144,6 +147,12 @@ runs_recover(struct runs *rs)
 
 	ids = store_run_ids(rs->store, "running", &n);
 	for (i = 0; i < n; i++) {
+		/* A collector's merged run goes on: its shards push again. */
+		if (store_is_execution(rs->store, ids[i])) {
+			log_info("run %lld (an execution's merged run) resumes",
+			    (long long)ids[i]);
+			continue;
+		}
 		log_warn("run %lld was running when loadd stopped: marking it "
 		    "interrupted", (long long)ids[i]);
 		store_run_rebuild(rs->store, ids[i]);
@@ -177,6 +186,7 @@ runs_create(struct event_base *base, const struct config *c,
 		fatalx("event_new");
 	event_add(rs->wake, NULL);
 	runs_recover(rs);
+	rs->collect = collect_create(base, st);
 	event_active(rs->wake, EV_READ, 0);
 	if (c->retention_days > 0) {
 		if ((rs->prune = evtimer_new(base, runs_prune, rs)) == NULL)
@@ -213,10 +223,37 @@ runs_set_config(struct runs *rs, const struct config *c)
 void
 runs_shutdown(struct runs *rs)
 {
+	size_t	i;
+
 	pthread_mutex_lock(&rs->lock);
 	rs->shutting_down = 1;
 	pthread_mutex_unlock(&rs->lock);
 	run_interrupt(rs);
+	/* Shards' pushers: one last try to hand over how their run ended. */
+	for (i = 0; i < rs->npushes; i++)
+		push_free(rs->pushes[i], 1);
+	rs->npushes = 0;
+}
+
+/*
+ * Main thread: a shard run ended; its pusher lives on until the collector
+ * has its final record. Those that are done are freed here too.
+ */
+void
+runs_keep_push(struct runs *rs, struct push *p)
+{
+	size_t	i;
+
+	for (i = 0; i < rs->npushes;) {
+		if (push_done(rs->pushes[i])) {
+			push_free(rs->pushes[i], 0);
+			rs->pushes[i] = rs->pushes[--rs->npushes];
+		} else
+			i++;
+	}
+	rs->pushes = xreallocarray(rs->pushes, rs->npushes + 1,
+	    sizeof *rs->pushes);
+	rs->pushes[rs->npushes++] = p;
 }
 
 void
@@ -225,6 +262,9 @@ runs_free(struct runs *rs)
 	if (rs == NULL)
 		return;
 	event_free(rs->wake);
+	collect_free(rs->collect);
+	free(rs->pushes);
+	free(rs->request_reason);
 	if (rs->prune != NULL)
 		event_free(rs->prune);
 	json_decref(rs->progress);
@@ -256,17 +296,45 @@ run_check_fds(int64_t vus, int conns, char **cause)
 	return (-1);
 }
 
+/* May a shard push to this collector (allow_collectors)? 0, or -1. */
+static int
+run_check_collector(const struct config *c, const struct run_opts *o,
+    char **cause)
+{
+	struct addrinfo	 hints, *res;
+	char		 port[16];
+	int		 error, ok;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof port, "%d", o->cport);
+	if ((error = getaddrinfo(o->chost, port, &hints, &res)) != 0) {
+		xasprintf(cause, "collector: cannot resolve %s: %s", o->chost,
+		    gai_strerror(error));
+		return (-1);
+	}
+	ok = allow_check_key(c->allow_collectors, "collector",
+	    "allow_collectors", o->chost, res->ai_addr, cause);
+	freeaddrinfo(res);
+	return (ok ? 0 : -1);
+}
+
 /*
  * Any thread (it may wait for DNS): what stands in the way of running
  * spec under c, with *cause, or RUN_OK.
  */
 enum run_result
-run_check(const struct config *c, json_t *spec, char **cause)
+run_check(const struct config *c, json_t *spec, const struct run_opts *o,
+    char **cause)
 {
 	struct plan	*p;
 	int		 why;
 
 	*cause = NULL;
+	if (o != NULL && o->nshards > 0 && run_check_collector(c, o, cause) !=
+	    0)
+		return (RUN_COLLECTOR);
 	/*
 	 * Refuse a forbidden target before anything is stored or sent; the
 	 * run is compiled once, when it starts.
@@ -291,7 +359,7 @@ run_check(const struct config *c, json_t *spec, char **cause)
  */
 enum run_result
 run_enqueue(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
-    int64_t *id, char **cause)
+    const struct run_opts *o, int64_t *id, char **cause)
 {
 	const struct config	*c = runs_config(rs);
 
@@ -304,7 +372,7 @@ run_enqueue(struct runs *rs, struct store *st, json_t *spec, json_t *labels,
 		    c->max_queue);
 		return (RUN_QUEUE_FULL);
 	}
-	if (store_run_insert(st, spec, labels, id, cause) != 0) {
+	if (store_run_insert(st, spec, labels, o, id, cause) != 0) {
 		pthread_mutex_unlock(&rs->lock);
 		return (RUN_STORE);
 	}
@@ -453,6 +521,30 @@ run_patch(struct runs *rs, int64_t id, json_t *body, char **path,
 	pthread_mutex_unlock(&rs->lock);
 	event_active(rs->wake, EV_READ, 0);
 	return (RUN_OK);
+}
+
+/*
+ * Any thread: stop the active run id as status (stopped or aborted) for
+ * reason, as a shard does when its collector tells it to. 0, or -1 when
+ * it is not the active run.
+ */
+int
+run_stop_as(struct runs *rs, int64_t id, enum run_status status,
+    const char *reason)
+{
+	int	rc = -1;
+
+	pthread_mutex_lock(&rs->lock);
+	if (rs->active == id && rs->request == RUN_RUNNING) {
+		rs->request = status;
+		free(rs->request_reason);
+		rs->request_reason = xstrdup(reason);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&rs->lock);
+	if (rc == 0)
+		event_active(rs->wake, EV_READ, 0);
+	return (rc);
 }
 
 /* API thread: the live progress of run id, or NULL when it is not active. */

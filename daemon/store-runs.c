@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -18,7 +19,7 @@
 
 json_t *
 store_run_list(struct store *st, const char *scenario, const char *status,
-    int limit, char **cause)
+    const char *execution, int limit, char **cause)
 {
 	sqlite3_stmt	*stmt;
 	json_t		*list, *passed;
@@ -30,7 +31,8 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 	    "s.throughput_rps, s.p95_ms FROM runs r LEFT JOIN run_stats s ON "
 	    "s.run_id = r.id AND s.request = '*' "
 	    "WHERE (?1 IS NULL OR r.scenario = ?1) "
-	    "AND (?2 IS NULL OR r.status = ?2) ORDER BY r.id DESC LIMIT ?3",
+	    "AND (?2 IS NULL OR r.status = ?2) "
+	    "AND (?4 IS NULL OR r.execution = ?4) ORDER BY r.id DESC LIMIT ?3",
 	    cause);
 	if (stmt == NULL)
 		return (NULL);
@@ -39,6 +41,8 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 	if (status != NULL)
 		sqlite3_bind_text(stmt, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 3, limit);
+	if (execution != NULL)
+		sqlite3_bind_text(stmt, 4, execution, -1, SQLITE_STATIC);
 	list = json_array();
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (sqlite3_column_type(stmt, 3) == SQLITE_NULL)
@@ -124,18 +128,22 @@ store_run_ids(struct store *st, const char *status, size_t *n)
 	return (ids);
 }
 
-/* Insert a queued run of a normalised scenario; *id is its id. */
+/*
+ * Insert a queued run of a normalised scenario, with its shard options (o
+ * may be NULL); *id is its id.
+ */
 int
-store_run_insert(struct store *st, json_t *spec, json_t *labels, int64_t *id,
-    char **cause)
+store_run_insert(struct store *st, json_t *spec, json_t *labels,
+    const struct run_opts *o, int64_t *id, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	char		*text, *ltext;
+	char		*text, *ltext, shard[32], at[64];
 	int		 rc = -1;
 
 	stmt = store_prepare(st, "INSERT INTO runs (scenario, spec, status, "
-	    "created_at, labels) VALUES (?, ?, 'queued', "
-	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)", cause);
+	    "created_at, labels, execution, shard, start_at, collector) "
+	    "VALUES (?, ?, 'queued', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, "
+	    "?, ?, ?, ?)", cause);
 	if (stmt == NULL)
 		return (-1);
 	text = json_dumps(spec, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -144,6 +152,16 @@ store_run_insert(struct store *st, json_t *spec, json_t *labels, int64_t *id,
 	    "name")), -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, ltext, -1, SQLITE_STATIC);
+	if (o != NULL && o->nshards > 0) {
+		snprintf(shard, sizeof shard, "%d/%d", o->shard, o->nshards);
+		sqlite3_bind_text(stmt, 4, o->execution, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, shard, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 7, o->collector, -1, SQLITE_STATIC);
+	}
+	if (o != NULL && o->start_at != 0) {
+		runopts_format(o->start_at, at, sizeof at);
+		sqlite3_bind_text(stmt, 6, at, -1, SQLITE_STATIC);
+	}
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		store_fail(st, cause);
 	else {
@@ -165,8 +183,9 @@ store_run_get(struct store *st, int64_t id, json_t **out, char **cause)
 	int		 rc;
 
 	stmt = store_prepare(st, "SELECT id, scenario, status, passed, "
-	    "created_at, started_at, ended_at, labels, reason, env, summary "
-	    "FROM runs WHERE id = ?", cause);
+	    "created_at, started_at, ended_at, labels, reason, env, summary, "
+	    "execution, shard, start_at, collector FROM runs WHERE id = ?",
+	    cause);
 	if (stmt == NULL)
 		return (-1);
 	sqlite3_bind_int64(stmt, 1, id);
@@ -192,6 +211,19 @@ store_run_get(struct store *st, int64_t id, json_t **out, char **cause)
 	    "labels", store_column_json(stmt, 7),
 	    "reason", store_column_string(stmt, 8),
 	    "env", store_column_json(stmt, 9));
+	/* Shards (SPEC 16): a shard's run, or an execution's merged run. */
+	if (sqlite3_column_type(stmt, 11) != SQLITE_NULL)
+		json_object_set_new(run, "execution",
+		    store_column_string(stmt, 11));
+	if (sqlite3_column_type(stmt, 12) != SQLITE_NULL) {
+		json_object_set_new(run, "shard",
+		    store_column_string(stmt, 12));
+		json_object_set_new(run, "collector",
+		    store_column_string(stmt, 14));
+	}
+	if (sqlite3_column_type(stmt, 13) != SQLITE_NULL)
+		json_object_set_new(run, "start_at",
+		    store_column_string(stmt, 13));
 	summary = store_column_json(stmt, 10);
 	if (!json_is_null(summary)) {
 		if ((th = json_object_get(summary, "thresholds")) != NULL)
@@ -203,8 +235,48 @@ store_run_get(struct store *st, int64_t id, json_t **out, char **cause)
 	} else
 		json_decref(summary);
 	sqlite3_finalize(stmt);
+	if (json_object_get(run, "execution") != NULL &&
+	    json_object_get(run, "shard") == NULL &&
+	    store_execution_json(st, id, run, cause) != 0) {
+		json_decref(run);
+		return (-1);
+	}
 	*out = run;
 	return (1);
+}
+
+/* The shard options run id was queued with (o zeroed: none). 0 or -1. */
+int
+store_run_opts(struct store *st, int64_t id, struct run_opts *o)
+{
+	sqlite3_stmt	*stmt;
+	const char	*s;
+	char		*cause;
+	int		 rc = 0;
+
+	memset(o, 0, sizeof *o);
+	stmt = store_prepare(st, "SELECT execution, shard, start_at, "
+	    "collector FROM runs WHERE id = ?", &cause);
+	if (stmt == NULL) {
+		log_error("run %lld: %s", (long long)id, cause);
+		free(cause);
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		if ((s = (const char *)sqlite3_column_text(stmt, 1)) != NULL &&
+		    (sscanf(s, "%d/%d", &o->shard, &o->nshards) != 2 ||
+		    (s = (const char *)sqlite3_column_text(stmt, 3)) == NULL ||
+		    runopts_url(s, o) != 0))
+			rc = -1;
+		if ((s = (const char *)sqlite3_column_text(stmt, 0)) != NULL)
+			snprintf(o->execution, sizeof o->execution, "%s", s);
+		if ((s = (const char *)sqlite3_column_text(stmt, 2)) != NULL &&
+		    runopts_time(s, &o->start_at) != 0)
+			rc = -1;
+	}
+	sqlite3_finalize(stmt);
+	return (rc);
 }
 
 /* Delete a run and everything of it: 1 done, 0 not found, -1 error. */
@@ -347,14 +419,16 @@ out:
 
 /*
  * Each request's ('*': the run's) counts and merged histogram, from the
- * intervals through hist_merge(), into a block of result_build(); *names
- * and *n are the requests in the order they first ran, *secs the seconds
- * that reached the disk. With hists 0 the histograms are left out (a
- * damaged one failed the merge). 0, or -1 with *cause.
+ * intervals of seconds from..to through hist_merge(), into a block of
+ * result_build(); *names and *n are the requests in the order they first
+ * ran, *secs the seconds that reached the disk (the newest + 1). With hists
+ * 0 the histograms are left out (a damaged one failed the merge). 0, or -1
+ * with *cause.
  */
-static int
-store_rebuild_block(struct store *st, int64_t id, int hists,
-    struct wblock **out, char ***names, size_t *n, double *secs, char **cause)
+int
+store_run_block(struct store *st, int64_t id, int64_t from, int64_t to,
+    int hists, struct wblock **out, char ***names, size_t *n, double *secs,
+    char **cause)
 {
 	sqlite3_stmt	*stmt;
 	struct wblock	*b;
@@ -365,14 +439,17 @@ store_rebuild_block(struct store *st, int64_t id, int hists,
 	int		 rc;
 
 	xasprintf(&sql, "SELECT request, sum(requests), sum(errors), %s, "
-	    "(SELECT max(second) + 1 FROM intervals WHERE run_id = ?1) FROM "
-	    "intervals WHERE run_id = ?1 GROUP BY request ORDER BY "
-	    "min(second), min(rowid)", hists ? "hist_merge(hist)" : "NULL");
+	    "(SELECT max(second) + 1 FROM intervals WHERE run_id = ?1 AND "
+	    "second BETWEEN ?2 AND ?3) FROM intervals WHERE run_id = ?1 AND "
+	    "second BETWEEN ?2 AND ?3 GROUP BY request ORDER BY min(second), "
+	    "min(rowid)", hists ? "hist_merge(hist)" : "NULL");
 	stmt = store_prepare(st, sql, cause);
 	free(sql);
 	if (stmt == NULL)
 		return (-1);
 	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, from);
+	sqlite3_bind_int64(stmt, 3, to);
 	/* One row a request: count them first, the block is sized by them. */
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		rows++;
@@ -433,13 +510,13 @@ store_run_rebuild(struct store *st, int64_t id)
 	double		 secs = 0;
 	int64_t		 warmup_us;
 
-	if (store_rebuild_block(st, id, 1, &b, &names, &n, &secs,
+	if (store_run_block(st, id, 0, INT64_MAX, 1, &b, &names, &n, &secs,
 	    &cause) != 0) {
 		log_error("rebuild run %lld: %s; its latency is left out",
 		    (long long)id, cause);
 		free(cause);
-		if (store_rebuild_block(st, id, 0, &b, &names, &n, &secs,
-		    &cause) != 0) {
+		if (store_run_block(st, id, 0, INT64_MAX, 0, &b, &names, &n,
+		    &secs, &cause) != 0) {
 			log_error("rebuild run %lld: %s", (long long)id, cause);
 			free(cause);
 			goto out;

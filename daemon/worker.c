@@ -70,6 +70,7 @@ struct vu {
 struct worker {
 	int			 id, nworkers;
 	int			 shard, nshards;	/* the plan's, 0 of 1 */
+	int64_t			 started_ms;	/* its start, wall clock */
 	uint64_t		 slot, stride;	/* its stripe (shard.c) */
 	const struct plan	*plan;
 	pthread_t		 thread;
@@ -153,6 +154,16 @@ clock_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+}
+
+/* The wall clock, in ms since the epoch. */
+int64_t
+clock_wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* xorshift64*: fast, per worker, good enough for picking and jitter. */
@@ -1226,13 +1237,25 @@ worker_main(void *arg)
 	struct worker	*w = arg;
 	struct timeval	 tv;
 	struct timespec	 ts;
+	uint64_t	 now, wake;
+	int		 stop;
 
-	/* Every worker starts on the run's common clock. */
-	ts.tv_sec = (time_t)(w->t0 / 1000000000ULL);
-	ts.tv_nsec = (long)(w->t0 % 1000000000ULL);
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	    EINTR)
-		;
+	/*
+	 * Every worker starts on the run's common clock, which may be a while
+	 * ahead (start_at): waited for in steps, so that a stop still ends it.
+	 */
+	while ((now = clock_ns()) < w->t0) {
+		wake = w->t0 - now > 100000000ULL ? now + 100000000ULL : w->t0;
+		ts.tv_sec = (time_t)(wake / 1000000000ULL);
+		ts.tv_nsec = (long)(wake % 1000000000ULL);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		pthread_mutex_lock(&w->lock);
+		stop = w->cmds[WORKER_STOP].set;
+		pthread_mutex_unlock(&w->lock);
+		if (stop)
+			break;
+	}
+	__atomic_store_n(&w->started_ms, clock_wall_ms(), __ATOMIC_RELEASE);
 	worker_arm_second(w);
 	tv.tv_sec = 0;
 	tv.tv_usec = WORKER_CONTROL_MS * 1000;
@@ -1381,6 +1404,13 @@ worker_command(struct worker *w, enum worker_cmd cmd, double value)
 		w->cmds[WORKER_PAUSE].set = 0;
 	pthread_mutex_unlock(&w->lock);
 	worker_poke(w);
+}
+
+/* When it started, on the wall clock (ms); 0 until then. Any thread. */
+int64_t
+worker_started_ms(struct worker *w)
+{
+	return (__atomic_load_n(&w->started_ms, __ATOMIC_ACQUIRE));
 }
 
 /* The finished blocks, oldest first (any thread). */

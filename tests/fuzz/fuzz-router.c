@@ -141,10 +141,10 @@ fuzz_seed(struct store *st)
 	if (store_scenario_put(st, "demo", spec, &created, &cause) != 0)
 		fuzz_fatal("store_scenario_put", cause);
 	labels = json_pack("{s:s}", "env", "fuzz");
-	if (store_run_insert(st, spec, labels, &id, &cause) != 0 ||
+	if (store_run_insert(st, spec, labels, NULL, &id, &cause) != 0 ||
 	    store_run_set_status(st, id, "running", &cause) != 0)
 		fuzz_fatal("store_run_insert", cause);
-	if (store_run_insert(st, spec, labels, &id, &cause) != 0)
+	if (store_run_insert(st, spec, labels, NULL, &id, &cause) != 0)
 		fuzz_fatal("store_run_insert", cause);
 	json_decref(labels);
 	json_decref(spec);

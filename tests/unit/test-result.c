@@ -137,7 +137,7 @@ summary_run(struct store *st, json_t *spec, json_t *summary)
 	char	*text, *cause, *sql;
 	int64_t	 id;
 
-	if (store_run_insert(st, spec, labels, &id, &cause) != 0)
+	if (store_run_insert(st, spec, labels, NULL, &id, &cause) != 0)
 		fatalx("%s", cause);
 	json_decref(labels);
 	text = json_dumps(summary, JSON_COMPACT);
@@ -335,7 +335,7 @@ main(void)
 	spec = json_pack("{s:s, s:[{s:s}, {s:s}, {s:s}]}", "name", "mix",
 	    "requests", "name", "slow", "name", "dead", "name", "fast");
 	labels = json_object();
-	if (store_run_insert(st, spec, labels, &id, &cause) != 0)
+	if (store_run_insert(st, spec, labels, NULL, &id, &cause) != 0)
 		fatalx("%s", cause);
 	json_decref(labels);
 

@@ -77,7 +77,7 @@ check_samples(const char *path, struct store *st)
 
 	spec = json_pack("{s:s}", "name", "s");
 	labels = json_object();
-	if (store_run_insert(st, spec, labels, &id, &cause) != 0)
+	if (store_run_insert(st, spec, labels, NULL, &id, &cause) != 0)
 		fatalx("%s", cause);
 	json_decref(spec);
 	json_decref(labels);
