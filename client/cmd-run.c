@@ -16,6 +16,7 @@
 
 #define CMD_RUN_POLL_MS		500	/* between two GET /v1/runs/{id} */
 #define CMD_RUN_PLAIN_S		5	/* between two progress lines, no tty */
+#define CMD_RUN_EXECUTION_S	600	/* wait for an execution's run */
 
 static int	cmd_run_exec(const struct cmd_entry *, int, char **);
 static int	cmd_ls_exec(const struct cmd_entry *, int, char **);
@@ -28,11 +29,15 @@ const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage = "FILE | --scenario NAME [--label k=v]... "
 	    "[--var NAME=VALUE]... [--wait]\n    [--baseline NAME] "
-	    "[--tolerance SPEC]",
+	    "[--tolerance SPEC] [--shard I/N --execution ID --collector URL]"
+	    "\n    [--start-at TIME]",
 	.help = "start a run from a scenario file (\"-\" is stdin) or a stored "
 	    "scenario;\n--wait follows it and prints its summary (Ctrl-C stops "
 	    "it), --baseline\ncompares it with a baseline, created from this "
-	    "run if it does not exist",
+	    "run if it does not exist;\n--shard runs shard I of N of an "
+	    "execution merged by the loadd at --collector\n(I and N also from "
+	    "JOB_COMPLETION_INDEX and LOADD_SHARDS), --start-at\nstarts it at "
+	    "a UTC time (RFC 3339, or +SECONDS from now)",
 	.exec = cmd_run_exec
 };
 
@@ -52,8 +57,9 @@ const struct cmd_entry cmd_status_entry = {
 
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
-	.usage = "ID [--baseline NAME] [--tolerance SPEC]",
-	.help = "follow a run until it ends, then print its summary",
+	.usage = "ID | --execution ID [--baseline NAME] [--tolerance SPEC]",
+	.help = "follow a run (or the merged run of an execution, on its "
+	    "collector)\nuntil it ends, then print its summary",
 	.exec = cmd_wait_exec
 };
 
@@ -80,6 +86,8 @@ const struct cmd_entry cmd_rm_entry = {
 
 static volatile sig_atomic_t	cmd_run_interrupted;
 static const char	*cmd_run_reason(const json_t *);
+static json_t		*cmd_run_start_at(const char *);
+static char		*cmd_run_shard_env(json_t *);
 
 /* SIGINT while following our own run: ask for a stop, once. */
 static void
@@ -674,16 +682,21 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "tolerance", required_argument, NULL, 't' },
 		{ "var", required_argument, NULL, 'v' },
+		{ "shard", required_argument, NULL, 'S' },
+		{ "start-at", required_argument, NULL, 'A' },
+		{ "execution", required_argument, NULL, 'E' },
+		{ "collector", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*scenario = NULL, *baseline = NULL, *tolerance = NULL;
-	json_t		*labels, *body, *resp, *old, *id, *w, *vars;
-	char		*ids;
+	json_t		*labels, *body, *resp, *old, *id, *w, *vars, *shard;
+	char		*ids, *why;
 	size_t		 i;
 	int		 ch, wait = 0, rc;
 
 	labels = json_object();
 	vars = json_object();
+	shard = json_object();
 	while ((ch = cmd_getopt(e, argc, argv, "s:l:wb:t:v:", opts)) != -1) {
 		switch (ch) {
 		case 's':
@@ -709,15 +722,35 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 			if (cmd_run_label(vars, optarg) != 0) {
 				json_decref(labels);
 				json_decref(vars);
+				json_decref(shard);
 				return (cmd_usage_error(e, "bad var %s "
 				    "(want NAME=VALUE)", optarg));
 			}
+			break;
+		case 'S':
+			json_object_set_new(shard, "shard", json_string(optarg));
+			break;
+		case 'A':
+			json_object_set_new(shard, "start_at",
+			    cmd_run_start_at(optarg));
+			break;
+		case 'E':
+			json_object_set_new(shard, "execution",
+			    json_string(optarg));
+			break;
+		case 'C':
+			json_object_set_new(shard, "collector",
+			    json_string(optarg));
 			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	rc = LOADCTL_EXIT_OK;
+	if ((why = cmd_run_shard_env(shard)) != NULL) {
+		rc = cmd_usage_error(e, "%s", why);
+		free(why);
+	}
 	if (scenario == NULL && argc == 0)
 		rc = cmd_usage_error(e, "give a FILE or --scenario NAME");
 	else if ((scenario != NULL && argc != 0) || argc > 1)
@@ -729,6 +762,7 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 	if (rc != LOADCTL_EXIT_OK) {
 		json_decref(labels);
 		json_decref(vars);
+		json_decref(shard);
 		return (rc);
 	}
 
@@ -744,13 +778,16 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 		else if (json_object_size(labels) != 0)
 			json_object_set(body, "labels", labels);
 	}
-	/* Run-time values go beside the scenario (SPEC 14). */
-	if (json_object_size(vars) != 0) {
+	/* Run-time values and shard options go beside it (SPEC 14, 16). */
+	if (json_object_size(vars) != 0 || json_object_size(shard) != 0) {
 		if (scenario == NULL)
 			body = json_pack("{s:o}", "scenario", body);
-		json_object_set(body, "vars", vars);
+		if (json_object_size(vars) != 0)
+			json_object_set(body, "vars", vars);
+		json_object_update(body, shard);
 	}
 	json_decref(vars);
+	json_decref(shard);
 	json_decref(labels);
 	if (body == NULL)
 		out_die(LOADCTL_EXIT_SERVER, "out of memory");
@@ -780,6 +817,96 @@ cmd_run_exec(const struct cmd_entry *e, int argc, char **argv)
 	free(ids);
 	json_decref(resp);
 	return (rc);
+}
+
+/*
+ * --start-at: RFC 3339 as given (loadd checks it), or +SECONDS from now,
+ * in UTC (a script's common start, e.g. from a timer).
+ */
+static json_t *
+cmd_run_start_at(const char *s)
+{
+	struct tm	 tm;
+	char		 buf[64], *end;
+	time_t		 t;
+	long		 secs;
+
+	if (*s != '+')
+		return (json_string(s));
+	secs = strtol(s + 1, &end, 10);
+	if (s[1] == '\0' || *end != '\0' || secs < 0 || secs > 7 * 86400)
+		out_die(LOADCTL_EXIT_USAGE, "--start-at %s: expected a UTC time "
+		    "(RFC 3339) or +SECONDS", s);
+	t = time(NULL) + secs;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return (json_string(buf));
+}
+
+/*
+ * The shard index and count from a Kubernetes Indexed Job's
+ * JOB_COMPLETION_INDEX and LOADD_SHARDS when --shard was not given. NULL,
+ * or why not (allocated).
+ */
+static char *
+cmd_run_shard_env(json_t *shard)
+{
+	const char	*index = getenv("JOB_COMPLETION_INDEX");
+	const char	*n = getenv("LOADD_SHARDS");
+	char		*s, *why = NULL;
+
+	if (json_object_get(shard, "shard") != NULL ||
+	    (n == NULL || *n == '\0'))
+		return (NULL);
+	if (index == NULL || *index == '\0') {
+		xasprintf(&why, "LOADD_SHARDS is set but not "
+		    "JOB_COMPLETION_INDEX: give --shard I/N");
+		return (why);
+	}
+	xasprintf(&s, "%s/%s", index, n);
+	json_object_set_new(shard, "shard", json_string(s));
+	free(s);
+	return (NULL);
+}
+
+/*
+ * The merged run of an execution, on its collector: the shards create it
+ * with their first push, so it may not be there yet. Waits up to
+ * CMD_RUN_EXECUTION_S; returns its id (a JSON integer).
+ */
+static json_t *
+cmd_run_execution_id(const char *execution)
+{
+	json_t		*list, *run, *id = NULL;
+	char		*esc, *path;
+	double		 until = cmd_run_now() + CMD_RUN_EXECUTION_S;
+	size_t		 i;
+	struct timespec	 ts = { 0, CMD_RUN_POLL_MS * 1000000L };
+
+	esc = http_escape(execution);
+	xasprintf(&path, "/v1/runs?execution=%s", esc);
+	free(esc);
+	while (id == NULL) {
+		list = http_json("GET", path, NULL, NULL);
+		json_array_foreach(json_object_get(list, "runs"), i, run) {
+			/* The merged run, not a shard's on the same loadd. */
+			if (json_object_get(run, "shard") != NULL &&
+			    !json_is_null(json_object_get(run, "shard")))
+				continue;
+			id = json_incref(json_object_get(run, "id"));
+			break;
+		}
+		json_decref(list);
+		if (id != NULL)
+			break;
+		if (cmd_run_now() > until || cmd_run_interrupted)
+			out_die(LOADCTL_EXIT_RUN, "no run of execution %s at %s "
+			    "after %d s", execution, http_server(),
+			    CMD_RUN_EXECUTION_S);
+		nanosleep(&ts, NULL);
+	}
+	free(path);
+	return (id);
 }
 
 /* "loadctl ls": GET /v1/runs as a table. */
@@ -943,9 +1070,10 @@ cmd_wait_exec(const struct cmd_entry *e, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "tolerance", required_argument, NULL, 't' },
+		{ "execution", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*baseline = NULL, *tolerance = NULL;
+	const char	*baseline = NULL, *tolerance = NULL, *execution = NULL;
 	json_t		*run_id;
 	char		*id;
 	int		 ch, rc;
@@ -958,10 +1086,24 @@ cmd_wait_exec(const struct cmd_entry *e, int argc, char **argv)
 		case 't':
 			tolerance = optarg;
 			break;
+		case 'E':
+			execution = optarg;
+			break;
 		}
 	}
 	if (tolerance != NULL && baseline == NULL)
 		return (cmd_usage_error(e, "--tolerance needs --baseline"));
+	if (execution != NULL) {
+		if (argc != optind)
+			return (cmd_usage_error(e, "give an ID or --execution "
+			    "ID, not both"));
+		run_id = cmd_run_execution_id(execution);
+		id = out_scalar(run_id);
+		rc = cmd_run_finish(id, run_id, baseline, tolerance, 0);
+		free(id);
+		json_decref(run_id);
+		return (rc);
+	}
 	id = cmd_run_id_arg(e, argc, argv);
 	free(id);
 	run_id = cmd_baseline_run_id(argv[optind]);

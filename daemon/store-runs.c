@@ -28,7 +28,8 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 	stmt = store_prepare(st, "SELECT r.id, r.scenario, r.status, "
 	    "r.passed, r.created_at, r.started_at, r.ended_at, r.labels, "
 	    "r.summary->>'duration_s', r.reason, s.total_requests, "
-	    "s.throughput_rps, s.p95_ms FROM runs r LEFT JOIN run_stats s ON "
+	    "s.throughput_rps, s.p95_ms, r.execution, r.shard FROM runs r "
+	    "LEFT JOIN run_stats s ON "
 	    "s.run_id = r.id AND s.request = '*' "
 	    "WHERE (?1 IS NULL OR r.scenario = ?1) "
 	    "AND (?2 IS NULL OR r.status = ?2) "
@@ -72,6 +73,15 @@ store_run_list(struct store *st, const char *scenario, const char *status,
 		    1), "throughput_rps", store_column_double_json(stmt, 11));
 		json_object_set_new(json_array_get(list, json_array_size(list) -
 		    1), "p95_ms", store_column_double_json(stmt, 12));
+		/* Shards (SPEC 16): the execution, and which shard this is. */
+		if (sqlite3_column_type(stmt, 13) != SQLITE_NULL)
+			json_object_set_new(json_array_get(list,
+			    json_array_size(list) - 1), "execution",
+			    store_column_string(stmt, 13));
+		if (sqlite3_column_type(stmt, 14) != SQLITE_NULL)
+			json_object_set_new(json_array_get(list,
+			    json_array_size(list) - 1), "shard",
+			    store_column_string(stmt, 14));
 	}
 	if (rc != SQLITE_DONE) {
 		store_fail(st, cause);

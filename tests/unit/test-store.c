@@ -313,7 +313,7 @@ main(void)
 	    "requests")), 1, "list counts requests");
 	json_decref(list);
 
-	list = store_run_list(reader, NULL, NULL, 10, &cause);
+	list = store_run_list(reader, NULL, NULL, NULL, 10, &cause);
 	ok(list != NULL && json_array_size(list) == 0, "no runs");
 	json_decref(list);
 	list = store_baseline_list(reader, &cause);
