@@ -302,7 +302,8 @@ push_main(void *arg)
 	int64_t		 isec = -1, ssec = -1, pi, ps, next, backoff = 0;
 	int64_t		 ended_at = 0;
 	int		 scenario = 1, last, status, failing = 0, stopped = 0;
-	int		 quit, full, span = PUSH_SECONDS_MAX;
+	int		 quit, full, span = PUSH_SECONDS_MAX, npush = 0;
+	size_t		 nbytes = 0;
 	const char	*message;
 
 	xasprintf(&path, "/v1/executions/%s/push", p->opts.execution);
@@ -346,6 +347,8 @@ push_main(void *arg)
 		}
 		body = json_dumps(doc, JSON_COMPACT);
 		json_decref(doc);
+		npush++;
+		nbytes += strlen(body);
 		status = push_post(p, path, body, &rbody);
 		free(body);
 		reply = rbody != NULL ? json_loads(rbody, 0, NULL) : NULL;
@@ -414,6 +417,11 @@ push_main(void *arg)
 	}
 	free(path);
 	store_close(st);
+	/* What pushing cost this shard: bench/shards.sh reads it. */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	log_info("run %lld: %d pushes to %s, %zu bytes, %.1f ms CPU",
+	    (long long)p->id, npush, p->opts.collector, nbytes,
+	    (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
 	pthread_mutex_lock(&p->lock);
 	p->done = 1;
 	pthread_mutex_unlock(&p->lock);
@@ -445,6 +453,7 @@ push_start(struct runs *rs, const struct config *c, int64_t id,
 		fatalx("pthread init");
 	if (pthread_create(&p->thread, NULL, push_main, p) != 0)
 		fatalx("pthread_create");
+	pthread_setname_np(p->thread, "loadd-push");
 	return (p);
 }
 
