@@ -27,7 +27,8 @@ _loadctl()
 		return
 		;;
 	--token | --scenario | -s | --label | -l | --var | -v | --baseline | -b | \
-	    --tolerance | -t | --run | -r | --limit | -n)
+	    --tolerance | -t | --run | -r | --limit | -n | --shard | --execution | \
+	    --collector | --start-at)
 		return
 		;;
 	--status | -S)
@@ -116,7 +117,8 @@ _loadctl()
 		fi
 		;;
 	run)
-		opts='--scenario --label --var --wait --baseline --tolerance'
+		opts='--scenario --label --var --wait --baseline --tolerance
+		    --shard --execution --collector --start-at'
 		if [[ $cur != -* ]]; then
 			_loadctl_files '*.json'
 			return
@@ -125,7 +127,10 @@ _loadctl()
 	ls)
 		opts='--scenario --status --limit'
 		;;
-	wait|watch)
+	wait)
+		opts='--baseline --tolerance --execution'
+		;;
+	watch)
 		opts='--baseline --tolerance'
 		;;
 	report)
