@@ -397,6 +397,11 @@ collect_finish(struct collect *co, struct collect_exec *ce,
 		store_run_ended(co->store, ce->id, "failed", 0, NULL, reason);
 		return;
 	}
+	/* The seconds not every part pushed (one lost, or ended early). */
+	if (store_execution_settle(co->store, ce->id, &cause) != 0) {
+		log_error("execution run %lld: %s", (long long)ce->id, cause);
+		free(cause);
+	}
 	if (store_run_block(co->store, ce->id, 0, INT64_MAX, 1, &b, &names,
 	    &n, &secs, &cause) != 0) {
 		log_error("execution run %lld: %s; its latency is left out",

@@ -186,6 +186,7 @@ int		 store_execution_stop(struct store *, int64_t, const char *,
 		     const char *, char **);
 void		 store_executions_resume(struct store *, double);
 int		 store_is_execution(struct store *, int64_t);
+int		 store_execution_settle(struct store *, int64_t, char **);
 json_t		*store_execution_finals(struct store *, int64_t, char **);
 struct collect;
 struct event_base;

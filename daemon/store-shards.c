@@ -3,10 +3,11 @@
  * store-shards.c -- shards in SQLite (SPEC 16). On a shard: the rows its
  * pusher sends the collector. On a collector: one merged run per
  * execution; each push lands in run_parts, part_intervals and part_system,
- * and the seconds it touched are merged again into the run's intervals
- * (hist_merge) and system_metrics, so that everything that reads a run --
- * reports, comparisons, the event stream, the UI -- reads a merged one the
- * same way. The end builds the summary through result_build(), as a local
+ * and a second every live part has pushed is merged into the run's
+ * intervals (hist_merge) and system_metrics, so that everything that reads
+ * a run -- reports, comparisons, the event stream, the UI -- reads a merged
+ * one the same way, and never half a second. What is left merges at the
+ * end (store_execution_settle). The end builds the summary through result_build(), as a local
  * run's.
  */
 #include "config.h"
@@ -22,6 +23,8 @@
 #include "store.h"
 
 #define STORE_LOST_REASON	"no push for 15 s"
+
+static int	store_merged_upto(struct store *, int64_t, int64_t, char **);
 
 /* Bind column i to a JSON value of a pushed row: integer, real or NULL. */
 static void
@@ -181,12 +184,107 @@ store_merge_seconds(struct store *st, int64_t id, int64_t lo, int64_t hi,
 	return (0);
 }
 
+/*
+ * Merge what is complete: the seconds every part still running has pushed
+ * (none while a part has not pushed yet), from the oldest this push touched
+ * or the first not merged yet.
+ */
+static int
+store_merge_complete(struct store *st, int64_t id, int64_t lo, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 merged = -1, complete = -1;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT e.merged_second, CASE WHEN "
+	    "sum(p.status = 'waiting') > 0 THEN -1 ELSE coalesce(min(CASE WHEN "
+	    "p.status = 'running' THEN coalesce(p.last_second, -1) END), "
+	    "(SELECT max(second) FROM part_intervals WHERE run_id = ?1)) END "
+	    "FROM executions e JOIN run_parts p ON p.run_id = e.run_id WHERE "
+	    "e.run_id = ?1", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		merged = sqlite3_column_int64(stmt, 0);
+		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
+			complete = sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return (store_fail(st, cause));
+	if (lo > merged + 1)
+		lo = merged + 1;
+	if (complete < lo)
+		return (0);
+	if (store_merge_seconds(st, id, lo, complete, cause) != 0)
+		return (-1);
+	return (store_merged_upto(st, id, complete, cause));
+}
+
+/* Record that intervals hold the merged seconds up to second. */
+static int
+store_merged_upto(struct store *st, int64_t id, int64_t second, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	stmt = store_prepare(st, "UPDATE executions SET merged_second = "
+	    "max(merged_second, ?) WHERE run_id = ?", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, second);
+	sqlite3_bind_int64(stmt, 2, id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return (rc == SQLITE_DONE ? 0 : store_fail(st, cause));
+}
+
+/*
+ * The end (every part ended, or one was lost): merge every second not
+ * merged yet, whatever the parts pushed of it. 0, or -1 with *cause.
+ */
+int
+store_execution_settle(struct store *st, int64_t id, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 merged = -1, newest = -1;
+	int		 rc;
+
+	stmt = store_prepare(st, "SELECT merged_second, max((SELECT "
+	    "max(second) FROM part_intervals WHERE run_id = ?1), (SELECT "
+	    "max(second) FROM part_system WHERE run_id = ?1)) FROM executions "
+	    "WHERE run_id = ?1", cause);
+	if (stmt == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		merged = sqlite3_column_int64(stmt, 0);
+		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
+			newest = sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return (store_fail(st, cause));
+	if (newest <= merged)
+		return (0);
+	if (store_exec(st, "BEGIN IMMEDIATE", cause) != 0)
+		return (-1);
+	if (store_merge_seconds(st, id, merged + 1, newest, cause) != 0 ||
+	    store_merged_upto(st, id, newest, cause) != 0) {
+		store_exec(st, "ROLLBACK", NULL);
+		return (-1);
+	}
+	return (store_exec(st, "COMMIT", cause));
+}
+
 /* Create the merged run of an execution from its first push. */
 static int
 store_execution_create(struct store *st, const char *name, json_t *doc,
     json_t *spec, double now, int64_t *id, char **cause)
 {
 	sqlite3_stmt	*stmt;
+	json_t		*labels = json_object_get(spec, "labels");
 	char		*text, *ltext;
 	const char	*at;
 	int		 n = (int)json_integer_value(json_object_get(doc,
@@ -200,9 +298,8 @@ store_execution_create(struct store *st, const char *name, json_t *doc,
 	if (stmt == NULL)
 		return (-1);
 	text = json_dumps(spec, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	ltext = json_dumps(json_object_get(spec, "labels") != NULL ?
-	    json_object_get(spec, "labels") : json_object(), JSON_COMPACT |
-	    JSON_PRESERVE_ORDER);
+	ltext = labels != NULL ? json_dumps(labels, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) : xstrdup("{}");
 	at = json_string_value(json_object_get(doc, "start_at"));
 	sqlite3_bind_text(stmt, 1, json_string_value(json_object_get(spec,
 	    "name")), -1, SQLITE_STATIC);
@@ -451,9 +548,8 @@ store_push(struct store *st, const char *name, json_t *doc, json_t *spec,
 		goto refuse;
 	}
 	if (store_part_rows(st, id, doc, &lo, &hi, cause) != 0 ||
-	    (hi >= 0 && store_merge_seconds(st, id, lo, hi, cause) != 0))
-		goto fail;
-	if (store_part_update(st, id, doc, hi, now, cause) != 0)
+	    store_part_update(st, id, doc, hi, now, cause) != 0 ||
+	    store_merge_complete(st, id, lo, cause) != 0)
 		goto fail;
 	if (store_exec(st, "COMMIT", cause) != 0)
 		goto fail;
@@ -466,12 +562,8 @@ refuse:
 	json_decref(stop);
 	return (409);
 fail:
-	if (!sqlite3_get_autocommit(st->db)) {
-		char	*ignored = NULL;
-
-		store_exec(st, "ROLLBACK", &ignored);
-		free(ignored);
-	}
+	if (!sqlite3_get_autocommit(st->db))
+		store_exec(st, "ROLLBACK", NULL);
 	json_decref(stop);
 	return (-1);
 }

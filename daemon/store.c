@@ -49,8 +49,9 @@ store_exec(struct store *st, const char *sql, char **cause)
 	char	*err = NULL;
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		xasprintf(cause, "%s", err != NULL ? err :
-		    sqlite3_errmsg(st->db));
+		if (cause != NULL)	/* NULL: the caller has an error already */
+			xasprintf(cause, "%s", err != NULL ? err :
+			    sqlite3_errmsg(st->db));
 		sqlite3_free(err);
 		return (-1);
 	}

@@ -15,6 +15,7 @@ CREATE TABLE executions (
 			    ON DELETE CASCADE,
 	name		TEXT NOT NULL UNIQUE,
 	shards		INTEGER NOT NULL,
+	merged_second	INTEGER NOT NULL DEFAULT -1, -- intervals hold up to it
 	stop_status	TEXT,			-- the shards are told to stop
 	stop_reason	TEXT
 );

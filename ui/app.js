@@ -302,7 +302,45 @@ async function pageRun(id) {
     'id="noerr">— none</span></h2><div class="chart"><canvas ' +
     'id="c-err"></canvas></div></div>' +
     '<div class="card"><h2>Virtual users</h2><div class="chart"><canvas ' +
-    'id="c-vus"></canvas></div></div></div><div id="after"></div>';
+    'id="c-vus"></canvas></div></div></div><div id="shards"></div>' +
+    '<div id="after"></div>';
+  /* Shards (SPEC 16): a merged run has parts; a shard names its collector. */
+  if (run.shard) {
+    $('.meta').insertAdjacentHTML('beforeend', '<span>shard ' +
+      esc(run.shard) + ' of execution ' + esc(run.execution) +
+      ', merged at ' + esc(run.collector) + '</span>');
+  }
+  const showParts = (doc) => {
+    const rows = (doc.parts || []).map((p) => '<tr><td class="n">' +
+      p.shard + '</td><td>' + esc(p.host || '—') + '</td><td>' +
+      badge(p.status, p.status === 'running') + '</td><td class="n">' +
+      num(p.requests, 0) + '</td><td class="n">' + num(p.last_second, 0) +
+      '</td><td>' + esc(p.reason || '') + '</td></tr>').join('');
+    const warn = (doc.warnings || []).map((w) => '<li>' + esc(w) +
+      '</li>').join('');
+    $('#shards').innerHTML = '<div class="section card tablecard"><h2>' +
+      'Shards of execution ' + esc(doc.execution) + (doc.start_spread_ms !=
+      null ? ' <span class="muted">— started within ' +
+      num(doc.start_spread_ms, 0) + ' ms</span>' : '') + '</h2><table><tr>' +
+      '<th class="n">shard</th><th>host</th><th>status</th><th class="n">' +
+      'requests</th><th class="n">last second</th><th>reason</th></tr>' +
+      rows + '</table>' + (warn ? '<ul class="warnings">' + warn + '</ul>' :
+      '') + '</div>';
+  };
+  if (run.parts) {
+    /* A merged run is steered through its shards: only Stop applies. */
+    document.querySelectorAll('#controls label, #pause, #resume, #setvus, ' +
+      '#setrate').forEach((e) => { e.hidden = true; });
+    showParts(run);
+    const timer = setInterval(async () => {
+      try {
+        const doc = await getJson('/v1/runs/' + id);
+        showParts(doc);
+        if (doc.status !== 'running') clearInterval(timer);
+      } catch (e) { clearInterval(timer); }
+    }, 2000);
+    cleanup.push(() => clearInterval(timer));
+  }
 
   const rps = lineChart($('#c-rps'), 'requests / s');
   const lat = lineChart($('#c-lat'), 'ms');
