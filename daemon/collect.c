@@ -495,10 +495,14 @@ collect_one(struct collect *co, int64_t id, double now)
 			live++;
 			continue;
 		}
-		if (store_execution_lost(co->store, id, ep->shard, &cause) !=
-		    0) {
+		switch (store_execution_lost(co->store, id, ep->shard,
+		    now - COLLECT_LOST_S, &cause)) {
+		case -1:
 			log_error("%s", cause);
 			free(cause);
+			continue;
+		case 0:		/* it pushed since the state was read */
+			live++;
 			continue;
 		}
 		log_warn("execution %s: shard %d/%d (%s) lost: no push for %d "
@@ -625,7 +629,7 @@ collect_int(json_t *v, json_int_t lo, json_int_t hi)
 	    json_integer_value(v) <= hi);
 }
 
-/* Is v null or a number (>= 0 when nonneg)? */
+/* Is v null or a finite number? */
 static int
 collect_num(json_t *v)
 {

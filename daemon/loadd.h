@@ -181,7 +181,8 @@ int64_t		*store_executions_running(struct store *, size_t *);
 int		 store_execution_state(struct store *, int64_t,
 		     struct exec_state *, char **);
 void		 store_execution_state_free(struct exec_state *);
-int		 store_execution_lost(struct store *, int64_t, int, char **);
+int		 store_execution_lost(struct store *, int64_t, int, double,
+		     char **);
 int		 store_execution_stop(struct store *, int64_t, const char *,
 		     const char *, char **);
 void		 store_executions_resume(struct store *, double);
@@ -202,6 +203,7 @@ struct push	*push_start(struct runs *, const struct config *, int64_t,
 void		 push_started(struct push *, int64_t);
 void		 push_end(struct push *, const char *, const char *, json_t *);
 int		 push_done(struct push *);
+void		 push_quit(struct push *);
 void		 push_free(struct push *, int);
 json_t		*push_clock(void);
 

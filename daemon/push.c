@@ -30,8 +30,9 @@
 #include "hist.h"
 
 #define PUSH_PERIOD_MS		1000
-#define PUSH_CONNECT_MS		2000
-#define PUSH_IO_MS		5000
+#define PUSH_POST_MS		5000	/* one push, connect to answer */
+#define PUSH_LAST_MS		2000	/* one, when loadd stops */
+#define PUSH_SLICE_MS		200	/* waits look at quit this often */
 #define PUSH_BACKOFF_MAX_MS	4000
 #define PUSH_FINAL_TRIES_MS	120000	/* keep trying the final this long */
 #define PUSH_SECONDS_MAX	60	/* seconds of rows in one push */
@@ -43,6 +44,7 @@ struct push {
 	struct run_opts		 opts;
 	char			*db;
 	char			*token;		/* the collector's, or NULL */
+	char			*allow;		/* allow_collectors */
 	char			 host[256];
 	char			*start_at;
 	pthread_t		 thread;
@@ -66,37 +68,73 @@ push_now(void)
 	return ((int64_t)(clock_ns() / 1000000ULL));
 }
 
-/* Connect to host:port within PUSH_CONNECT_MS; the fd or -1. */
 static int
-push_connect(const char *host, int port)
+push_quitting(struct push *p)
+{
+	int	quit;
+
+	pthread_mutex_lock(&p->lock);
+	quit = p->quit;
+	pthread_mutex_unlock(&p->lock);
+	return (quit);
+}
+
+/*
+ * Wait for events on fd until deadline (monotonic ms), in slices, so that
+ * loadd stopping cuts a wait short (but for the last try, deadline is
+ * short already). 1 ready, 0 not.
+ */
+static int
+push_poll(struct push *p, int fd, short events, int64_t deadline, int last)
+{
+	struct pollfd	pfd = { .fd = fd, .events = events };
+	int64_t		left;
+
+	while ((left = deadline - push_now()) > 0) {
+		if (poll(&pfd, 1, left < PUSH_SLICE_MS ? (int)left :
+		    PUSH_SLICE_MS) == 1)
+			return (1);
+		if (!last && push_quitting(p))
+			return (0);
+	}
+	return (0);
+}
+
+/*
+ * Connect to the collector before deadline; the fd or -1. Every address
+ * its name resolves to is checked against allow_collectors again: the
+ * token goes nowhere else.
+ */
+static int
+push_connect(struct push *p, int64_t deadline, int last)
 {
 	struct addrinfo	 hints, *res, *ai;
-	struct pollfd	 pfd;
-	char		 pbuf[16];
+	char		 pbuf[16], *cause;
 	int		 fd = -1, err;
 	socklen_t	 len = sizeof err;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	snprintf(pbuf, sizeof pbuf, "%d", port);
-	if (getaddrinfo(host, pbuf, &hints, &res) != 0)
+	snprintf(pbuf, sizeof pbuf, "%d", p->opts.cport);
+	if (getaddrinfo(p->opts.chost, pbuf, &hints, &res) != 0)
 		return (-1);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (!allow_check_key(p->allow, "collector", "allow_collectors",
+		    p->opts.chost, ai->ai_addr, &cause)) {
+			free(cause);
+			continue;
+		}
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd == -1)
 			continue;
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
-		if (errno == EINPROGRESS) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, PUSH_CONNECT_MS) == 1 &&
-			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-			    &len) == 0 && err == 0)
-				break;
-		}
+		if (errno == EINPROGRESS && push_poll(p, fd, POLLOUT, deadline,
+		    last) && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+		    &len) == 0 && err == 0)
+			break;
 		close(fd);
 		fd = -1;
 	}
@@ -104,15 +142,15 @@ push_connect(const char *host, int port)
 	return (fd);
 }
 
-/* Write all of buf, or -1 (timeout or error). */
+/* Write all of buf before deadline, or -1. */
 static int
-push_write(int fd, const char *buf, size_t len)
+push_write(struct push *p, int fd, const char *buf, size_t len,
+    int64_t deadline, int last)
 {
-	struct pollfd	pfd = { .fd = fd, .events = POLLOUT };
-	ssize_t		n;
+	ssize_t	n;
 
 	while (len > 0) {
-		if (poll(&pfd, 1, PUSH_IO_MS) != 1)
+		if (!push_poll(p, fd, POLLOUT, deadline, last))
 			return (-1);
 		if ((n = send(fd, buf, len, MSG_NOSIGNAL)) == -1) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -126,29 +164,33 @@ push_write(int fd, const char *buf, size_t len)
 }
 
 /*
- * POST body to path on the collector; the status (0: no answer) and the
- * response body (NUL-terminated, allocated) in *reply.
+ * POST body to path on the collector, all of it within PUSH_POST_MS
+ * (PUSH_LAST_MS for the last try, as loadd stops); the status (0: no
+ * answer) and the response body (NUL-terminated, allocated) in *reply.
  */
 static int
-push_post(struct push *p, const char *path, const char *body, char **reply)
+push_post(struct push *p, const char *path, const char *body, int last,
+    char **reply)
 {
-	struct pollfd	 pfd;
 	char		*head, *buf, *end;
 	size_t		 len = 0;
 	ssize_t		 n;
-	int		 fd, status = 0;
+	int		 fd, status = 0, v6;
+	int64_t		 deadline;
 
 	*reply = NULL;
-	if ((fd = push_connect(p->opts.chost, p->opts.cport)) == -1)
+	deadline = push_now() + (last ? PUSH_LAST_MS : PUSH_POST_MS);
+	if ((fd = push_connect(p, deadline, last)) == -1)
 		return (0);
-	xasprintf(&head, "POST %s HTTP/1.1\r\nHost: %s:%d\r\n"
+	v6 = strchr(p->opts.chost, ':') != NULL;
+	xasprintf(&head, "POST %s HTTP/1.1\r\nHost: %s%s%s:%d\r\n"
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n%s%s%s\r\n", path, p->opts.chost,
-	    p->opts.cport, strlen(body), p->token != NULL ?
-	    "Authorization: Bearer " : "", p->token != NULL ? p->token : "",
-	    p->token != NULL ? "\r\n" : "");
-	if (push_write(fd, head, strlen(head)) != 0 ||
-	    push_write(fd, body, strlen(body)) != 0) {
+	    "Connection: close\r\n%s%s%s\r\n", path, v6 ? "[" : "",
+	    p->opts.chost, v6 ? "]" : "", p->opts.cport, strlen(body),
+	    p->token != NULL ? "Authorization: Bearer " : "",
+	    p->token != NULL ? p->token : "", p->token != NULL ? "\r\n" : "");
+	if (push_write(p, fd, head, strlen(head), deadline, last) != 0 ||
+	    push_write(p, fd, body, strlen(body), deadline, last) != 0) {
 		explicit_bzero(head, strlen(head));
 		free(head);
 		close(fd);
@@ -157,10 +199,8 @@ push_post(struct push *p, const char *path, const char *body, char **reply)
 	explicit_bzero(head, strlen(head));
 	free(head);
 	buf = xmalloc(PUSH_REPLY_MAX + 1);
-	pfd.fd = fd;
-	pfd.events = POLLIN;
 	while (len < PUSH_REPLY_MAX) {
-		if (poll(&pfd, 1, PUSH_IO_MS) != 1)
+		if (!push_poll(p, fd, POLLIN, deadline, last))
 			break;
 		n = recv(fd, buf + len, PUSH_REPLY_MAX - len, 0);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
@@ -349,7 +389,7 @@ push_main(void *arg)
 		json_decref(doc);
 		npush++;
 		nbytes += strlen(body);
-		status = push_post(p, path, body, &rbody);
+		status = push_post(p, path, body, quit, &rbody);
 		free(body);
 		reply = rbody != NULL ? json_loads(rbody, 0, NULL) : NULL;
 		if (status == 413 && span > 1) {
@@ -440,6 +480,7 @@ push_start(struct runs *rs, const struct config *c, int64_t id,
 	p->id = id;
 	p->opts = *o;
 	p->db = xstrdup(c->db);
+	p->allow = xstrdup(c->allow_collectors);
 	if (c->collector_token != NULL)
 		p->token = xstrdup(c->collector_token);
 	if (start_at != NULL)
@@ -492,17 +533,28 @@ push_done(struct push *p)
 	return (done);
 }
 
+/*
+ * loadd stops: a push under way ends within a slice, then one last try of
+ * at most PUSH_LAST_MS hands over what is left. Tell them all first, then
+ * free each (push_free), so that they try at the same time.
+ */
+void
+push_quit(struct push *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->quit = 1;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
 /* Wait for it (quit: one last try at most), and free it. */
 void
 push_free(struct push *p, int quit)
 {
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->lock);
 	if (quit)
-		p->quit = 1;
-	pthread_cond_signal(&p->cond);
-	pthread_mutex_unlock(&p->lock);
+		push_quit(p);
 	pthread_join(p->thread, NULL);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
@@ -511,6 +563,7 @@ push_free(struct push *p, int quit)
 		free(p->token);
 	}
 	free(p->db);
+	free(p->allow);
 	free(p->start_at);
 	free(p->status);
 	free(p->reason);

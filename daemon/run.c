@@ -480,10 +480,12 @@ run_done(evutil_socket_t fd, short events, void *arg)
  * an errors row when it is DNS.
  */
 static void
-run_fail(struct runs *rs, int64_t id, const char *reason, int dns)
+run_fail(struct runs *rs, int64_t id, const char *reason, int dns,
+    const struct run_opts *o)
 {
 	struct result	 res;
 	struct wblock	*b = wblock_create(0);
+	struct push	*p;
 	json_t		*summary;
 	char		*text, *cause;
 
@@ -503,6 +505,12 @@ run_fail(struct runs *rs, int64_t id, const char *reason, int dns)
 	text = json_dumps(summary, JSON_COMPACT);
 	store_run_ended(rs->store, id, "failed", 0, text, reason);
 	free(text);
+	/* A shard tells its collector at once, not by going silent. */
+	if (o != NULL && o->nshards > 0) {
+		p = push_start(rs, rs->config, id, o, NULL, NULL);
+		push_end(p, "failed", reason, summary);
+		runs_keep_push(rs, p);
+	}
 	json_decref(summary);
 	result_free(&res);
 }
@@ -617,10 +625,17 @@ run_start(struct runs *rs, int64_t id)
 	r->last_second = -1;
 	r->sys_second = -1;
 	r->target_rss_first = r->target_rss_last = r->target_rss_max = -1;
+	/* A shard's options first: a shard that fails says so to its collector. */
+	if (store_run_opts(rs->store, id, &r->opts) != 0) {
+		json_decref(spec);
+		run_fail(rs, id, "its shard options are damaged", 0, NULL);
+		free(r);
+		return (-1);
+	}
 	/* The datasets it draws from: a snapshot, read now. */
 	if (run_datasets(rs, spec, &ds, &nds, &cause) != 0) {
 		json_decref(spec);
-		run_fail(rs, id, cause, 0);
+		run_fail(rs, id, cause, 0, &r->opts);
 		free(cause);
 		free(r);
 		return (-1);
@@ -629,17 +644,14 @@ run_start(struct runs *rs, int64_t id)
 	run_datasets_free(ds, nds);
 	json_decref(spec);
 	if (r->plan == NULL) {
-		run_fail(rs, id, cause, why == PLAN_DNS);
+		run_fail(rs, id, cause, why == PLAN_DNS, &r->opts);
 		free(cause);
 		free(r);
 		return (-1);
 	}
 	r->plan->run_id = id;	/* {{run_id}}, and the random seed */
-	if (store_run_opts(rs->store, id, &r->opts) != 0 ||
-	    run_start_at(r, &cause) != 0) {
-		if (cause == NULL)
-			cause = xstrdup("its shard options are damaged");
-		run_fail(rs, id, cause, 0);
+	if (run_start_at(r, &cause) != 0) {
+		run_fail(rs, id, cause, 0, &r->opts);
 		free(cause);
 		plan_free(r->plan);
 		free(r);
@@ -652,7 +664,7 @@ run_start(struct runs *rs, int64_t id)
 	if (r->sysmon == NULL) {
 		if (r->plan->monitor_pid != 0 ||
 		    r->plan->monitor_pidfile != NULL) {
-			run_fail(rs, id, cause, 0);
+			run_fail(rs, id, cause, 0, &r->opts);
 			free(cause);
 			plan_free(r->plan);
 			free(r);
@@ -700,7 +712,7 @@ run_start(struct runs *rs, int64_t id)
 	    r->plan->nstats, rings, (size_t)r->nworkers,
 	    rs->config->max_samples, &cause);
 	if (r->writer == NULL) {
-		run_fail(rs, id, cause, 0);
+		run_fail(rs, id, cause, 0, &r->opts);
 		free(cause);
 		free(rings);
 		rs->run = r;

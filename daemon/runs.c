@@ -229,7 +229,9 @@ runs_shutdown(struct runs *rs)
 	rs->shutting_down = 1;
 	pthread_mutex_unlock(&rs->lock);
 	run_interrupt(rs);
-	/* Shards' pushers: one last try to hand over how their run ended. */
+	/* Shards' pushers: one last try, all at once, to hand over the end. */
+	for (i = 0; i < rs->npushes; i++)
+		push_quit(rs->pushes[i]);
 	for (i = 0; i < rs->npushes; i++)
 		push_free(rs->pushes[i], 1);
 	rs->npushes = 0;

@@ -251,10 +251,10 @@ store_execution_settle(struct store *st, int64_t id, char **cause)
 	int64_t		 merged = -1, newest = -1;
 	int		 rc;
 
-	stmt = store_prepare(st, "SELECT merged_second, max((SELECT "
-	    "max(second) FROM part_intervals WHERE run_id = ?1), (SELECT "
-	    "max(second) FROM part_system WHERE run_id = ?1)) FROM executions "
-	    "WHERE run_id = ?1", cause);
+	stmt = store_prepare(st, "SELECT merged_second, max(coalesce((SELECT "
+	    "max(second) FROM part_intervals WHERE run_id = ?1), -1), "
+	    "coalesce((SELECT max(second) FROM part_system WHERE run_id = ?1), "
+	    "-1)) FROM executions WHERE run_id = ?1", cause);
 	if (stmt == NULL)
 		return (-1);
 	sqlite3_bind_int64(stmt, 1, id);
@@ -289,6 +289,7 @@ store_execution_create(struct store *st, const char *name, json_t *doc,
 	const char	*at;
 	int		 n = (int)json_integer_value(json_object_get(doc,
 	    "shards")), i, rc;
+	int64_t		 start_ms;
 
 	stmt = store_prepare(st, "INSERT INTO runs (scenario, spec, status, "
 	    "created_at, started_at, labels, execution, start_at, env) "
@@ -329,7 +330,14 @@ store_execution_create(struct store *st, const char *name, json_t *doc,
 	if (rc != SQLITE_DONE)
 		return (store_fail(st, cause));
 
-	/* Every part is waiting from now: one that never pushes is lost. */
+	/*
+	 * Every part is waiting from now, or from start_at when it is later
+	 * (its pod may start well after the first): one that has not pushed
+	 * 15 s after that is lost.
+	 */
+	if (at != NULL && runopts_time(at, &start_ms) == 0 &&
+	    (double)start_ms / 1e3 > now)
+		now = (double)start_ms / 1e3;
 	stmt = store_prepare(st, "INSERT INTO run_parts (run_id, shard, "
 	    "status, pushed_at) VALUES (?, ?, 'waiting', ?)", cause);
 	if (stmt == NULL)
@@ -400,10 +408,14 @@ store_part_update(struct store *st, int64_t id, json_t *doc, int64_t newest,
 	return (rc == SQLITE_DONE ? 0 : store_fail(st, cause));
 }
 
-/* Store the pushed rows of a part; *lo..*hi are the seconds they hold. */
+/*
+ * Store the pushed rows of a part; *lo..*hi are the seconds they touch,
+ * *newest the newest second of intervals (what the part has pushed whole:
+ * its system row of a second may come before the second's intervals).
+ */
 static int
 store_part_rows(struct store *st, int64_t id, json_t *doc, int64_t *lo,
-    int64_t *hi, char **cause)
+    int64_t *hi, int64_t *newest, char **cause)
 {
 	sqlite3_stmt	*stmt;
 	json_t		*row;
@@ -421,6 +433,7 @@ store_part_rows(struct store *st, int64_t id, json_t *doc, int64_t *lo,
 		s = json_integer_value(json_array_get(row, 0));
 		*lo = s < *lo ? s : *lo;
 		*hi = s > *hi ? s : *hi;
+		*newest = s > *newest ? s : *newest;
 		sqlite3_bind_int64(stmt, 1, id);
 		sqlite3_bind_int64(stmt, 2, shard);
 		sqlite3_bind_int64(stmt, 3, s);
@@ -486,7 +499,7 @@ store_push(struct store *st, const char *name, json_t *doc, json_t *spec,
     double now, json_t **reply, const char **code, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	int64_t		 id = 0, lo = INT64_MAX, hi = -1;
+	int64_t		 id = 0, lo = INT64_MAX, hi = -1, newest = -1;
 	int		 shards = 0, rc, ended = 0, found;
 	json_t		*stop = json_null();
 	const char	*status;
@@ -533,6 +546,20 @@ store_push(struct store *st, const char *name, json_t *doc, json_t *spec,
 			goto fail;
 		shards = (int)json_integer_value(json_object_get(doc,
 		    "shards"));
+	} else if (ended && spec != NULL) {
+		/*
+		 * A shard's first push (it carries the scenario) to an ended
+		 * execution: a name used again, not this shard's run.
+		 */
+		*code = "execution_ended";
+		xasprintf(cause, "execution %s already ended (run %lld): give "
+		    "each execution a new name", name, (long long)id);
+		json_decref(stop);
+		stop = json_pack("{s:s, s:s}", "status", "stopped", "reason",
+		    *cause);
+		*reply = json_pack("{s:I, s:O}", "run_id", (json_int_t)id,
+		    "stop", stop);
+		goto refuse;
 	} else if (ended) {
 		*code = "execution_ended";
 		xasprintf(cause, "execution %s has ended", name);
@@ -547,8 +574,8 @@ store_push(struct store *st, const char *name, json_t *doc, json_t *spec,
 		    json_object_get(doc, "shards")));
 		goto refuse;
 	}
-	if (store_part_rows(st, id, doc, &lo, &hi, cause) != 0 ||
-	    store_part_update(st, id, doc, hi, now, cause) != 0 ||
+	if (store_part_rows(st, id, doc, &lo, &hi, &newest, cause) != 0 ||
+	    store_part_update(st, id, doc, newest, now, cause) != 0 ||
 	    store_merge_complete(st, id, lo, cause) != 0)
 		goto fail;
 	if (store_exec(st, "COMMIT", cause) != 0)
@@ -795,23 +822,30 @@ store_execution_state_free(struct exec_state *es)
 	free(es->parts);
 }
 
-/* Mark part shard lost (it stopped pushing). */
+/*
+ * Mark part shard lost: it has not pushed since before. 1 if it was, 0 if
+ * it pushed meanwhile (or ended), -1 on error.
+ */
 int
-store_execution_lost(struct store *st, int64_t id, int shard, char **cause)
+store_execution_lost(struct store *st, int64_t id, int shard, double before,
+    char **cause)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
 	stmt = store_prepare(st, "UPDATE run_parts SET status = 'lost', "
 	    "reason = '" STORE_LOST_REASON "' WHERE run_id = ? AND shard = ? "
-	    "AND status IN ('waiting', 'running')", cause);
+	    "AND status IN ('waiting', 'running') AND pushed_at < ?", cause);
 	if (stmt == NULL)
 		return (-1);
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int(stmt, 2, shard);
+	sqlite3_bind_double(stmt, 3, before);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
-	return (rc == SQLITE_DONE ? 0 : store_fail(st, cause));
+	if (rc != SQLITE_DONE)
+		return (store_fail(st, cause));
+	return (sqlite3_changes(st->db) > 0);
 }
 
 /*

@@ -197,6 +197,8 @@ is "$(jbody .summary.overall.total_requests) $seen" "301 301" \
     "4 VUs and 301 iterations over 3 shards: 301 requests, as one machine"
 is "$(jbody '[.parts[].requests] | add')" 301 "the parts add up to 301"
 
+SHORTV=$(printf '%s' "$VUS" | jq -c '.load.iterations = 10')
+
 # --- a sweep over 2 shards: each level's VUs split, the levels merged ----
 SWEEP=$(jq -cn --arg t "$TURL" '{name: "sweep", target: $t,
     load: {executor: "sweep", levels: [1, 3], level_duration: "2s"},
@@ -215,6 +217,30 @@ is "$(jbody '[.parts[].requests] | add')" "$total" "as do the parts'"
 # are not counted (on one machine too): at most one per VU at the end.
 check "the target saw $seen, $(( seen - total )) in flight at the end (<= 3)" \
     test $(( seen - total )) -ge 0 -a $(( seen - total )) -le 3
+
+# --- a shard that cannot start on time says so -------------------------
+BUSY=$(jq -cn --arg t "$TURL" '{name: "busy", target: $t,
+    load: {executor: "constant-vus", vus: 1, duration: "4s"},
+    requests: [{name: "ok", method: "GET", url: ($t + "/ok")}]}')
+on s0 POST /v1/runs "$BUSY" >/dev/null
+check "a shard run queued behind a 4 s run is accepted" \
+    run_shards "$SHORTV" 2 q2 1
+t0=$(date +%s)
+check "the merged run ends" merged q2 30
+is "$(jbody .status)" failed "it failed"
+like "$(jbody .reason)" "shard 0/2 .*ended failed: start_at .* passed" \
+    "naming the shard and why: its start_at passed while it was queued"
+check "at once, not 15 s later ($(( $(date +%s) - t0 )) s)" \
+    test $(( $(date +%s) - t0 )) -lt 12
+
+# --- a shard posted 16 s after the first, before start_at, is not lost ---
+at=$(date -u -d "@$(( $(date +%s) + 19 ))" +%Y-%m-%dT%H:%M:%SZ)
+code=$(on s0 POST /v1/runs "$(shard_body "$SHORTV" 0 2 "$at" late2)")
+sleep 16
+code="$code $(on s1 POST /v1/runs "$(shard_body "$SHORTV" 1 2 "$at" late2)")"
+is "$code" "201 201" "both shards of a run 19 s ahead are accepted, 16 s apart"
+check "the merged run ends" merged late2 40
+is "$(jbody .status)" completed "and completes: a part waits for start_at"
 
 # --- loadctl: flags and the Indexed Job's environment -------------------
 printf '%s' "$VUS" | jq '.load.iterations = 40' >"$T/vus.json"
@@ -325,7 +351,7 @@ collector_token_file = $T/token
 EOF
 stop_node s0
 start_node s0 --config "$T/s0.conf"
-SHORT=$(printf '%s' "$VUS" | jq -c '.load.iterations = 10')
+SHORT=$SHORTV
 check "a shard whose collector_token_file holds the token is accepted" \
     run_shards "$SHORT" 1 t1 1
 TOKEN=sekrit check "and the merged run completes" merged t1 30
