@@ -35,6 +35,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "loadd.h"
+#include "conn.h"
 
 #define CONN_HEADER_MAX	(64 * 1024)	/* response header bytes */
 #define CONN_SSL_CHUNK	(1024 * 1024)	/* at most, per SSL_write */

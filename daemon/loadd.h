@@ -19,9 +19,7 @@
 #include <sys/socket.h>
 
 #include <event2/event_struct.h>
-#include <http_parser.h>
 #include <jansson.h>
-#include <openssl/ssl.h>
 
 #include "hist.h"
 
@@ -598,7 +596,7 @@ struct plan {
 	char			**stat_names;	/* requests, then groups */
 	size_t			 nstats;
 	char			*bodybuf;	/* the shared generated body */
-	SSL_CTX			*ssl_ctx;
+	struct ssl_ctx_st	*ssl_ctx;	/* SSL_CTX, any https */
 	struct plan_threshold	*thresholds;
 	size_t			 nthresholds;
 
@@ -684,16 +682,7 @@ int		 allow_check(const char *, const char *,
 int		 allow_check_key(const char *, const char *, const char *,
 		     const char *, const struct sockaddr *, char **);
 
-/* conn.c -- one HTTP/1.1 client connection on a worker's event_base */
-struct conn_result {
-	enum err_kind	 kind;
-	int		 status;	/* HTTP status, 0 when none */
-	uint64_t	 sent_ns;	/* first byte of the request written */
-	uint64_t	 done_ns;	/* response complete, or failure */
-	uint64_t	 bytes_sent;
-	uint64_t	 bytes_recv;
-	const char	*example;	/* static text: what went wrong */
-};
+/* conn.c -- the error kinds' names (the connection itself: conn.h) */
 /*
  * What is kept of a response that a request inspects (plan_inspect): the
  * header lines it names and up to inspect_bytes of the body. Lent to the
@@ -727,53 +716,6 @@ struct inspect_pool {
 	size_t			 bytes;		/* inspect_bytes of each */
 	size_t			 made;
 };
-struct conn;
-typedef void	(*conn_done_cb)(struct conn *, const struct conn_result *,
-		     void *);
-/* What the connections of one worker share; owned by the worker. */
-struct conn_ctx {
-	struct event_base	*base;
-	unsigned char		*rbuf;		/* shared read buffer */
-	size_t			 rbufsize;
-	SSL_CTX			*ssl_ctx;	/* NULL when no https target */
-	const struct plan_endpoint *endpoints;
-	int			 keepalive;
-	int			 rx_stamps;	/* SO_TIMESTAMPNS on plain TCP */
-	const struct timeval	**timeouts;	/* per plan_req, common */
-	struct inspect_pool	*ipool;		/* responses that are read */
-	uint64_t		 (*now)(void);
-};
-struct conn {
-	const struct conn_ctx	*ctx;
-	int			 fd;		/* -1: not connected */
-	int			 state;
-	int			 endpoint;	/* what fd is connected to */
-	struct event		 ev;		/* read/write readiness */
-	struct event		 tmo;		/* the request's timeout */
-	http_parser		 parser;
-	SSL			*ssl;
-	const struct plan_req	*req;		/* in flight, or NULL */
-	struct conn_inspect	*ins;		/* what req keeps, or NULL */
-	size_t			 woff;		/* bytes of wire+body written */
-	int			 reused;	/* fd served a request before */
-	int			 retried;
-	int			 close_after;	/* server said close */
-	int			 peer_closed;	/* its FIN seen (EV_CLOSED) */
-	uint64_t		 rx_real_ns;	/* kernel receipt of the last read */
-	struct conn_result	 res;
-	conn_done_cb		 cb;
-	void			*arg;
-	short			 armed;		/* conn.c: events ev waits for */
-	short			 want;		/* conn.c: EV_WRITE/TLS needs */
-};
-void		 conn_init(struct conn *, const struct conn_ctx *);
-void		 conn_adopt(struct conn *, int, int);
-void		 conn_request(struct conn *, const struct plan_req *,
-		     conn_done_cb, void *);
-void		 conn_refuse(struct conn *, const struct plan_req *,
-		     enum err_kind, const char *, conn_done_cb, void *);
-void		 conn_cancel(struct conn *);
-void		 conn_close(struct conn *);
 const char	*err_kind_name(enum err_kind);
 
 /* inspect.c -- captures and checks: compiled, kept, evaluated */

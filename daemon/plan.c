@@ -19,7 +19,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <http_parser.h>
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "loadd.h"
 

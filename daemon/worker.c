@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "loadd.h"
+#include "conn.h"
 
 #define WORKER_RBUF		(64 * 1024)
 #define WORKER_RING		(1U << 19)	/* samples in flight to SQLite */

@@ -66,7 +66,8 @@ for f in $srcs; do
 	if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || \
 	    [ "$top/daemon/loadd.h" -nt "$o" ] || \
 	    [ "$top/daemon/metric.h" -nt "$o" ] || \
-	    [ "$top/daemon/hist.h" -nt "$o" ] || [ "$out/config.h" -nt "$o" ]
+	    [ "$top/daemon/hist.h" -nt "$o" ] || [ "$out/config.h" -nt "$o" ] || \
+	    [ "$top/daemon/conn.h" -nt "$o" ] || [ "$top/daemon/store.h" -nt "$o" ]
 	then
 		stale="$stale $f"
 	fi

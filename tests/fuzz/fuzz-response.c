@@ -33,6 +33,7 @@
 #include <event2/event.h>
 
 #include "loadd.h"
+#include "conn.h"
 
 #define FUZZ_BODY	(256 * 1024)
 #define FUZZ_RBUF	65536

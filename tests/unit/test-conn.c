@@ -33,6 +33,7 @@
 #include <openssl/x509v3.h>
 
 #include "loadd.h"
+#include "conn.h"
 #include "tap.h"
 
 /* What the server does after its responses. */

@@ -5,6 +5,8 @@
  * through its pidfile, creation errors, and the busiest "loadd-w" thread.
  * Bounds are generous: the machines are shared.
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
