@@ -117,25 +117,8 @@ store_run_spec(struct store *st, int64_t id, char **cause)
 int64_t *
 store_run_ids(struct store *st, const char *status, size_t *n)
 {
-	sqlite3_stmt	*stmt;
-	int64_t		*ids = NULL;
-	char		*cause;
-
-	*n = 0;
-	stmt = store_prepare(st, "SELECT id FROM runs WHERE status = ? "
-	    "ORDER BY id", &cause);
-	if (stmt == NULL) {
-		log_error("%s", cause);
-		free(cause);
-		return (NULL);
-	}
-	sqlite3_bind_text(stmt, 1, status, -1, SQLITE_STATIC);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ids = xreallocarray(ids, *n + 1, sizeof *ids);
-		ids[(*n)++] = sqlite3_column_int64(stmt, 0);
-	}
-	sqlite3_finalize(stmt);
-	return (ids);
+	return (store_ids(st, "SELECT id FROM runs WHERE status = ? ORDER BY "
+	    "id", status, n));
 }
 
 /*

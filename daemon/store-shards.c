@@ -24,8 +24,6 @@
 
 #define STORE_LOST_REASON	"no push for 15 s"
 
-static int	store_merged_upto(struct store *, int64_t, int64_t, char **);
-
 /* Bind column i to a JSON value of a pushed row: integer, real or NULL. */
 static void
 store_bind_json(sqlite3_stmt *stmt, int i, json_t *v)
@@ -185,6 +183,41 @@ store_merge_seconds(struct store *st, int64_t id, int64_t lo, int64_t hi,
 }
 
 /*
+ * Merge from the first second not merged yet (or lo, when older) up to
+ * the second sql gives: its one row is (merged_second, that second), the
+ * run bound to ?1. 0, or -1 with *cause.
+ */
+static int
+store_merge_upto(struct store *st, int64_t id, const char *sql, int64_t lo,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 merged = -1, upto = -1;
+	int		 rc;
+
+	if ((stmt = store_prepare(st, sql, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		merged = sqlite3_column_int64(stmt, 0);
+		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
+			upto = sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return (store_fail(st, cause));
+	if (lo > merged + 1)
+		lo = merged + 1;
+	if (upto < lo)
+		return (0);
+	if (store_merge_seconds(st, id, lo, upto, cause) != 0)
+		return (-1);
+	return (store_merge_step(st, "UPDATE executions SET merged_second = "
+	    "max(merged_second, ?3) WHERE run_id = ?1 AND ?2 <= ?3", id, lo,
+	    upto, cause));
+}
+
+/*
  * Merge what is complete: the seconds every part still running has pushed
  * (none while a part has not pushed yet), from the oldest this push touched
  * or the first not merged yet.
@@ -192,52 +225,12 @@ store_merge_seconds(struct store *st, int64_t id, int64_t lo, int64_t hi,
 static int
 store_merge_complete(struct store *st, int64_t id, int64_t lo, char **cause)
 {
-	sqlite3_stmt	*stmt;
-	int64_t		 merged = -1, complete = -1;
-	int		 rc;
-
-	stmt = store_prepare(st, "SELECT e.merged_second, CASE WHEN "
+	return (store_merge_upto(st, id, "SELECT e.merged_second, CASE WHEN "
 	    "sum(p.status = 'waiting') > 0 THEN -1 ELSE coalesce(min(CASE WHEN "
 	    "p.status = 'running' THEN coalesce(p.last_second, -1) END), "
 	    "(SELECT max(second) FROM part_intervals WHERE run_id = ?1)) END "
 	    "FROM executions e JOIN run_parts p ON p.run_id = e.run_id WHERE "
-	    "e.run_id = ?1", cause);
-	if (stmt == NULL)
-		return (-1);
-	sqlite3_bind_int64(stmt, 1, id);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		merged = sqlite3_column_int64(stmt, 0);
-		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
-			complete = sqlite3_column_int64(stmt, 1);
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW)
-		return (store_fail(st, cause));
-	if (lo > merged + 1)
-		lo = merged + 1;
-	if (complete < lo)
-		return (0);
-	if (store_merge_seconds(st, id, lo, complete, cause) != 0)
-		return (-1);
-	return (store_merged_upto(st, id, complete, cause));
-}
-
-/* Record that intervals hold the merged seconds up to second. */
-static int
-store_merged_upto(struct store *st, int64_t id, int64_t second, char **cause)
-{
-	sqlite3_stmt	*stmt;
-	int		 rc;
-
-	stmt = store_prepare(st, "UPDATE executions SET merged_second = "
-	    "max(merged_second, ?) WHERE run_id = ?", cause);
-	if (stmt == NULL)
-		return (-1);
-	sqlite3_bind_int64(stmt, 1, second);
-	sqlite3_bind_int64(stmt, 2, id);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return (rc == SQLITE_DONE ? 0 : store_fail(st, cause));
+	    "e.run_id = ?1", lo, cause));
 }
 
 /*
@@ -247,31 +240,12 @@ store_merged_upto(struct store *st, int64_t id, int64_t second, char **cause)
 int
 store_execution_settle(struct store *st, int64_t id, char **cause)
 {
-	sqlite3_stmt	*stmt;
-	int64_t		 merged = -1, newest = -1;
-	int		 rc;
-
-	stmt = store_prepare(st, "SELECT merged_second, max(coalesce((SELECT "
-	    "max(second) FROM part_intervals WHERE run_id = ?1), -1), "
-	    "coalesce((SELECT max(second) FROM part_system WHERE run_id = ?1), "
-	    "-1)) FROM executions WHERE run_id = ?1", cause);
-	if (stmt == NULL)
-		return (-1);
-	sqlite3_bind_int64(stmt, 1, id);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		merged = sqlite3_column_int64(stmt, 0);
-		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
-			newest = sqlite3_column_int64(stmt, 1);
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW)
-		return (store_fail(st, cause));
-	if (newest <= merged)
-		return (0);
 	if (store_exec(st, "BEGIN IMMEDIATE", cause) != 0)
 		return (-1);
-	if (store_merge_seconds(st, id, merged + 1, newest, cause) != 0 ||
-	    store_merged_upto(st, id, newest, cause) != 0) {
+	if (store_merge_upto(st, id, "SELECT merged_second, max(coalesce(("
+	    "SELECT max(second) FROM part_intervals WHERE run_id = ?1), -1), "
+	    "coalesce((SELECT max(second) FROM part_system WHERE run_id = ?1), "
+	    "-1)) FROM executions WHERE run_id = ?1", INT64_MAX, cause) != 0) {
 		store_exec(st, "ROLLBACK", NULL);
 		return (-1);
 	}
@@ -409,48 +383,50 @@ store_part_update(struct store *st, int64_t id, json_t *doc, int64_t newest,
 }
 
 /*
- * Store the pushed rows of a part; *lo..*hi are the seconds they touch,
- * *newest the newest second of intervals (what the part has pushed whole:
- * its system row of a second may come before the second's intervals).
+ * Insert the rows of a pushed array with sql, bound to run id, shard and
+ * then each row's values as types says (one letter a column: i integer, t
+ * text, n a number or null, b a hist in base64 or null); *lo and *hi take
+ * in the seconds (the first column). 0, or -1 with *cause.
  */
 static int
-store_part_rows(struct store *st, int64_t id, json_t *doc, int64_t *lo,
-    int64_t *hi, int64_t *newest, char **cause)
+store_part_insert(struct store *st, const char *sql, int64_t id,
+    int64_t shard, json_t *rows, const char *types, int64_t *lo, int64_t *hi,
+    char **cause)
 {
 	sqlite3_stmt	*stmt;
-	json_t		*row;
+	json_t		*row, *v;
 	unsigned char	*blob;
-	size_t		 i, len;
-	int64_t		 shard, s;
+	size_t		 i, k, len;
+	int64_t		 s;
 
-	shard = json_integer_value(json_object_get(doc, "shard"));
-	stmt = store_prepare(st, "INSERT OR REPLACE INTO part_intervals "
-	    "(run_id, shard, second, request, requests, errors, vus, hist) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cause);
-	if (stmt == NULL)
+	if ((stmt = store_prepare(st, sql, cause)) == NULL)
 		return (-1);
-	json_array_foreach(json_object_get(doc, "intervals"), i, row) {
+	json_array_foreach(rows, i, row) {
 		s = json_integer_value(json_array_get(row, 0));
 		*lo = s < *lo ? s : *lo;
 		*hi = s > *hi ? s : *hi;
-		*newest = s > *newest ? s : *newest;
 		sqlite3_bind_int64(stmt, 1, id);
 		sqlite3_bind_int64(stmt, 2, shard);
-		sqlite3_bind_int64(stmt, 3, s);
-		sqlite3_bind_text(stmt, 4, json_string_value(json_array_get(
-		    row, 1)), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 5, json_integer_value(json_array_get(
-		    row, 2)));
-		sqlite3_bind_int64(stmt, 6, json_integer_value(json_array_get(
-		    row, 3)));
-		store_bind_json(stmt, 7, json_array_get(row, 4));
-		blob = NULL;
-		if (json_is_string(json_array_get(row, 5)) &&
-		    base64_decode(json_string_value(json_array_get(row, 5)),
-		    &blob, &len) == 0)
-			sqlite3_bind_blob(stmt, 8, blob, (int)len, free);
-		else
-			sqlite3_bind_null(stmt, 8);
+		for (k = 0; types[k] != '\0'; k++) {
+			v = json_array_get(row, k);
+			switch (types[k]) {
+			case 't':
+				sqlite3_bind_text(stmt, (int)k + 3,
+				    json_string_value(v), -1, SQLITE_STATIC);
+				break;
+			case 'b':
+				if (json_is_string(v) && base64_decode(
+				    json_string_value(v), &blob, &len) == 0)
+					sqlite3_bind_blob(stmt, (int)k + 3,
+					    blob, (int)len, free);
+				else
+					sqlite3_bind_null(stmt, (int)k + 3);
+				break;
+			default:	/* i, n */
+				store_bind_json(stmt, (int)k + 3, v);
+				break;
+			}
+		}
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
 			sqlite3_finalize(stmt);
 			return (store_fail(st, cause));
@@ -459,31 +435,30 @@ store_part_rows(struct store *st, int64_t id, json_t *doc, int64_t *lo,
 		sqlite3_clear_bindings(stmt);
 	}
 	sqlite3_finalize(stmt);
-
-	stmt = store_prepare(st, "INSERT OR REPLACE INTO part_system (run_id, "
-	    "shard, second, cpu_pct, rss_bytes, target_cpu_pct, "
-	    "target_rss_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)", cause);
-	if (stmt == NULL)
-		return (-1);
-	json_array_foreach(json_object_get(doc, "system"), i, row) {
-		s = json_integer_value(json_array_get(row, 0));
-		*lo = s < *lo ? s : *lo;
-		*hi = s > *hi ? s : *hi;
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_int64(stmt, 2, shard);
-		sqlite3_bind_int64(stmt, 3, s);
-		store_bind_json(stmt, 4, json_array_get(row, 1));
-		store_bind_json(stmt, 5, json_array_get(row, 2));
-		store_bind_json(stmt, 6, json_array_get(row, 3));
-		store_bind_json(stmt, 7, json_array_get(row, 4));
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			sqlite3_finalize(stmt);
-			return (store_fail(st, cause));
-		}
-		sqlite3_reset(stmt);
-	}
-	sqlite3_finalize(stmt);
 	return (0);
+}
+
+/*
+ * Store the pushed rows of a part; *lo..*hi are the seconds they touch,
+ * *newest the newest second of intervals (what the part has pushed whole:
+ * its system row of a second may come before the second's intervals).
+ */
+static int
+store_part_rows(struct store *st, int64_t id, json_t *doc, int64_t *lo,
+    int64_t *hi, int64_t *newest, char **cause)
+{
+	int64_t	shard = json_integer_value(json_object_get(doc, "shard"));
+
+	if (store_part_insert(st, "INSERT OR REPLACE INTO part_intervals "
+	    "(run_id, shard, second, request, requests, errors, vus, hist) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, shard,
+	    json_object_get(doc, "intervals"), "itiinb", lo, newest, cause) != 0)
+		return (-1);
+	*hi = *newest > *hi ? *newest : *hi;
+	return (store_part_insert(st, "INSERT OR REPLACE INTO part_system "
+	    "(run_id, shard, second, cpu_pct, rss_bytes, target_cpu_pct, "
+	    "target_rss_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)", id, shard,
+	    json_object_get(doc, "system"), "innnn", lo, hi, cause));
 }
 
 /*
@@ -736,25 +711,9 @@ next:		;
 int64_t *
 store_executions_running(struct store *st, size_t *n)
 {
-	sqlite3_stmt	*stmt;
-	int64_t		*ids = NULL;
-	char		*cause;
-
-	*n = 0;
-	stmt = store_prepare(st, "SELECT e.run_id FROM executions e JOIN "
-	    "runs r ON r.id = e.run_id WHERE r.status = 'running' ORDER BY "
-	    "e.run_id", &cause);
-	if (stmt == NULL) {
-		log_error("%s", cause);
-		free(cause);
-		return (NULL);
-	}
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ids = xreallocarray(ids, *n + 1, sizeof *ids);
-		ids[(*n)++] = sqlite3_column_int64(stmt, 0);
-	}
-	sqlite3_finalize(stmt);
-	return (ids);
+	return (store_ids(st, "SELECT e.run_id FROM executions e JOIN runs r "
+	    "ON r.id = e.run_id WHERE r.status = 'running' ORDER BY e.run_id",
+	    NULL, n));
 }
 
 int

@@ -258,6 +258,33 @@ store_close(struct store *st)
 	free(st);
 }
 
+/*
+ * The ids a query gives (its first column; param, if not NULL, bound to
+ * its one parameter), in an array of *n; errors are logged (none then).
+ */
+int64_t *
+store_ids(struct store *st, const char *sql, const char *param, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		*ids = NULL;
+	char		*cause;
+
+	*n = 0;
+	if ((stmt = store_prepare(st, sql, &cause)) == NULL) {
+		log_error("%s", cause);
+		free(cause);
+		return (NULL);
+	}
+	if (param != NULL)
+		sqlite3_bind_text(stmt, 1, param, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ids = xreallocarray(ids, *n + 1, sizeof *ids);
+		ids[(*n)++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	return (ids);
+}
+
 /* Column i as a JSON string, or null. */
 json_t *
 store_column_string(sqlite3_stmt *stmt, int i)

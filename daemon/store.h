@@ -24,6 +24,8 @@ sqlite3_stmt	*store_prepare(struct store *, const char *, char **);
 int		 store_fail(struct store *, char **);
 int		 store_delete_name(struct store *, const char *, const char *,
 		     char **);
+int64_t		*store_ids(struct store *, const char *, const char *,
+		     size_t *);
 json_t		*store_column_string(sqlite3_stmt *, int);
 json_t		*store_column_json(sqlite3_stmt *, int);
 double		 store_column_double(sqlite3_stmt *, int);
