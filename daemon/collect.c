@@ -173,10 +173,10 @@ collect_abort_check(struct collect *co, struct collect_exec *ce,
 {
 	struct wblock	*b;
 	struct result	 res;
-	json_t		*verdicts, *v;
+	json_t		*verdicts;
 	char		**names, *cause, *why = NULL;
 	size_t		 i, n;
-	int64_t		 complete = INT64_MAX, k;
+	int64_t		 complete = INT64_MAX;
 	double		 secs, warmup_s;
 	int		 passed;
 
@@ -212,17 +212,8 @@ collect_abort_check(struct collect *co, struct collect_exec *ce,
 	verdicts = stats_thresholds(ce->plan, &res.overall, res.stats,
 	    res.nnames, 1, &passed);
 	result_free(&res);
-	if (!passed) {
-		json_array_foreach(verdicts, k, v) {
-			if (json_is_true(json_object_get(v, "passed")))
-				continue;
-			xasprintf(&why, "threshold \"%s\" failed on the merged "
-			    "shards (actual %g)", json_string_value(
-			    json_object_get(v, "rule")), json_number_value(
-			    json_object_get(v, "actual")));
-			break;
-		}
-	}
+	if (!passed)
+		why = stats_abort_reason(verdicts, " on the merged shards");
 	json_decref(verdicts);
 	return (why);
 }

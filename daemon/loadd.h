@@ -860,6 +860,7 @@ json_t		*stats_value_json(enum metric, double);
 json_t		*stats_json(const struct stats *);
 void		 stats_from_json(struct stats *, json_t *);
 json_t		*stats_errors(const struct plan *, const struct wblock *);
+char		*stats_abort_reason(json_t *, const char *);
 json_t		*stats_thresholds(const struct plan *, const struct stats *,
 		     const struct stats *, size_t, int, int *);
 double		 stats_ms(uint64_t);

@@ -382,7 +382,7 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 	struct run	*r = rs->run;
 	enum run_status	 request;
 	struct result	 res;
-	json_t		*verdicts, *v;
+	json_t		*verdicts;
 	size_t		 i;
 	int		 passed, w;
 	char		*why, *reason;
@@ -428,21 +428,12 @@ run_tick(evutil_socket_t fd, short events, void *arg)
 		verdicts = stats_thresholds(r->plan, &res.overall, res.stats,
 		    res.nnames, 1, &passed);
 		result_free(&res);
-		if (!passed) {
-			json_array_foreach(verdicts, i, v) {
-				if (json_is_true(json_object_get(v, "passed")))
-					continue;
-				xasprintf(&why, "threshold \"%s\" failed "
-				    "(actual %g)", json_string_value(
-				    json_object_get(v, "rule")),
-				    json_number_value(json_object_get(v,
-				    "actual")));
-				log_info("run %lld: aborting: %s",
-				    (long long)r->id, why);
-				run_stop_workers(r, RUN_ABORTED, why);
-				free(why);
-				break;
-			}
+		if (!passed && (why = stats_abort_reason(verdicts, "")) !=
+		    NULL) {
+			log_info("run %lld: aborting: %s", (long long)r->id,
+			    why);
+			run_stop_workers(r, RUN_ABORTED, why);
+			free(why);
 		}
 		json_decref(verdicts);
 	}

@@ -177,6 +177,28 @@ stats_errors(const struct plan *p, const struct wblock *b)
  * with no data fails with actual null and the note "no data" (SPEC 13),
  * except while the run is going (only_abort): no data yet is no verdict.
  */
+/*
+ * Why to abort, from abort verdicts: the first that failed, as "threshold
+ * RULE failed<where> (actual N)" (allocated), or NULL when none did.
+ */
+char *
+stats_abort_reason(json_t *verdicts, const char *where)
+{
+	json_t	*v;
+	size_t	 i;
+	char	*why;
+
+	json_array_foreach(verdicts, i, v) {
+		if (json_is_true(json_object_get(v, "passed")))
+			continue;
+		xasprintf(&why, "threshold \"%s\" failed%s (actual %g)",
+		    json_string_value(json_object_get(v, "rule")), where,
+		    json_number_value(json_object_get(v, "actual")));
+		return (why);
+	}
+	return (NULL);
+}
+
 json_t *
 stats_thresholds(const struct plan *p, const struct stats *overall,
     const struct stats *per, size_t nper, int only_abort, int *passed)

@@ -111,6 +111,7 @@ struct worker {
 	size_t			 bl_head, bl_len;
 	struct vu		**idle;
 	size_t			 nidle;
+	size_t			 cap;		/* open: its VUs at most */
 
 	double			 vus_override;	/* < 0: follow the plan */
 	double			 rate_override;
@@ -1011,15 +1012,10 @@ worker_reschedule(struct worker *w, uint64_t now)
 static void
 worker_pace(struct worker *w, uint64_t now)
 {
-	const struct plan	*p = w->plan;
 	struct vu		*vu;
-	size_t			 cap;
 
-	cap = worker_share(w, (double)p->max_vus);
-	if (cap == 0)
-		cap = 1;
 	while (w->next_start <= now && w->next_start < w->end) {
-		if (w->nidle == 0 && w->nvus < cap) {
+		if (w->nidle == 0 && w->nvus < w->cap) {
 			vu = worker_vu(w, w->nvus);
 			vu->active = 1;
 			w->idle[w->nidle++] = vu;
@@ -1347,8 +1343,11 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	w->cur_second = 0;
 	if (plan_is_open(p)) {
 		w->backlog = xcalloc(WORKER_BACKLOG, sizeof *w->backlog);
-		w->idle = xcalloc(worker_share(w, (double)p->max_vus) + 1,
-		    sizeof *w->idle);
+		/* Its share of max_vus, sized once (at least one VU). */
+		w->cap = worker_share(w, (double)p->max_vus);
+		if (w->cap == 0)
+			w->cap = 1;
+		w->idle = xcalloc(w->cap + 1, sizeof *w->idle);
 		/* Interleave the workers' schedules. */
 		w->next_n = (double)w->slot;
 		w->next_start = worker_due(w, w->next_n);
