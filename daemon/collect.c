@@ -253,11 +253,25 @@ collect_errors(struct result *res, json_t *finals)
 	}
 }
 
+/* A part's protocol for a request (or overall, in o) joins the merged one. */
+static void
+collect_protocol(struct stats *s, json_t *o)
+{
+	const char	*p = json_string_value(json_object_get(o, "protocol"));
+
+	if (p == NULL)
+		return;
+	if (strstr(p, "http/1.1") != NULL)
+		s->proto_n[PROTO_H1]++;
+	if (strstr(p, "h2") != NULL)
+		s->proto_n[PROTO_H2]++;
+}
+
 /*
- * What only the shards' final summaries know: bytes (per request and in
- * all), warmup requests, the open model's late and dropped iterations and
- * service time (its histogram merged). Without every part's final, the
- * bytes are unknown (null), not a part's.
+ * What only the shards' final summaries know: protocols, bytes (per
+ * request and in all), warmup requests, h2 stream waits, the open model's
+ * late and dropped iterations and service time (its histogram merged).
+ * Without every part's final, the bytes are unknown (null), not a part's.
  */
 static void
 collect_finals(struct result *res, json_t *finals, int complete)
@@ -292,6 +306,7 @@ collect_finals(struct result *res, json_t *finals, int complete)
 			    "bytes_sent"));
 			recv += json_number_value(json_object_get(o,
 			    "bytes_received"));
+			collect_protocol(s, k == res->nnames ? f : o);
 		}
 		s->v[METRIC_BYTES_SENT] = complete ? sent : NAN;
 		s->v[METRIC_BYTES_RECEIVED] = complete ? recv : NAN;
@@ -300,6 +315,8 @@ collect_finals(struct result *res, json_t *finals, int complete)
 	json_array_foreach(finals, i, f) {
 		res->warmup_requests += (uint64_t)json_integer_value(
 		    json_object_get(f, "warmup_requests"));
+		res->stream_waits += (uint64_t)json_integer_value(
+		    json_object_get(f, "stream_waits"));
 		if ((o = json_object_get(f, "open")) == NULL)
 			continue;
 		res->late += (uint64_t)json_integer_value(json_object_get(o,

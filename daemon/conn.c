@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conn.c -- one HTTP/1.1 client connection of the load engine: non-blocking
- * connect and TLS handshake, a pre-rendered request written straight from the
- * plan's buffers, the response fed to http-parser from the worker's shared
- * read buffer and forgotten but for its counters. Runs on one worker thread's
- * event_base; only that worker calls in. Nothing here allocates, logs or
- * locks per request (OpenSSL allocates per connection, not per request).
+ * conn.c -- the client transport of the load engine: non-blocking connect,
+ * TLS with ALPN and session resumption, reads that keep the kernel's receive
+ * time, writes; and the life of an exchange (one request of a VU) from its
+ * start to its one callback, whichever codec (h1.c, h2.c) carries it. Runs
+ * on one worker thread's event_base; only that worker calls in. Nothing here
+ * allocates, logs or locks per request (OpenSSL allocates per connection).
  *
- * Every conn_request ends in exactly one callback, always from the event
- * loop: success straight from the read handler, failures through an
- * event_active on ev, so that conn_cancel can still withdraw them.
+ * Every exch_start ends in exactly one callback, always from the event loop:
+ * success straight from the read handler, failures through an event_active
+ * on the exchange's tmo, so that exch_cancel can still withdraw them.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,44 +36,10 @@
 #include "loadd.h"
 #include "conn.h"
 
-#define CONN_HEADER_MAX	(64 * 1024)	/* response header bytes */
 #define CONN_SSL_CHUNK	(1024 * 1024)	/* at most, per SSL_write */
 
-enum conn_state {
-	CONN_CLOSED,		/* no fd */
-	CONN_CONNECTING,	/* TCP connect in progress */
-	CONN_HANDSHAKE,		/* TLS handshake in progress */
-	CONN_SENDING,		/* request partly written; reading too */
-	CONN_RECEIVING,		/* request out, response incomplete */
-	CONN_COMPLETE,		/* the parser saw the final response */
-	CONN_IDLE,		/* connected, no request; EV_READ armed */
-	CONN_FAILED		/* closed; the error waits in the queue */
-};
-
-static int	conn_on_headers_complete(http_parser *);
-static int	conn_on_complete(http_parser *);
-static int	conn_on_field(http_parser *, const char *, size_t);
-static int	conn_on_value(http_parser *, const char *, size_t);
-static int	conn_on_body(http_parser *, const char *, size_t);
 static void	conn_event(evutil_socket_t, short, void *);
-static void	conn_timeout(evutil_socket_t, short, void *);
-
-/*
- * No data callbacks: the parser runs a fifth faster without them, and its
- * own header limit (set once to CONN_HEADER_MAX) bounds what a server sends.
- */
-static const http_parser_settings conn_settings = {
-	.on_headers_complete = conn_on_headers_complete,
-	.on_message_complete = conn_on_complete
-};
-/* For a request that reads its response (c->ins): its headers and body. */
-static const http_parser_settings conn_inspect_settings = {
-	.on_header_field = conn_on_field,
-	.on_header_value = conn_on_value,
-	.on_headers_complete = conn_on_headers_complete,
-	.on_body = conn_on_body,
-	.on_message_complete = conn_on_complete
-};
+static void	exch_timeout(evutil_socket_t, short, void *);
 
 /* Name an error kind as SPEC section 7 spells it. */
 const char *
@@ -133,7 +98,7 @@ conn_connect_error(int error)
 }
 
 /* A static example for a connection lost mid-request. */
-static const char *
+const char *
 conn_reset_error(int error)
 {
 	switch (error) {
@@ -149,7 +114,7 @@ conn_reset_error(int error)
 }
 
 /* The reason of the last OpenSSL error: a static string, or a fallback. */
-static const char *
+const char *
 conn_ssl_error(struct conn *c, const char *fallback)
 {
 	const char	*s;
@@ -168,7 +133,7 @@ conn_ssl_error(struct conn *c, const char *fallback)
 }
 
 /* Point ev at the events the state needs; no system call if unchanged. */
-static void
+void
 conn_arm(struct conn *c)
 {
 	short	events;
@@ -182,6 +147,7 @@ conn_arm(struct conn *c)
 		break;
 	case CONN_SENDING:
 	case CONN_RECEIVING:
+	case CONN_OPEN:
 		events = EV_READ | c->want;
 		break;
 	case CONN_IDLE:
@@ -215,13 +181,15 @@ conn_arm(struct conn *c)
 	c->armed = events;
 }
 
-/* Close the socket and forget it; the request (if any) and tmo remain. */
-static void
+/* Close the socket and forget it; the exchanges it carried are the caller's. */
+void
 conn_shutdown(struct conn *c)
 {
 	if (event_del(&c->ev) == -1)
 		fatalx("conn: event_del failed");
 	c->armed = 0;
+	if (c->h2 != NULL)
+		h2_close(c);
 	if (c->ssl != NULL) {
 		SSL_free(c->ssl);
 		c->ssl = NULL;
@@ -233,42 +201,49 @@ conn_shutdown(struct conn *c)
 	c->reused = 0;
 	c->peer_closed = 0;
 	c->want = 0;
+	c->goaway = 0;
+	c->h2error = 0;
 	c->state = CONN_CLOSED;
 }
 
 /*
- * End the request with an error: close now, report from the event loop (the
- * caller may be conn_request itself). Returns -1: the caller must stop.
+ * Close a connection that did its work: TLS says close_notify first (one
+ * write, not waited on), so that OpenSSL keeps its session resumable.
  */
-static int
-conn_fail(struct conn *c, enum err_kind kind, const char *example)
+void
+conn_finish(struct conn *c)
 {
+	if (c->ssl != NULL && SSL_is_init_finished(c->ssl)) {
+		ERR_clear_error();
+		(void)SSL_shutdown(c->ssl);
+		ERR_clear_error();
+	}
 	conn_shutdown(c);
-	if (event_del(&c->tmo) == -1)
-		fatalx("conn: event_del failed");
-	c->res.kind = kind;
-	c->res.status = 0;	/* no complete response */
-	c->res.example = example;
-	c->res.done_ns = c->ctx->now();
-	c->state = CONN_FAILED;
-	if (event_assign(&c->ev, c->ctx->base, -1, 0, conn_event, c) == -1)
-		fatalx("conn: event_assign failed");
-	event_active(&c->ev, EV_TIMEOUT, 1);
-	return (-1);
 }
 
-/* Hand the result over; c may be reused by the callback at once. */
-static int
-conn_report(struct conn *c)
+/*
+ * The connection broke: close it and fail every exchange on it with kind
+ * (each reports from the event loop). Returns -1: the caller must stop.
+ */
+int
+conn_fail(struct conn *c, enum err_kind kind, const char *example)
 {
-	struct conn_result	 res = c->res;
-	conn_done_cb		 cb = c->cb;
-	void			*arg = c->arg;
+	struct exch	*x;
 
-	c->req = NULL;
-	c->cb = NULL;
-	c->arg = NULL;
-	cb(c, &res, arg);
+	conn_shutdown(c);
+	if ((x = c->x) != NULL) {
+		c->x = NULL;
+		(void)exch_fail(x, kind, example);
+	}
+	while ((x = TAILQ_FIRST(&c->streams)) != NULL) {
+		TAILQ_REMOVE(&c->streams, x, entry);
+		(void)exch_fail(x, kind, example);
+	}
+	while ((x = TAILQ_FIRST(&c->queue)) != NULL) {
+		TAILQ_REMOVE(&c->queue, x, entry);
+		(void)exch_fail(x, kind, example);
+	}
+	c->nstreams = 0;
 	return (-1);
 }
 
@@ -280,7 +255,7 @@ conn_report(struct conn *c)
  * delay between the two readings can only lengthen the latency, never end
  * it before it began; a clock step between them is the only other error.
  */
-static uint64_t
+uint64_t
 conn_received(struct conn *c)
 {
 	struct timespec	 ts;
@@ -296,42 +271,23 @@ conn_received(struct conn *c)
 	return (age < now ? now - age : now);
 }
 
-/* A complete response: keep the connection if allowed, then report. */
-static int
-conn_done(struct conn *c)
-{
-	const struct plan_req	*req = c->req;
-
-	if (event_del(&c->tmo) == -1)
-		fatalx("conn: event_del failed");
-	c->res.kind = ERR_NONE;
-	c->res.done_ns = conn_received(c);
-	if (c->close_after || !c->ctx->keepalive ||
-	    c->woff < req->wirelen + req->bodylen)
-		conn_shutdown(c);
-	else {
-		c->state = CONN_IDLE;
-		c->reused = 1;
-		c->want = 0;
-		conn_arm(c);
-	}
-	return (conn_report(c));
-}
-
-/* Start a new connection to the request's endpoint; errors are deferred. */
-static int
-conn_connect(struct conn *c)
+/*
+ * Start a new connection to endpoint for what c carries; errors fail it
+ * from the event loop. Returns -1 when it failed already.
+ */
+int
+conn_connect(struct conn *c, int endpoint)
 {
 	const struct plan_endpoint	*ep;
 	int				 fd, one = 1;
 
-	ep = &c->ctx->endpoints[c->req->endpoint];
+	ep = &c->ctx->endpoints[endpoint];
+	c->endpoint = endpoint;
 	fd = socket(ep->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return (conn_fail(c, ERR_CONNECT, conn_connect_error(errno)));
 	c->fd = fd;
-	c->endpoint = c->req->endpoint;
 	c->reused = 0;
 	if ((ep->addr.ss_family == AF_INET || ep->addr.ss_family == AF_INET6) &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
@@ -349,81 +305,161 @@ conn_connect(struct conn *c)
 }
 
 /*
- * Whether a lost connection may be silently replaced: a keep-alive race,
- * where the server closed the idle connection as the request went out. The
- * server may have read it, though, so only an idempotent method is resent
- * (RFC 9112 9.3.1); a POST or PATCH fails with ERR_RESET instead.
+ * Connected, TLS done if any: the codec takes over. ALPN decides over TLS;
+ * in the clear, h2 is spoken by prior knowledge only when the plan says so.
  */
 static int
-conn_can_retry(struct conn *c)
+conn_opened(struct conn *c)
 {
-	return (c->reused && !c->retried && c->res.bytes_recv == 0 &&
-	    c->req->idempotent);
-}
+	const unsigned char	*alpn = NULL;
+	unsigned int		 alpnlen = 0;
 
-/* Replace a reused connection the server closed, and resend once. */
-static int
-conn_retry(struct conn *c)
-{
-	conn_shutdown(c);
-	c->retried = 1;
-	c->woff = 0;
-	c->close_after = 0;
-	c->rx_real_ns = 0;
-	http_parser_init(&c->parser, HTTP_RESPONSE);
-	c->parser.data = c;
-	if (c->ins != NULL)
-		inspect_reset(c->ins, c->req->ins);
-	(void)conn_connect(c);
-	return (-1);
-}
-
-/* The socket broke mid-request: retry a stale keep-alive, or fail. */
-static int
-conn_lost(struct conn *c, int error)
-{
-	if (conn_can_retry(c))
-		return (conn_retry(c));
-	return (conn_fail(c, ERR_RESET, conn_reset_error(error)));
-}
-
-/* Feed bytes (none: EOF) to the parser: 1 complete, 0 more, -1 garbage. */
-static int
-conn_feed(struct conn *c, const unsigned char *buf, size_t len)
-{
-	size_t		 n;
-	enum http_errno	 herr;
-
-	n = http_parser_execute(&c->parser, c->req->ins != NULL ?
-	    &conn_inspect_settings : &conn_settings, (const char *)buf, len);
-	if (c->state == CONN_COMPLETE) {
-		/* Bytes past the response: the stream is out of step. */
-		if (n != len)
-			c->close_after = 1;
-		return (1);
-	}
-	herr = HTTP_PARSER_ERRNO(&c->parser);
-	if (herr == HPE_OK)
-		return (0);
-	if (herr == HPE_HEADER_OVERFLOW)
-		c->res.example = "response headers over 64 KiB";
+	if (c->ssl != NULL)
+		SSL_get0_alpn_selected(c->ssl, &alpn, &alpnlen);
+	if (alpn != NULL && alpnlen == 2 && memcmp(alpn, "h2", 2) == 0)
+		c->proto = PROTO_H2;
+	else if (c->ssl == NULL && c->ctx->protocol == PROTO_H2)
+		c->proto = PROTO_H2;
+	else if (c->ctx->protocol == PROTO_H2)
+		return (conn_fail(c, ERR_PROTOCOL,
+		    "ALPN: the server did not choose h2"));
 	else
-		c->res.example = http_errno_description(herr);
-	return (-1);
+		c->proto = PROTO_H1;
+	if (c->proto == PROTO_H2)
+		return (h2_open(c));
+	return (h1_open(c));
 }
 
-/* The peer closed: end of an EOF-delimited body, or a premature end. */
+/* Drive the TLS handshake; on success the codec takes over. */
 static int
-conn_eof(struct conn *c)
+conn_handshake(struct conn *c)
 {
-	if (conn_can_retry(c))
-		return (conn_retry(c));
-	if (conn_feed(c, NULL, 0) == 1) {
-		c->close_after = 1;
-		return (conn_done(c));
+	int	r;
+
+	ERR_clear_error();
+	r = SSL_connect(c->ssl);
+	if (r == 1) {
+		c->want = 0;
+		return (conn_opened(c));
 	}
-	return (conn_fail(c, ERR_RESET,
-	    "connection closed before the response was complete"));
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		c->want = EV_READ;
+		return (0);
+	case SSL_ERROR_WANT_WRITE:
+		c->want = EV_WRITE;
+		return (0);
+	default:
+		return (conn_fail(c, ERR_TLS,
+		    conn_ssl_error(c, "TLS handshake failed")));
+	}
+}
+
+/*
+ * OpenSSL made a session on one of a worker's connections: keep it as the
+ * one the next connection to that endpoint resumes (SPEC 18). The worker
+ * thread that owns the SSL runs this; the reference is the worker's.
+ */
+static int
+conn_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct conn	*c = SSL_get_app_data(ssl);
+	SSL_SESSION	**slot;
+
+	if (c == NULL || c->ctx->sessions == NULL || c->endpoint < 0)
+		return (0);
+	slot = &c->ctx->sessions[c->endpoint];
+	if (*slot != NULL)
+		SSL_SESSION_free(*slot);
+	*slot = sess;
+	return (1);
+}
+
+/*
+ * Set up a plan's TLS context for what conn.c does with it: client session
+ * caching through conn_new_session when resume is on, nothing stored
+ * inside OpenSSL (each worker keeps its own sessions, without a lock).
+ */
+void
+conn_ssl_ctx_setup(struct ssl_ctx_st *sctx, int resume)
+{
+	if (!resume) {
+		SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
+		SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+		return;
+	}
+	SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(sctx, conn_new_session);
+}
+
+/* Set up TLS on a fresh socket: SNI, ALPN, the session to resume, the name. */
+static int
+conn_tls_start(struct conn *c)
+{
+	static const unsigned char	 alpn_h2[] = "\x02h2";
+	static const unsigned char	 alpn_auto[] = "\x02h2\x08http/1.1";
+	const struct plan_endpoint	*ep = &c->ctx->endpoints[c->endpoint];
+	unsigned char			 ip[sizeof(struct in6_addr)];
+	SSL_SESSION			*sess;
+	int				 literal;
+
+	if (c->ctx->ssl_ctx == NULL)
+		return (conn_fail(c, ERR_TLS, "no TLS context"));
+	ERR_clear_error();
+	if ((c->ssl = SSL_new(c->ctx->ssl_ctx)) == NULL)
+		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SSL_new")));
+	c->state = CONN_HANDSHAKE;
+	SSL_set_app_data(c->ssl, c);
+	SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* EOF without close_notify ends EOF-delimited bodies, as in HTTP. */
+	SSL_set_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	if (SSL_set_fd(c->ssl, c->fd) != 1)
+		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SSL_set_fd")));
+	if (c->ctx->protocol == PROTO_H2 &&
+	    SSL_set_alpn_protos(c->ssl, alpn_h2, sizeof alpn_h2 - 1) != 0)
+		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "ALPN")));
+	if (c->ctx->protocol == PROTO_AUTO &&
+	    SSL_set_alpn_protos(c->ssl, alpn_auto, sizeof alpn_auto - 1) != 0)
+		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "ALPN")));
+	if (c->ctx->sessions != NULL &&
+	    (sess = c->ctx->sessions[c->endpoint]) != NULL)
+		(void)SSL_set_session(c->ssl, sess);	/* else a full one */
+	literal = ep->host != NULL && (inet_pton(AF_INET, ep->host, ip) == 1 ||
+	    inet_pton(AF_INET6, ep->host, ip) == 1);
+	if (ep->host != NULL && !literal &&
+	    SSL_set_tlsext_host_name(c->ssl, ep->host) != 1)
+		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SNI")));
+	if (ep->host != NULL &&
+	    SSL_CTX_get_verify_mode(c->ctx->ssl_ctx) != SSL_VERIFY_NONE) {
+		if (literal) {
+			if (X509_VERIFY_PARAM_set1_ip_asc(
+			    SSL_get0_param(c->ssl), ep->host) != 1)
+				return (conn_fail(c, ERR_TLS,
+				    conn_ssl_error(c, "bad IP address")));
+		} else if (SSL_set1_host(c->ssl, ep->host) != 1)
+			return (conn_fail(c, ERR_TLS,
+			    conn_ssl_error(c, "bad host name")));
+	}
+	SSL_set_connect_state(c->ssl);
+	return (conn_handshake(c));
+}
+
+/* The non-blocking connect finished: check how. */
+static int
+conn_connected(struct conn *c)
+{
+	int		error = 0;
+	socklen_t	len = sizeof error;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
+		error = errno;
+	if (error != 0)
+		return (conn_fail(c, ERR_CONNECT, conn_connect_error(error)));
+	if (c->ctx->endpoints[c->endpoint].tls)
+		return (conn_tls_start(c));
+	return (conn_opened(c));
 }
 
 /*
@@ -465,94 +501,73 @@ conn_recv(struct conn *c, unsigned char *buf, size_t len)
 	return (n);
 }
 
-/* Read and parse whatever is there. Returns -1 once the request ended. */
-static int
-conn_read(struct conn *c)
+/*
+ * Read what is there into buf: bytes, 0 at the end of the stream, -2 when
+ * nothing is (c->want then says what TLS waits for), -1 on an error with
+ * *error the errno (0: a TLS error, its reason in OpenSSL's queue).
+ */
+ssize_t
+conn_read(struct conn *c, unsigned char *buf, size_t len, int *error)
 {
-	const struct conn_ctx	*ctx = c->ctx;
-	ssize_t			 n;
-	int			 r, size;
+	ssize_t	n;
+	int	r;
 
-	size = ctx->rbufsize > INT_MAX ? INT_MAX : (int)ctx->rbufsize;
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		r = SSL_read(c->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+		if (r > 0)
+			return (r);
+		switch (SSL_get_error(c->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			if (c->state == CONN_RECEIVING)
+				c->want = 0;
+			return (-2);
+		case SSL_ERROR_WANT_WRITE:
+			c->want |= EV_WRITE;
+			return (-2);
+		case SSL_ERROR_ZERO_RETURN:
+			return (0);
+		case SSL_ERROR_SYSCALL:
+			if (errno == 0)
+				return (0);
+			*error = errno;
+			return (-1);
+		default:
+			*error = 0;
+			return (-1);
+		}
+	}
 	for (;;) {
-		if (c->ssl != NULL) {
-			ERR_clear_error();
-			r = SSL_read(c->ssl, ctx->rbuf, size);
-			if (r <= 0) {
-				switch (SSL_get_error(c->ssl, r)) {
-				case SSL_ERROR_WANT_READ:
-					if (c->state == CONN_RECEIVING)
-						c->want = 0;
-					return (0);
-				case SSL_ERROR_WANT_WRITE:
-					c->want |= EV_WRITE;
-					return (0);
-				case SSL_ERROR_ZERO_RETURN:
-					return (conn_eof(c));
-				case SSL_ERROR_SYSCALL:
-					if (errno == 0)
-						return (conn_eof(c));
-					return (conn_lost(c, errno));
-				default:
-					return (conn_fail(c, ERR_TLS,
-					    conn_ssl_error(c, "TLS error")));
-				}
-			}
-			n = r;
-		} else {
-			n = conn_recv(c, ctx->rbuf, ctx->rbufsize);
-			if (n == 0)
-				return (conn_eof(c));
-			if (n == -1) {
-				if (errno == EINTR)
-					continue;
-				if (errno == EAGAIN || errno == EWOULDBLOCK)
-					return (0);
-				return (conn_lost(c, errno));
-			}
-		}
-		c->res.bytes_recv += n;
-		switch (conn_feed(c, ctx->rbuf, n)) {
-		case 1:
-			/*
-			 * A full read may have left bytes in the socket, and
-			 * a FIN that came with this edge will not come again.
-			 */
-			if (c->ssl == NULL && ((size_t)n == ctx->rbufsize ||
-			    c->peer_closed))
-				c->close_after = 1;
-			return (conn_done(c));
-		case -1:
-			return (conn_fail(c, ERR_PROTOCOL, c->res.example));
-		}
+		if ((n = conn_recv(c, buf, len)) >= 0)
+			return (n);
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return (-2);
+		*error = errno;
+		return (-1);
 	}
 }
 
-/* Write one piece of wire+body from woff. Returns bytes, 0 blocked, -1. */
-static ssize_t
-conn_write1(struct conn *c, int *error)
+/*
+ * Write from iov (one or two pieces; TLS takes the first alone): bytes
+ * written, 0 when the socket is full (c->want says what to wait for), -1
+ * on an error with *error the errno (0: a TLS error). A TLS write that
+ * blocked must be repeated with the same first piece.
+ */
+ssize_t
+conn_write(struct conn *c, const struct iovec *iov, int iovcnt, int *error)
 {
-	const struct plan_req	*req = c->req;
-	struct iovec		 iov[2];
-	struct msghdr		 msg;
-	const char		*p;
-	size_t			 len;
-	ssize_t			 n;
-	int			 r;
+	struct msghdr	 msg;
+	size_t		 len = iov[0].iov_len;
+	ssize_t		 n;
+	int		 r;
 
-	if (c->woff < req->wirelen) {
-		p = req->wire + c->woff;
-		len = req->wirelen - c->woff;
-	} else {
-		p = req->body + (c->woff - req->wirelen);
-		len = req->wirelen + req->bodylen - c->woff;
-	}
 	if (c->ssl != NULL) {
-		/* Same arguments on a retry: woff has not moved. */
 		if (len > CONN_SSL_CHUNK)
 			len = CONN_SSL_CHUNK;
 		ERR_clear_error();
-		r = SSL_write(c->ssl, p, (int)len);
+		r = SSL_write(c->ssl, iov[0].iov_base, (int)len);
 		if (r > 0)
 			return (r);
 		switch (SSL_get_error(c->ssl, r)) {
@@ -569,20 +584,13 @@ conn_write1(struct conn *c, int *error)
 			return (-1);
 		}
 	}
-	iov[0].iov_base = (void *)p;
-	iov[0].iov_len = len;
 	memset(&msg, 0, sizeof msg);
-	msg.msg_iov = iov;
-	msg.msg_iovlen = 1;
-	if (c->woff < req->wirelen && req->bodylen != 0) {
-		iov[1].iov_base = (void *)req->body;
-		iov[1].iov_len = req->bodylen;
-		msg.msg_iovlen = 2;
-	}
+	msg.msg_iov = (struct iovec *)iov;
+	msg.msg_iovlen = (size_t)iovcnt;
 	for (;;) {
 		/* send(2) is cheaper than sendmsg(2) when one piece is left. */
-		if (msg.msg_iovlen == 1)
-			n = send(c->fd, p, len, MSG_NOSIGNAL);
+		if (iovcnt == 1)
+			n = send(c->fd, iov[0].iov_base, len, MSG_NOSIGNAL);
 		else
 			n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
 		if (n != -1)
@@ -598,167 +606,7 @@ conn_write1(struct conn *c, int *error)
 	}
 }
 
-/* Write as much of the request as the socket takes. -1: request ended. */
-static int
-conn_send(struct conn *c)
-{
-	const struct plan_req	*req = c->req;
-	size_t			 total = req->wirelen + req->bodylen;
-	uint64_t		 t = 0;
-	ssize_t			 n;
-	int			 error;
-
-	c->want = 0;
-	while (c->woff < total) {
-		/*
-		 * The clock is read before the first write: over loopback the
-		 * answer can be in (and stamped by) the kernel before send(2)
-		 * returns to us.
-		 */
-		if (c->res.sent_ns == 0)
-			t = c->ctx->now();
-		n = conn_write1(c, &error);
-		if (n == 0)
-			return (0);
-		if (n == -1) {
-			if (c->ssl != NULL && error == 0)
-				return (conn_fail(c, ERR_TLS,
-				    conn_ssl_error(c, "TLS error")));
-			if (conn_can_retry(c))
-				return (conn_retry(c));
-			if (c->ssl == NULL &&
-			    (error == EPIPE || error == ECONNRESET)) {
-				/*
-				 * The server may have answered and closed
-				 * (a 413 before the body): stop writing and
-				 * let the read side find out which.
-				 */
-				c->state = CONN_RECEIVING;
-				c->want = 0;
-				return (0);
-			}
-			return (conn_fail(c, ERR_RESET,
-			    conn_reset_error(error)));
-		}
-		if (c->res.sent_ns == 0)
-			c->res.sent_ns = t;
-		c->res.bytes_sent += n;
-		c->woff += n;
-	}
-	c->state = CONN_RECEIVING;
-	return (0);
-}
-
-/* Drive the TLS handshake; on success go on to send. */
-static int
-conn_handshake(struct conn *c)
-{
-	int	r;
-
-	ERR_clear_error();
-	r = SSL_connect(c->ssl);
-	if (r == 1) {
-		c->state = CONN_SENDING;
-		return (conn_send(c));
-	}
-	switch (SSL_get_error(c->ssl, r)) {
-	case SSL_ERROR_WANT_READ:
-		c->want = EV_READ;
-		return (0);
-	case SSL_ERROR_WANT_WRITE:
-		c->want = EV_WRITE;
-		return (0);
-	default:
-		return (conn_fail(c, ERR_TLS,
-		    conn_ssl_error(c, "TLS handshake failed")));
-	}
-}
-
-/* Set up TLS on a fresh socket: SNI and, when verifying, the host name. */
-static int
-conn_tls_start(struct conn *c)
-{
-	const struct plan_endpoint	*ep = &c->ctx->endpoints[c->endpoint];
-	unsigned char			 ip[sizeof(struct in6_addr)];
-	int				 literal;
-
-	if (c->ctx->ssl_ctx == NULL)
-		return (conn_fail(c, ERR_TLS, "no TLS context"));
-	ERR_clear_error();
-	if ((c->ssl = SSL_new(c->ctx->ssl_ctx)) == NULL)
-		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SSL_new")));
-	c->state = CONN_HANDSHAKE;
-	SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	/* EOF without close_notify ends EOF-delimited bodies, as in HTTP. */
-	SSL_set_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
-	if (SSL_set_fd(c->ssl, c->fd) != 1)
-		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SSL_set_fd")));
-	literal = ep->host != NULL && (inet_pton(AF_INET, ep->host, ip) == 1 ||
-	    inet_pton(AF_INET6, ep->host, ip) == 1);
-	if (ep->host != NULL && !literal &&
-	    SSL_set_tlsext_host_name(c->ssl, ep->host) != 1)
-		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SNI")));
-	if (ep->host != NULL &&
-	    SSL_CTX_get_verify_mode(c->ctx->ssl_ctx) != SSL_VERIFY_NONE) {
-		if (literal) {
-			if (X509_VERIFY_PARAM_set1_ip_asc(
-			    SSL_get0_param(c->ssl), ep->host) != 1)
-				return (conn_fail(c, ERR_TLS,
-				    conn_ssl_error(c, "bad IP address")));
-		} else if (SSL_set1_host(c->ssl, ep->host) != 1)
-			return (conn_fail(c, ERR_TLS,
-			    conn_ssl_error(c, "bad host name")));
-	}
-	SSL_set_connect_state(c->ssl);
-	return (conn_handshake(c));
-}
-
-/* The non-blocking connect finished: check how. */
-static int
-conn_connected(struct conn *c)
-{
-	int		error = 0;
-	socklen_t	len = sizeof error;
-
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
-		error = errno;
-	if (error != 0)
-		return (conn_fail(c, ERR_CONNECT, conn_connect_error(error)));
-	if (c->ctx->endpoints[c->endpoint].tls)
-		return (conn_tls_start(c));
-	c->state = CONN_SENDING;
-	return (conn_send(c));
-}
-
-/* Readable while idle: the server closed, or sent what nobody asked for. */
-static void
-conn_idle(struct conn *c)
-{
-	const struct conn_ctx	*ctx = c->ctx;
-	ssize_t			 n;
-	int			 r;
-
-	if (c->ssl != NULL) {
-		/* TLS 1.3 session tickets may come late: no data for us. */
-		ERR_clear_error();
-		r = SSL_read(c->ssl, ctx->rbuf,
-		    ctx->rbufsize > INT_MAX ? INT_MAX : (int)ctx->rbufsize);
-		if (r <= 0 && SSL_get_error(c->ssl, r) == SSL_ERROR_WANT_READ)
-			return;
-		ERR_clear_error();
-		conn_shutdown(c);
-		return;
-	}
-	while ((n = read(c->fd, ctx->rbuf, ctx->rbufsize)) == -1 &&
-	    errno == EINTR)
-		;
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	conn_shutdown(c);
-}
-
-/* ev fired: advance the state machine, then re-arm for the new state. */
+/* ev fired: connect and handshake here, then the codec. */
 static void
 conn_event(evutil_socket_t fd, short what, void *arg)
 {
@@ -768,12 +616,7 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_CLOSED)
 		c->peer_closed = 1;
 	switch (c->state) {
-	case CONN_FAILED:
-		c->state = CONN_CLOSED;
-		conn_report(c);
-		return;
-	case CONN_IDLE:
-		conn_idle(c);
+	case CONN_CLOSED:
 		return;
 	case CONN_CONNECTING:
 		if (conn_connected(c) == -1)
@@ -783,231 +626,268 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 		if (conn_handshake(c) == -1)
 			return;
 		break;
-	case CONN_SENDING:
-		if (conn_send(c) == -1)
-			return;
-		if ((what & EV_READ) || c->ssl != NULL) {
-			if (conn_read(c) == -1)
-				return;
-		}
-		break;
-	case CONN_RECEIVING:
-		if (conn_read(c) == -1)
-			return;
-		break;
 	default:
+		if (c->proto == PROTO_H2)
+			h2_event(c, what);
+		else
+			h1_event(c, what);
 		return;
 	}
 	conn_arm(c);
-}
-
-/* The request's timeout: cancel it, connection and all. */
-static void
-conn_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn	*c = arg;
-
-	(void)fd;
-	(void)what;
-	if (c->req == NULL || c->state == CONN_FAILED)
-		return;
-	conn_fail(c, ERR_TIMEOUT, "request timed out");
-}
-
-/* A response that is read keeps it in a buffer taken as it arrives. */
-static struct conn_inspect *
-conn_ins(struct conn *c)
-{
-	if (c->ins == NULL)
-		c->ins = inspect_take(c->ctx->ipool, c->req->ins);
-	return (c->ins);
-}
-
-/* Parser, inspecting: part of a header's name. */
-static int
-conn_on_field(http_parser *p, const char *at, size_t len)
-{
-	inspect_on_field(conn_ins(p->data), at, len);
-	return (0);
-}
-
-/* Parser, inspecting: part of a header's value. */
-static int
-conn_on_value(http_parser *p, const char *at, size_t len)
-{
-	inspect_on_value(conn_ins(p->data), at, len);
-	return (0);
-}
-
-/* Parser, inspecting: part of the body. */
-static int
-conn_on_body(http_parser *p, const char *at, size_t len)
-{
-	inspect_on_body(conn_ins(p->data), at, len);
-	return (0);
-}
-
-/* Parser: 1 means "no body" (HEAD, 1xx, 204, 304). */
-static int
-conn_on_headers_complete(http_parser *p)
-{
-	struct conn	*c = p->data;
-
-	if (p->status_code / 100 == 1 && p->status_code != 101) {
-		/* An interim response's headers are not the response's. */
-		if (c->ins != NULL)
-			inspect_reset(c->ins, c->req->ins);
-		return (1);
-	}
-	if (c->ins != NULL)
-		inspect_on_headers(c->ins);
-	c->res.status = p->status_code;
-	if (c->req->head || p->status_code / 100 == 1 ||
-	    p->status_code == 204 || p->status_code == 304)
-		return (1);
-	return (0);
-}
-
-/* Parser: a 1xx is skipped; the final response stops the parser. */
-static int
-conn_on_complete(http_parser *p)
-{
-	struct conn	*c = p->data;
-
-	if (p->status_code / 100 == 1 && p->status_code != 101)
-		return (0);
-	if (!http_should_keep_alive(p) || p->status_code == 101)
-		c->close_after = 1;
-	c->state = CONN_COMPLETE;
-	http_parser_pause(p, 1);
-	return (0);
-}
-
-/* The parser's header limit is process-wide: set it once. */
-static void
-conn_parser_limit(void)
-{
-	http_parser_set_max_header_size(CONN_HEADER_MAX);
 }
 
 /* Prepare an embedded connection; no system call, nothing allocated. */
 void
 conn_init(struct conn *c, const struct conn_ctx *ctx)
 {
-	static pthread_once_t	once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, conn_parser_limit);
 	memset(c, 0, sizeof *c);
 	c->ctx = ctx;
 	c->fd = -1;
 	c->state = CONN_CLOSED;
 	c->endpoint = -1;
-	if (event_assign(&c->ev, ctx->base, -1, 0, conn_event, c) == -1 ||
-	    event_assign(&c->tmo, ctx->base, -1, 0, conn_timeout, c) == -1)
+	TAILQ_INIT(&c->streams);
+	TAILQ_INIT(&c->queue);
+	TAILQ_INIT(&c->done);
+	if (event_assign(&c->ev, ctx->base, -1, 0, conn_event, c) == -1)
 		fatalx("conn: event_assign failed");
-	http_parser_init(&c->parser, HTTP_RESPONSE);
-	c->parser.data = c;
+	h1_init(c);
 }
 
 /*
  * Take over fd, connected and non-blocking, as an idle connection to
- * endpoint, as if conn_connect had made it: for tests and fuzzing. c must
- * hold no fd and no request; conn_close closes fd.
+ * endpoint speaking proto, as if conn_connect had made it: for tests and
+ * fuzzing. c must hold no fd and no exchange; conn_close closes fd.
  */
 void
-conn_adopt(struct conn *c, int fd, int endpoint)
+conn_adopt(struct conn *c, int fd, int endpoint, int proto)
 {
 	c->fd = fd;
 	c->endpoint = endpoint;
 	c->reused = 0;
 	c->peer_closed = 0;
+	c->proto = proto;
+	if (proto == PROTO_H2) {
+		(void)h2_open(c);
+		return;
+	}
 	c->state = CONN_IDLE;
 	conn_arm(c);
 }
 
 /*
- * Send req on c, (re)connecting first if needed, and call cb exactly once,
- * from the event loop, with the outcome. The result passed to cb is a copy:
- * cb may start the next request on c at once.
+ * Close the connection, idle or not. Exchanges still on it are let go
+ * without a callback: their owners cancel them before this.
  */
-void
-conn_request(struct conn *c, const struct plan_req *req, conn_done_cb cb,
-    void *arg)
-{
-	const struct conn_ctx	*ctx = c->ctx;
-	const struct timeval	*tv;
-
-	if (c->req != NULL)
-		conn_cancel(c);
-	c->req = req;
-	c->cb = cb;
-	c->arg = arg;
-	memset(&c->res, 0, sizeof c->res);
-	c->woff = 0;
-	c->retried = 0;
-	c->close_after = 0;
-	c->rx_real_ns = 0;
-	http_parser_init(&c->parser, HTTP_RESPONSE);
-	c->parser.data = c;
-	if (c->ins != NULL) {
-		inspect_give(ctx->ipool, c->ins);
-		c->ins = NULL;
-	}
-
-	tv = ctx->timeouts != NULL ? ctx->timeouts[req->stat] : NULL;
-	if (tv != NULL && event_add(&c->tmo, tv) == -1)
-		fatalx("conn: event_add failed");
-
-	if (c->fd != -1 &&
-	    (c->state != CONN_IDLE || c->endpoint != req->endpoint))
-		conn_shutdown(c);
-	if (c->fd == -1) {
-		(void)conn_connect(c);
-		return;
-	}
-	c->state = CONN_SENDING;
-	if (conn_send(c) == -1)
-		return;
-	conn_arm(c);
-}
-
-/*
- * Fail req on c without sending it (what it needs is missing): cb is
- * called from the event loop with kind and the static example. An idle
- * connection is closed: the request's slot goes on with a new one.
- */
-void
-conn_refuse(struct conn *c, const struct plan_req *req, enum err_kind kind,
-    const char *example, conn_done_cb cb, void *arg)
-{
-	if (c->req != NULL)
-		conn_cancel(c);
-	c->req = req;
-	c->cb = cb;
-	c->arg = arg;
-	memset(&c->res, 0, sizeof c->res);
-	(void)conn_fail(c, kind, example);
-}
-
-/* Abort the request in flight, if any: close, and no callback. */
-void
-conn_cancel(struct conn *c)
-{
-	if (c->ins != NULL) {
-		inspect_give(c->ctx->ipool, c->ins);
-		c->ins = NULL;
-	}
-	conn_shutdown(c);
-	if (event_del(&c->tmo) == -1)
-		fatalx("conn: event_del failed");
-	c->req = NULL;
-	c->cb = NULL;
-	c->arg = NULL;
-}
-
-/* Close the connection, idle or not; no callback. */
 void
 conn_close(struct conn *c)
 {
-	conn_cancel(c);
+	struct exch	*x;
+
+	conn_shutdown(c);
+	if ((x = c->x) != NULL) {
+		c->x = NULL;
+		x->conn = NULL;
+	}
+	while ((x = TAILQ_FIRST(&c->streams)) != NULL) {
+		TAILQ_REMOVE(&c->streams, x, entry);
+		x->conn = NULL;
+	}
+	while ((x = TAILQ_FIRST(&c->queue)) != NULL) {
+		TAILQ_REMOVE(&c->queue, x, entry);
+		x->conn = NULL;
+	}
+	while ((x = TAILQ_FIRST(&c->done)) != NULL) {
+		TAILQ_REMOVE(&c->done, x, entry);
+		x->conn = NULL;
+	}
+	c->nstreams = 0;
+}
+
+/*
+ * End the exchange with an error; it reports from the event loop (the
+ * caller may be exch_start itself). It is no longer on any connection.
+ * Returns -1: the caller must stop.
+ */
+int
+exch_fail(struct exch *x, enum err_kind kind, const char *example)
+{
+	if (event_del(&x->tmo) == -1)
+		fatalx("conn: event_del failed");
+	x->conn = NULL;
+	x->stream = 0;
+	x->res.kind = kind;
+	x->res.status = 0;	/* no complete response */
+	x->res.example = example;
+	x->res.done_ns = x->ctx->now();
+	x->state = EXCH_FAILED;
+	event_active(&x->tmo, EV_TIMEOUT, 1);
+	return (-1);
+}
+
+/* Hand the result over; x may be started again by the callback at once. */
+void
+exch_report(struct exch *x)
+{
+	struct conn_result	 res = x->res;
+	exch_done_cb		 cb = x->cb;
+	void			*arg = x->arg;
+
+	x->conn = NULL;
+	x->stream = 0;
+	x->req = NULL;
+	x->cb = NULL;
+	x->arg = NULL;
+	x->state = EXCH_IDLE;
+	cb(x, &res, arg);
+}
+
+/* Take the exchange off its connection, as its codec does it. */
+static void
+exch_detach(struct exch *x)
+{
+	struct conn	*c = x->conn;
+
+	if (c == NULL)
+		return;
+	if (c->proto == PROTO_H2 && c->x != x)
+		h2_cancel(c, x);
+	else
+		h1_cancel(c, x);
+	x->conn = NULL;
+}
+
+/* The timeout fired, or a failure queued by exch_fail is due. */
+static void
+exch_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct exch	*x = arg;
+
+	(void)fd;
+	(void)what;
+	switch (x->state) {
+	case EXCH_FAILED:
+		exch_report(x);
+		return;
+	case EXCH_WAITING:
+	case EXCH_ACTIVE:
+		exch_detach(x);
+		(void)exch_fail(x, ERR_TIMEOUT, "request timed out");
+		return;
+	default:
+		return;
+	}
+}
+
+/* A response that is read keeps it in a buffer taken as it arrives. */
+struct conn_inspect *
+exch_ins(struct exch *x)
+{
+	if (x->ins == NULL)
+		x->ins = inspect_take(x->ctx->ipool, x->req->ins);
+	return (x->ins);
+}
+
+/*
+ * Prepare an exchange: home is the connection it keeps over HTTP/1.1,
+ * affinity picks its pool connection over h2. Nothing allocated.
+ */
+void
+exch_init(struct exch *x, const struct conn_ctx *ctx, struct conn *home,
+    unsigned affinity)
+{
+	memset(x, 0, sizeof *x);
+	x->ctx = ctx;
+	x->home = home;
+	x->affinity = affinity;
+	x->state = EXCH_IDLE;
+	if (event_assign(&x->tmo, ctx->base, -1, 0, exch_timeout, x) == -1)
+		fatalx("conn: event_assign failed");
+}
+
+/* Forget what the last request left: result, buffers, counters. */
+static void
+exch_reset(struct exch *x, const struct plan_req *req, exch_done_cb cb,
+    void *arg)
+{
+	if (x->state != EXCH_IDLE)
+		exch_cancel(x);
+	x->req = req;
+	x->cb = cb;
+	x->arg = arg;
+	memset(&x->res, 0, sizeof x->res);
+	x->woff = 0;
+	x->retried = 0;
+	x->headers_done = 0;
+	x->stream = 0;
+	if (x->ins != NULL) {
+		inspect_give(x->ctx->ipool, x->ins);
+		x->ins = NULL;
+	}
+}
+
+/*
+ * Send req and call cb exactly once, from the event loop, with the
+ * outcome. Over HTTP/1.1 it goes on the exchange's own connection,
+ * (re)connecting first if needed; over h2 on its pool connection. The
+ * result passed to cb is a copy: cb may start the next request at once.
+ */
+void
+exch_start(struct exch *x, const struct plan_req *req, exch_done_cb cb,
+    void *arg)
+{
+	const struct conn_ctx	*ctx = x->ctx;
+	const struct timeval	*tv;
+	struct conn_pool	*pool;
+	struct conn		*c;
+
+	exch_reset(x, req, cb, arg);
+	tv = ctx->timeouts != NULL ? ctx->timeouts[req->stat] : NULL;
+	if (tv != NULL && event_add(&x->tmo, tv) == -1)
+		fatalx("conn: event_add failed");
+	x->state = EXCH_ACTIVE;
+	if (ctx->protocol == PROTO_H2) {
+		pool = &ctx->pools[req->endpoint];
+		c = &pool->conns[x->affinity % pool->n];
+		x->conn = c;
+		h2_start(c, x);
+		return;
+	}
+	c = x->conn = x->home;
+	if (c->fd != -1 && c->proto == PROTO_H2 && c->state == CONN_OPEN &&
+	    c->endpoint == req->endpoint && !c->goaway &&
+	    TAILQ_EMPTY(&c->streams)) {
+		h2_start(c, x);		/* "auto": ALPN chose h2 */
+		return;
+	}
+	h1_start(c, x);
+}
+
+/*
+ * Fail req without sending it (what it needs is missing): cb is called
+ * from the event loop with kind and the static example.
+ */
+void
+exch_refuse(struct exch *x, const struct plan_req *req, enum err_kind kind,
+    const char *example, exch_done_cb cb, void *arg)
+{
+	exch_reset(x, req, cb, arg);
+	(void)exch_fail(x, kind, example);
+}
+
+/* Abort the request in flight, if any: no callback. */
+void
+exch_cancel(struct exch *x)
+{
+	if (x->ins != NULL) {
+		inspect_give(x->ctx->ipool, x->ins);
+		x->ins = NULL;
+	}
+	exch_detach(x);
+	if (event_del(&x->tmo) == -1)
+		fatalx("conn: event_del failed");
+	x->state = EXCH_IDLE;
+	x->stream = 0;
+	x->req = NULL;
+	x->cb = NULL;
+	x->arg = NULL;
 }

@@ -582,6 +582,12 @@ struct plan_threshold {
 	struct threshold t;
 	int		 abort_on_fail;
 };
+/* What a scenario asks to speak (SPEC 18), and what a request went over. */
+enum proto {
+	PROTO_H1,
+	PROTO_H2,
+	PROTO_AUTO	/* a plan's only: ALPN picks */
+};
 struct plan {
 	json_t			*spec;		/* normalised scenario */
 	char			*scenario;
@@ -615,6 +621,9 @@ struct plan {
 	uint64_t		 think_min_ns, think_max_ns;
 	int			 keepalive;
 	int			 maxconns;	/* per VU: largest group */
+	enum proto		 protocol;	/* SPEC 18 */
+	int64_t			 connections;	/* h2: per host; 0: one per VU */
+	int			 tls_resume;
 	enum samples_mode	 samples;
 	struct plan_var		*vars;		/* built-ins, then "vars" */
 	size_t			 nvars;
@@ -639,6 +648,7 @@ extern const char	*executor_names[];
 extern const char	*group_names[];
 extern const char	*order_names[];
 extern const char	*samples_names[];
+extern const char	*proto_names[];
 int		 name_index(const char **, const char *);
 struct plan	*plan_compile(json_t *, const struct config *, int *, char **);
 struct plan	*plan_check(json_t *, const struct config *, int *, char **);
@@ -682,7 +692,7 @@ int		 allow_check(const char *, const char *,
 int		 allow_check_key(const char *, const char *, const char *,
 		     const char *, const struct sockaddr *, char **);
 
-/* conn.c -- the error kinds' names (the connection itself: conn.h) */
+/* conn.c -- the error kinds' names, TLS setup (the transport: conn.h) */
 /*
  * What is kept of a response that a request inspects (plan_inspect): the
  * header lines it names and up to inspect_bytes of the body. Lent to the
@@ -717,6 +727,7 @@ struct inspect_pool {
 	size_t			 made;
 };
 const char	*err_kind_name(enum err_kind);
+void		 conn_ssl_ctx_setup(struct ssl_ctx_st *, int);
 
 /* inspect.c -- captures and checks: compiled, kept, evaluated */
 struct plan_inspect *inspect_compile(const struct plan *, json_t *, int);
@@ -804,6 +815,7 @@ struct wstat {
 	uint64_t	 ok, failed;
 	uint64_t	 errors[ERR_NKINDS];
 	uint64_t	 bytes_sent, bytes_recv;
+	uint64_t	 proto_n[2];	/* sent over PROTO_H1, PROTO_H2 */
 	uint16_t	 status[8];	/* failing statuses seen ... */
 	uint64_t	 status_n[8];	/* ... and how often */
 	const char	*example[ERR_NKINDS];
@@ -816,6 +828,7 @@ struct wblock {
 	uint64_t	 iterations;
 	uint64_t	 late;		/* open: waited for a free VU */
 	uint64_t	 dropped;	/* open: backlog full */
+	uint64_t	 stream_waits;	/* h2: waited for a stream */
 	int64_t		 vus;		/* active at the end of it */
 	struct hist	 svc;		/* open: service time, ns */
 	struct wstat	 overall;	/* every request, no groups */
@@ -853,11 +866,13 @@ int64_t		 clock_wall_ms(void);
 /* A scope's statistics: each metric's value, NAN where there is no data. */
 struct stats {
 	double		 v[METRIC_N];
+	uint64_t	 proto_n[2];	/* requests sent over h1, h2 */
 };
 void		 stats_compute(struct stats *, const struct wstat *, double);
 void		 stats_latency(struct stats *, const struct hist *);
 json_t		*stats_value_json(enum metric, double);
 json_t		*stats_json(const struct stats *);
+json_t		*stats_protocol_json(const struct stats *);
 void		 stats_from_json(struct stats *, json_t *);
 json_t		*stats_errors(const struct plan *, const struct wblock *);
 char		*stats_abort_reason(json_t *, const char *);
@@ -874,6 +889,7 @@ struct result {
 	struct stats	*stats;		/* one per name */
 	double		 duration_s;	/* NAN: nothing was measured */
 	uint64_t	 warmup_requests;
+	uint64_t	 stream_waits;	/* h2: requests that waited */
 	json_t		*errors;	/* SPEC section 7 rows */
 	json_t		*thresholds;	/* verdicts */
 	int		 passed;

@@ -21,6 +21,8 @@ const char *group_names[] = {
 const char *order_names[] = {
 	"per-vu", "sequential", "random", "unique", NULL
 };
+/* enum proto: what a scenario asks to speak, what a request went over */
+const char *proto_names[] = { "http/1.1", "h2", "auto", NULL };
 /* enum samples_mode */
 const char *samples_names[] = { "all", "errors", "none", NULL };
 

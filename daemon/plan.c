@@ -574,6 +574,10 @@ plan_compile_data(json_t *spec, const struct config *c,
 		p->seeded = 1;
 	}
 	plan_load(p, J(spec, "load"));
+	p->protocol = name_index(proto_names, JS(spec, "protocol")) < 0 ?
+	    PROTO_H1 : (enum proto)name_index(proto_names, JS(spec, "protocol"));
+	p->connections = json_integer_value(J(spec, "connections"));
+	p->tls_resume = !json_is_false(J(spec, "tls_resume"));
 	/* Iterations alone still stop at the daemon's longest run. */
 	if (p->duration_ns == 0)
 		p->duration_ns = (uint64_t)c->limits.max_duration_us * 1000;
@@ -641,6 +645,7 @@ plan_compile_data(json_t *spec, const struct config *c,
 			SSL_CTX_set_verify(p->ssl_ctx, SSL_VERIFY_PEER, NULL);
 			SSL_CTX_set_default_verify_paths(p->ssl_ctx);
 		}
+		conn_ssl_ctx_setup(p->ssl_ctx, p->tls_resume);
 	}
 	return (p);
 

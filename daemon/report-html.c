@@ -589,6 +589,13 @@ report_html_header(struct report *r, struct evbuffer *b)
 		evbuffer_add_printf(b, " → ");
 		report_esc_xml(b, report_str(run, "ended_at"));
 	}
+	if (*report_str(r->doc, "protocol") != '\0') {
+		evbuffer_add_printf(b, " · ");
+		report_esc_xml(b, report_str(r->doc, "protocol"));
+	}
+	if (json_is_integer(json_object_get(r->doc, "stream_waits")))
+		evbuffer_add_printf(b, " (%s stream waits)", report_fmt(a,
+		    sizeof a, report_num(r->doc, "stream_waits"), 0));
 	if (total > 0)
 		evbuffer_add_printf(b, " · %zu of %zu thresholds failed",
 		    failed, total);

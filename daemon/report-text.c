@@ -327,6 +327,11 @@ report_md_facts(struct report *r, struct evbuffer *b)
 	    report_duration(buf + 32, 32, report_num(run, "duration_s")));
 	if (*report_str(run, "started_at") != '\0')
 		evbuffer_add_printf(b, " · %s", report_str(run, "started_at"));
+	if (*report_str(r->doc, "protocol") != '\0')
+		evbuffer_add_printf(b, " · %s", report_str(r->doc, "protocol"));
+	if (json_is_integer(json_object_get(r->doc, "stream_waits")))
+		evbuffer_add_printf(b, " (%s stream waits)", report_fmt(buf,
+		    sizeof buf, report_num(r->doc, "stream_waits"), 0));
 	labels = json_object_get(run, "labels");
 	json_object_foreach(labels, key, v) {
 		evbuffer_add_printf(b, " · ");

@@ -224,6 +224,11 @@ report_build(struct report *r, json_t *run)
 	    "ended_at", json_object_get(run, "ended_at"),
 	    "duration_s", report_take(summary, "duration_s", json_null()),
 	    "labels", report_take(run, "labels", json_object())));
+	/* SPEC 18: what carried the requests, and h2's waits for a stream. */
+	json_object_set_new(doc, "protocol", report_take(summary, "protocol",
+	    json_null()));
+	json_object_set_new(doc, "stream_waits", report_take(summary,
+	    "stream_waits", json_null()));
 	json_object_set_new(doc, "passed", report_take(run, "passed",
 	    json_null()));
 	json_object_set_new(doc, "overall", report_take(summary, "overall",

@@ -78,6 +78,7 @@ result_build(struct result *res, char **names, size_t nnames,
 	for (i = 0; i < nnames && i < total->nstats; i++)
 		stats_compute(&res->stats[i], &total->stats[i], elapsed);
 	res->warmup_requests = total->warmup_requests;
+	res->stream_waits = total->stream_waits;
 	res->errors = json_array();
 	res->thresholds = json_array();
 	res->passed = 1;
@@ -178,6 +179,8 @@ result_summary(const struct result *res)
 		o = stats_json(&res->stats[k]);
 		json_object_update(st, o);
 		json_decref(o);
+		json_object_set_new(st, "protocol",
+		    stats_protocol_json(&res->stats[k]));
 		json_array_append_new(reqs, st);
 	}
 	sum = json_pack("{s:o, s:o, s:O, s:O, s:o, s:I}",
@@ -186,6 +189,11 @@ result_summary(const struct result *res)
 	    "duration_s", isfinite(res->duration_s) ?
 		json_real(metric_round(res->duration_s)) : json_null(),
 	    "warmup_requests", (json_int_t)res->warmup_requests);
+	json_object_set_new(sum, "protocol",
+	    stats_protocol_json(&res->overall));
+	/* A wait for a stream exists only where h2 carried something. */
+	json_object_set_new(sum, "stream_waits", res->overall.proto_n[1] > 0 ?
+	    json_integer((json_int_t)res->stream_waits) : json_null());
 	if (res->open)
 		json_object_set_new(sum, "open", result_open_json(res));
 	if (res->levels != NULL) {

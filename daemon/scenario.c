@@ -25,6 +25,7 @@ static const char *scenario_fields[] = {
 	"name", "description", "target", "headers", "timeout", "requests",
 	"load", "thresholds", "samples", "labels", "monitor", "insecure",
 	"vars", "random_seed", "capture_max", "inspect_bytes", "cookies",
+	"protocol", "connections", "tls_resume",
 	"setup", NULL
 };
 
@@ -139,6 +140,8 @@ scenario_thresholds(struct vctx *c, json_t *v, const char *path,
 	}
 	return (0);
 }
+
+static int	v_protocol(struct vctx *, json_t *, json_t *);
 
 /* labels: name keys to strings of at most 256 bytes. */
 static int
@@ -406,7 +409,42 @@ v_scenario(struct vctx *c, json_t *in, json_t *out)
 		json_object_set_new(out, "monitor", o);
 	}
 
+	if (v_protocol(c, in, out) != 0)
+		return (-1);
 	return (vkit_opt(c, in, out, "", "insecure", OPT_BOOL, json_false(),
+	    NULL));
+}
+
+/*
+ * SPEC 18: "protocol" (http/1.1, h2, auto), "connections" (h2 only: how
+ * many the VUs share per host) and "tls_resume".
+ */
+static int
+v_protocol(struct vctx *c, json_t *in, json_t *out)
+{
+	json_t		*v;
+	json_int_t	 n;
+
+	if ((v = json_object_get(in, "protocol")) != NULL) {
+		if (vkit_enum(c, v, "/protocol", proto_names) != 0)
+			return (-1);
+		json_object_set_new(out, "protocol", json_deep_copy(v));
+	} else
+		json_object_set_new(out, "protocol", json_string("http/1.1"));
+	if ((v = json_object_get(in, "connections")) != NULL) {
+		if (vkit_int(c, v, "/connections", &n) != 0)
+			return (-1);
+		if (n < 1 || n > 100000)
+			return (vkit_fail(c, "/connections",
+			    "expected 1..100000; got %lld", (long long)n));
+		if (strcmp(json_string_value(json_object_get(out,
+		    "protocol")), "h2") != 0)
+			return (vkit_fail(c, "/connections", "only with "
+			    "\"protocol\": \"h2\" (HTTP/1.1 carries one "
+			    "request per connection)"));
+		json_object_set_new(out, "connections", json_integer(n));
+	}
+	return (vkit_opt(c, in, out, "", "tls_resume", OPT_BOOL, json_true(),
 	    NULL));
 }
 

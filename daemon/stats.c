@@ -47,6 +47,8 @@ stats_compute(struct stats *st, const struct wstat *s, double elapsed)
 	st->v[METRIC_ERRORS] = (double)s->failed;
 	st->v[METRIC_BYTES_SENT] = (double)s->bytes_sent;
 	st->v[METRIC_BYTES_RECEIVED] = (double)s->bytes_recv;
+	st->proto_n[0] = s->proto_n[0];
+	st->proto_n[1] = s->proto_n[1];
 	if (total > 0) {
 		st->v[METRIC_SUCCESS_RATE] = 100.0 * (double)s->ok / total;
 		st->v[METRIC_ERROR_RATE] = 100.0 * (double)s->failed / total;
@@ -96,6 +98,22 @@ stats_json(const struct stats *st)
 			json_object_set_new(o, metric_defs[i].json,
 			    stats_value_json(i, st->v[i]));
 	return (o);
+}
+
+/*
+ * The protocol the requests went over (SPEC 18): "http/1.1", "h2", both
+ * ("auto" may get either), or null when none was sent.
+ */
+json_t *
+stats_protocol_json(const struct stats *st)
+{
+	if (st->proto_n[0] > 0 && st->proto_n[1] > 0)
+		return (json_string("http/1.1+h2"));
+	if (st->proto_n[0] > 0)
+		return (json_string(proto_names[PROTO_H1]));
+	if (st->proto_n[1] > 0)
+		return (json_string(proto_names[PROTO_H2]));
+	return (json_null());
 }
 
 /* Read a STATS object back (a stored summary): absent or null is NAN. */

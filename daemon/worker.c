@@ -65,7 +65,8 @@ struct vu {
 	size_t			 setup_i;	/* which one */
 	uint64_t		 setup_start;
 	struct event		 think;
-	struct conn		 conns[];
+	struct exch		*ex;		/* per member: its request */
+	struct conn		 conns[];	/* per member: HTTP/1.1 */
 };
 
 struct worker {
@@ -78,6 +79,8 @@ struct worker {
 	int			 started;
 	struct event_base	*base;
 	struct conn_ctx		 ctx;
+	struct conn_pool	*pools;		/* h2: per endpoint */
+	size_t			 npool;		/* h2: connections in each */
 	const struct timeval	**timeouts;
 	uint64_t		 t0;		/* run start, monotonic ns */
 	uint64_t		 end;		/* t0 + warmup + duration */
@@ -140,9 +143,9 @@ struct worker {
 static void	worker_iteration(struct vu *);
 static void	worker_member_start(struct vu *, int, uint64_t);
 static void	worker_finish(struct worker *);
-static enum err_kind worker_inspect(struct vu *, struct conn *, int,
+static enum err_kind worker_inspect(struct vu *, struct exch *, int,
 		    const struct conn_result *);
-static void	worker_ibuf_put(struct worker *, struct conn *);
+static void	worker_ibuf_put(struct worker *, struct exch *);
 static void	worker_setup(struct vu *, uint64_t);
 static void	worker_entry_start(struct vu *, const struct plan_entry *,
 		    uint64_t);
@@ -243,6 +246,8 @@ wstat_merge(struct wstat *dst, const struct wstat *src)
 	dst->failed += src->failed;
 	dst->bytes_sent += src->bytes_sent;
 	dst->bytes_recv += src->bytes_recv;
+	dst->proto_n[0] += src->proto_n[0];
+	dst->proto_n[1] += src->proto_n[1];
 	for (i = 0; i < ERR_NKINDS; i++) {
 		dst->errors[i] += src->errors[i];
 		if (dst->example[i] != NULL || src->example[i] == NULL)
@@ -274,6 +279,7 @@ wblock_merge(struct wblock *dst, const struct wblock *src)
 	dst->iterations += src->iterations;
 	dst->late += src->late;
 	dst->dropped += src->dropped;
+	dst->stream_waits += src->stream_waits;
 	dst->vus += src->vus;
 	hist_merge(&dst->svc, &src->svc);
 	wstat_merge(&dst->overall, &src->overall);
@@ -292,6 +298,8 @@ worker_count(struct wstat *s, const struct conn_result *r, enum err_kind kind,
 		hist_record(&s->lat, lat);
 	s->bytes_sent += r->bytes_sent;
 	s->bytes_recv += r->bytes_recv;
+	if (r->sent_ns != 0 || r->status != 0)
+		s->proto_n[r->proto == PROTO_H2]++;
 	if (kind == ERR_NONE) {
 		s->ok++;
 		return;
@@ -339,6 +347,7 @@ worker_record(struct vu *vu, const struct plan_req *req,
 	else {
 		worker_count(&w->cur->stats[req->stat], r, kind, lat, example);
 		worker_count(&w->cur->overall, r, kind, lat, example);
+		w->cur->stream_waits += (uint64_t)r->stream_wait;
 		/* The kernel's receipt may precede send(2)'s return. */
 		if (plan_is_open(p) && r->kind == ERR_NONE && r->sent_ns != 0)
 			hist_record(&w->cur->svc, r->done_ns > r->sent_ns ?
@@ -456,19 +465,19 @@ worker_iteration_done(struct vu *vu)
 
 /* A request of a VU is done: advance its entry (request or group). */
 static void
-worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
+worker_conn_done(struct exch *x, const struct conn_result *r, void *arg)
 {
 	struct vu		*vu = arg;
 	const struct plan_entry	*e = vu->entry;
 	const struct plan	*p = vu->w->plan;
-	int			 m = (int)(c - vu->conns), i, last;
+	int			 m = (int)(x - vu->ex), i, last;
 	enum err_kind		 kind, checked = ERR_NONE;
 	uint64_t		 now = r->done_ns;
 
 	if (p->reqs[e->reqs[m]].ins != NULL) {
 		if (r->kind == ERR_NONE)
-			checked = worker_inspect(vu, c, m, r);
-		worker_ibuf_put(vu->w, c);
+			checked = worker_inspect(vu, x, m, r);
+		worker_ibuf_put(vu->w, x);
 	}
 	kind = worker_record(vu, &p->reqs[e->reqs[m]], r, vu->member_start[m],
 	    checked);
@@ -499,9 +508,9 @@ worker_conn_done(struct conn *c, const struct conn_result *r, void *arg)
 		if (kind == ERR_NONE) {
 			/* The winner: the losers are cancelled, uncounted. */
 			for (i = 0; i < e->nreqs; i++)
-				if (i != m && vu->conns[i].req != NULL) {
-					conn_cancel(&vu->conns[i]);
-					worker_ibuf_put(vu->w, &vu->conns[i]);
+				if (i != m && vu->ex[i].state != EXCH_IDLE) {
+					exch_cancel(&vu->ex[i]);
+					worker_ibuf_put(vu->w, &vu->ex[i]);
 				}
 			vu->failed = 0;
 			break;
@@ -573,12 +582,12 @@ worker_uncaptured(const struct plan *p, uint64_t missing)
 	return ("a captured value it uses is not set yet");
 }
 
-/* Give a connection's response buffer back to the pool, if it has one. */
+/* Give an exchange's response buffer back to the pool, if it has one. */
 static void
-worker_ibuf_put(struct worker *w, struct conn *c)
+worker_ibuf_put(struct worker *w, struct exch *x)
 {
-	inspect_give(&w->ipool, c->ins);
-	c->ins = NULL;
+	inspect_give(&w->ipool, x->ins);
+	x->ins = NULL;
 }
 
 /*
@@ -587,7 +596,7 @@ worker_ibuf_put(struct worker *w, struct conn *c)
  * (with w->ex) when one failed.
  */
 static enum err_kind
-worker_inspect(struct vu *vu, struct conn *c, int m,
+worker_inspect(struct vu *vu, struct exch *x, int m,
     const struct conn_result *r)
 {
 	struct worker		*w = vu->w;
@@ -595,7 +604,7 @@ worker_inspect(struct vu *vu, struct conn *c, int m,
 	const struct plan_req	*req = &p->reqs[vu->entry->reqs[m]];
 	const struct plan_req	*sent = req->thead != NULL ?
 				    &vu->rendered[m] : req;
-	const struct conn_inspect *ci = c->ins;
+	const struct conn_inspect *ci = x->ins;
 	const char		*path;
 	size_t			 pathlen;
 
@@ -676,19 +685,19 @@ worker_member_start(struct vu *vu, int m, uint64_t start)
 	struct worker		*w = vu->w;
 	const struct plan	*p = w->plan;
 	const struct plan_req	*req = &p->reqs[vu->entry->reqs[m]];
-	struct conn		*c = &vu->conns[m];
+	struct exch		*x = &vu->ex[m];
 	uint64_t		 missing;
 
 	vu->member_start[m] = start;
 	if ((missing = req->capuse & ~vu->capset) != 0) {
 		/* It renders a value no response has captured yet. */
-		conn_refuse(c, req, ERR_CHECK, worker_uncaptured(p, missing),
+		exch_refuse(x, req, ERR_CHECK, worker_uncaptured(p, missing),
 		    worker_conn_done, vu);
 		return;
 	}
 	if (req->thead != NULL)
 		req = worker_render(vu, m, req);
-	conn_request(c, req, worker_conn_done, vu);
+	exch_start(x, req, worker_conn_done, vu);
 }
 
 /*
@@ -886,6 +895,68 @@ worker_setup_done(struct vu *vu)
 	worker_iteration(vu);
 }
 
+/*
+ * The connections the worker's exchanges ride on beyond their own: over
+ * h2, per endpoint, its share of "connections" (SPEC 18), or by default
+ * one per VU it may have; VU i takes connection i mod n. TLS sessions
+ * to resume, per endpoint. Sized here, when the run is planned.
+ */
+static void
+worker_pools(struct worker *w)
+{
+	const struct plan	*p = w->plan;
+	size_t			 e, k, n;
+
+	if (p->ssl_ctx != NULL && p->tls_resume)
+		w->ctx.sessions = xcalloc(p->nendpoints,
+		    sizeof *w->ctx.sessions);
+	if (p->protocol == PROTO_H2 || p->protocol == PROTO_AUTO)
+		h2_ctx_init(&w->ctx);
+	if (p->protocol != PROTO_H2)
+		return;
+	if (p->connections > 0)
+		n = worker_share(w, (double)p->connections);
+	else if (plan_is_open(p))
+		n = w->cap;
+	else
+		n = worker_share(w, (double)plan_peak_vus(p));
+	w->npool = n > 0 ? n : 1;
+	w->pools = xcalloc(p->nendpoints, sizeof *w->pools);
+	for (e = 0; e < p->nendpoints; e++) {
+		w->pools[e].conns = xcalloc(w->npool,
+		    sizeof *w->pools[e].conns);
+		w->pools[e].n = w->npool;
+		for (k = 0; k < w->npool; k++)
+			conn_init(&w->pools[e].conns[k], &w->ctx);
+	}
+	w->ctx.pools = w->pools;
+}
+
+/* Close and free what worker_pools made; the VUs' exchanges are gone. */
+static void
+worker_pools_free(struct worker *w)
+{
+	size_t	e, k;
+
+	if (w->pools != NULL) {
+		for (e = 0; e < w->plan->nendpoints; e++) {
+			for (k = 0; k < w->pools[e].n; k++)
+				conn_close(&w->pools[e].conns[k]);
+			free(w->pools[e].conns);
+		}
+		free(w->pools);
+		w->pools = NULL;
+	}
+	if (w->ctx.sessions != NULL) {
+		for (e = 0; e < w->plan->nendpoints; e++)
+			if (w->ctx.sessions[e] != NULL)
+				SSL_SESSION_free(w->ctx.sessions[e]);
+		free(w->ctx.sessions);
+		w->ctx.sessions = NULL;
+	}
+	h2_ctx_free(&w->ctx);
+}
+
 /* A VU, allocated when first needed (ramp-up), never per request. */
 static struct vu *
 worker_vu(struct worker *w, size_t i)
@@ -926,8 +997,11 @@ worker_vu(struct worker *w, size_t i)
 	if (w->plan->cookies)
 		vu->jar = xcalloc(1, sizeof *vu->jar);
 	evtimer_assign(&vu->think, w->base, worker_think_done, vu);
-	for (k = 0; k < w->plan->maxconns; k++)
+	vu->ex = xcalloc((size_t)w->plan->maxconns, sizeof *vu->ex);
+	for (k = 0; k < w->plan->maxconns; k++) {
 		conn_init(&vu->conns[k], &w->ctx);
+		exch_init(&vu->ex[k], &w->ctx, &vu->conns[k], (unsigned)i);
+	}
 	w->vus[w->nvus++] = vu;
 	return (vu);
 }
@@ -1157,7 +1231,7 @@ worker_second(evutil_socket_t fd, short events, void *arg)
 static void
 worker_finish(struct worker *w)
 {
-	size_t	i;
+	size_t	i, j;
 	int	k;
 
 	if (w->finished)
@@ -1165,9 +1239,14 @@ worker_finish(struct worker *w)
 	w->stopping = 1;
 	for (i = 0; i < w->nvus; i++) {
 		event_del(&w->vus[i]->think);
-		for (k = 0; k < w->plan->maxconns; k++)
-			conn_cancel(&w->vus[i]->conns[k]);
+		for (k = 0; k < w->plan->maxconns; k++) {
+			exch_cancel(&w->vus[i]->ex[k]);
+			conn_close(&w->vus[i]->conns[k]);
+		}
 	}
+	for (i = 0; w->pools != NULL && i < w->plan->nendpoints; i++)
+		for (j = 0; j < w->pools[i].n; j++)
+			conn_close(&w->pools[i].conns[j]);
 	w->nbusy = 0;
 	/* Open model: what still waited for a VU never started. */
 	w->cur->dropped += w->bl_len;
@@ -1325,6 +1404,7 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	w->ctx.ssl_ctx = p->ssl_ctx;
 	w->ctx.endpoints = p->endpoints;
 	w->ctx.keepalive = p->keepalive;
+	w->ctx.protocol = p->protocol;
 	w->ctx.now = clock_ns;
 	/* A response ends when the kernel has it, not when this thread wakes. */
 	w->ctx.rx_stamps = 1;
@@ -1352,6 +1432,7 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 		w->next_n = (double)w->slot;
 		w->next_start = worker_due(w, w->next_n);
 	}
+	worker_pools(w);
 	w->control = event_new(w->base, -1, EV_PERSIST, worker_control, w);
 	w->second = evtimer_new(w->base, worker_second, w);
 	if ((w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
@@ -1473,9 +1554,11 @@ worker_free(struct worker *w)
 	for (i = 0; i < w->nvus; i++) {
 		event_del(&w->vus[i]->think);
 		for (k = 0; k < w->plan->maxconns; k++) {
+			exch_cancel(&w->vus[i]->ex[k]);
 			conn_close(&w->vus[i]->conns[k]);
-			worker_ibuf_put(w, &w->vus[i]->conns[k]);
+			worker_ibuf_put(w, &w->vus[i]->ex[k]);
 		}
+		free(w->vus[i]->ex);
 		free(w->vus[i]->rendered);
 		free(w->vus[i]->caps);
 		free(w->vus[i]->caplens);
@@ -1485,6 +1568,7 @@ worker_free(struct worker *w)
 		free(w->vus[i]);
 	}
 	free(w->vus);
+	worker_pools_free(w);
 	inspect_pool_free(&w->ipool);
 	free(w->capscratch);
 	for (b = w->outbox; b != NULL; b = next) {

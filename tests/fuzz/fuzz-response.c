@@ -121,10 +121,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void
-fuzz_done(struct conn *c, const struct conn_result *res, void *arg)
+fuzz_done(struct exch *x, const struct conn_result *res, void *arg)
 {
 	struct fuzz_state	*st = arg;
 
+	(void)x;
 	st->calls++;
 	st->res = *res;
 }
@@ -174,6 +175,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const size_t	 rbufs[4] = { 16, 256, 4096, FUZZ_RBUF };
 	struct plan_req		 req;
 	struct conn		 c;
+	struct exch		 x;
 	struct fuzz_state	 st;
 	size_t			 cut[4], i, off;
 	uint8_t			 flags;
@@ -211,10 +213,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&st, 0, sizeof st);
 	conn_init(&c, &fuzz_ctx);
-	conn_adopt(&c, sv[0], 0);
+	exch_init(&x, &fuzz_ctx, &c, 0);
+	conn_adopt(&c, sv[0], 0, PROTO_H1);
 	if (flags & 0x40)
 		req.ins = fuzz_pi;
-	conn_request(&c, &req, fuzz_done, &st);
+	exch_start(&x, &req, fuzz_done, &st);
 
 	/* The response in four pieces, the client running between them. */
 	off = 0;
@@ -258,7 +261,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char		caps[3 * 16], ex[192], scratch[16];
 		uint32_t	lens[3] = { 0, 0, 0 };
 		uint64_t	set = 0;
-		struct conn_inspect *fuzz_ci = c.ins != NULL ? c.ins :
+		struct conn_inspect *fuzz_ci = x.ins != NULL ? x.ins :
 		    &fuzz_empty;
 
 		if (fuzz_ci->bodylen > fuzz_ci->bodycap ||
@@ -274,11 +277,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (fuzz_jar.used > JAR_BYTES)
 				abort();
 		}
-		inspect_give(&fuzz_pool, c.ins);
-		c.ins = NULL;
+		inspect_give(&fuzz_pool, x.ins);
+		x.ins = NULL;
 		if (fuzz_pool.made > 1)
 			abort();	/* one response, one buffer */
 	}
+	exch_cancel(&x);
 	conn_close(&c);
 	if (event_base_loop(fuzz_base, EVLOOP_NONBLOCK) != 1) {
 		fprintf(stderr, "events left after conn_close\n");

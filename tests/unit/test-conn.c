@@ -2,7 +2,7 @@
 /*
  * test-conn.c -- conn.c against a scripted server in the same process: the
  * server runs on its own threads (blocking sockets, one thread a
- * connection, canned bytes), the client drives conn_request on an
+ * connection, canned bytes), the client drives exch_start on an
  * event_base in the main thread. Ends with a diagnostic benchmark.
  */
 #ifndef _GNU_SOURCE
@@ -431,11 +431,57 @@ mkreq(struct plan_req *r, const char *method, int ep, int stat,
 	r->bodylen = body != NULL ? bodylen : 0;
 }
 
+/* Each test connection's exchange (its home), found by the connection. */
+static struct {
+	struct conn	*c;
+	struct exch	 x;
+}			 txs[8];
+
+/* The exchange of connection c, made on first use. */
+static struct exch *
+xch(struct conn *c)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof txs / sizeof txs[0]; i++)
+		if (txs[i].c == c)
+			return (&txs[i].x);
+	for (i = 0; i < sizeof txs / sizeof txs[0]; i++) {
+		if (txs[i].c == NULL) {
+			txs[i].c = c;
+			exch_init(&txs[i].x, c->ctx, c, 0);
+			return (&txs[i].x);
+		}
+	}
+	abort();
+}
+
+/* A fresh connection and its exchange. */
+static void
+tconn_init(struct conn *c, const struct conn_ctx *cx)
+{
+	struct exch	*x;
+
+	conn_init(c, cx);
+	x = xch(c);
+	if (x->state != EXCH_IDLE && x->ctx != NULL)
+		exch_cancel(x);
+	exch_init(x, cx, c, 0);
+}
+
+/* Cancel what the connection's exchange does, and close it. */
+static void
+tconn_close(struct conn *c)
+{
+	exch_cancel(xch(c));
+	conn_close(c);
+}
+
 /* The engine's callback: keep the result. */
 static void
-on_done(struct conn *c, const struct conn_result *r, void *arg)
+on_done(struct exch *x, const struct conn_result *r, void *arg)
 {
-	(void)c;
+	(void)x;
 	(void)arg;
 	got = *r;
 	ncalls++;
@@ -466,9 +512,9 @@ request(struct conn *c, const struct plan_req *req)
 {
 	memset(&got, 0xff, sizeof got);
 	ncalls = 0;
-	conn_request(c, req, on_done, NULL);
+	exch_start(xch(c), req, on_done, NULL);
 	if (ncalls != 0)
-		ok(0, "callback called inside conn_request");
+		ok(0, "callback called inside exch_start");
 	pump(&ncalls, 1, 10000);
 }
 
@@ -603,7 +649,7 @@ test_table(void)
 		r = tc->s.resp[0];
 		len = strlen(r);
 		srv_set(&tc->s);
-		conn_init(&c, &ctx);
+		tconn_init(&c, &ctx);
 		request(&c, tc->head ? &head : &get);
 		is_int(ncalls, 1, "%s: one callback", tc->name);
 		is_str(err_kind_name(got.kind), err_kind_name(tc->kind),
@@ -627,7 +673,7 @@ test_table(void)
 		is_int(c.fd != -1, tc->open, "%s: connection %s", tc->name,
 		    tc->open ? "kept" : "closed");
 		is_int(ncalls, 1, "%s: still one callback", tc->name);
-		conn_close(&c);
+		tconn_close(&c);
 	}
 }
 
@@ -649,7 +695,7 @@ test_keepalive(void)
 	mkreq(&head, "HEAD", EP_PLAIN, 0, NULL, 0);
 	srv_set(&s);
 	accepts = srv_get(&srv_accepts);
-	conn_init(&c, &ctx);
+	tconn_init(&c, &ctx);
 	request(&c, &get);
 	good += got.kind == ERR_NONE && got.status == 200;
 	fd = c.fd;
@@ -663,8 +709,8 @@ test_keepalive(void)
 	is_int(good, 4, "keep-alive: four good responses");
 	is_int(srv_get(&srv_accepts) - accepts, 1, "keep-alive: one accept");
 	ok(fd != -1 && c.fd == fd, "keep-alive: same fd");
-	ok(c.reused && !c.retried, "keep-alive: reused, no retry");
-	conn_close(&c);
+	ok(c.reused && !xch(&c)->retried, "keep-alive: reused, no retry");
+	tconn_close(&c);
 	ok(c.fd == -1, "keep-alive: conn_close closes");
 	pump(NULL, 0, 50);
 }
@@ -688,26 +734,26 @@ test_rx_stamp(void)
 	srv_set(&s);
 	for (stamps = 1; stamps >= 0; stamps--) {
 		ctx.rx_stamps = stamps;
-		conn_init(&c, &ctx);
+		tconn_init(&c, &ctx);
 		request(&c, &get);	/* connect (and set the option) */
 		memset(&got, 0xff, sizeof got);
 		ncalls = 0;
 		answered = srv_get(&srv_answered);
-		conn_request(&c, &get, on_done, NULL);	/* sent at once */
+		exch_start(xch(&c), &get, on_done, NULL);	/* sent at once */
 		/* The response is in the socket 100 ms before the loop runs. */
 		for (i = 0; i < 5000 && srv_get(&srv_answered) == answered; i++)
 			usleep(1000);
 		usleep(100000);
 		woke = now_ns();
 		pump(&ncalls, 1, 10000);
-		if (stamps && (i == 5000 || c.retried)) {
+		if (stamps && (i == 5000 || xch(&c)->retried)) {
 			/*
 			 * Seen once on a loaded machine: the kept connection was
 			 * gone, so the request went out from inside the loop and
 			 * the premise (an answer waiting 100 ms) did not hold.
 			 */
 			diag("receive stamp: not answered before the loop ran "
-			    "(waited %d ms, retried %d)", i, c.retried);
+			    "(waited %d ms, retried %d)", i, xch(&c)->retried);
 			ok(got.kind == ERR_NONE && got.done_ns >= got.sent_ns,
 			    "receive stamp: sent and done in order");
 		} else if (stamps)
@@ -718,7 +764,7 @@ test_rx_stamp(void)
 		else
 			ok(got.kind == ERR_NONE && got.done_ns >= woke,
 			    "no receive stamp: done when the loop read it");
-		conn_close(&c);
+		tconn_close(&c);
 	}
 	ctx.rx_stamps = 0;
 	pump(NULL, 0, 50);
@@ -737,16 +783,16 @@ test_no_keepalive(void)
 	ctx0.keepalive = 0;
 	mkreq(&get, "GET", EP_PLAIN, 0, NULL, 0);
 	srv_set(&s);
-	conn_init(&c, &ctx0);
+	tconn_init(&c, &ctx0);
 	request(&c, &get);
 	ok(got.kind == ERR_NONE && got.status == 200, "keepalive off: 200");
 	ok(c.fd == -1, "keepalive off: closed after the response");
-	conn_close(&c);
+	tconn_close(&c);
 }
 
 static struct plan_req	 chain_req;
 static int		 chain_retried;
-static void		 on_chain(struct conn *, const struct conn_result *,
+static void		 on_chain(struct exch *, const struct conn_result *,
 			     void *);
 
 /*
@@ -760,25 +806,25 @@ chain_on_closing(const struct script *s, struct conn *c)
 
 	srv_set(s);
 	accepts = srv_get(&srv_accepts);
-	conn_init(c, &ctx);
+	tconn_init(c, &ctx);
 	ncalls = 0;
 	chain_retried = 0;
-	conn_request(c, &chain_req, on_chain, NULL);
+	exch_start(xch(c), &chain_req, on_chain, NULL);
 	pump(&ncalls, 2, 5000);
 	return (srv_get(&srv_accepts) - accepts);
 }
 
 /* Chain a second request from inside the callback, as the engine does. */
 static void
-on_chain(struct conn *c, const struct conn_result *r, void *arg)
+on_chain(struct exch *x, const struct conn_result *r, void *arg)
 {
 	(void)arg;
 	got = *r;
 	ncalls++;
 	if (ncalls == 1)
-		conn_request(c, &chain_req, on_chain, NULL);
+		exch_start(x, &chain_req, on_chain, NULL);
 	else
-		chain_retried = c->retried;
+		chain_retried = x->retried;
 }
 
 /*
@@ -807,12 +853,12 @@ test_full_read(void)
 		s[k].resp[0] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 		s[k].resp[1] = resp[k];
 		srv_set(&s[k]);
-		conn_init(&c, &ctx);
+		tconn_init(&c, &ctx);
 		request(&c, &get);	/* connect, with a small response */
 		memset(&got, 0xff, sizeof got);
 		ncalls = 0;
 		answered = srv_get(&srv_answered);
-		conn_request(&c, &get, on_done, NULL);
+		exch_start(xch(&c), &get, on_done, NULL);
 		/* The whole response is in the socket before the loop reads. */
 		for (i = 0; i < 5000 && srv_get(&srv_answered) == answered; i++)
 			usleep(1000);
@@ -825,7 +871,7 @@ test_full_read(void)
 			ok(c.fd == -1, "full read: closed after the response");
 		else
 			ok(c.fd != -1, "one byte short: kept");
-		conn_close(&c);
+		tconn_close(&c);
 		pump(NULL, 0, 20);
 	}
 }
@@ -848,7 +894,7 @@ test_idle_close(void)
 
 	/* Noticed while idle: closed quietly, the next request reconnects. */
 	accepts = srv_get(&srv_accepts);
-	conn_init(&c, &ctx);
+	tconn_init(&c, &ctx);
 	request(&c, &chain_req);
 	ok(got.kind == ERR_NONE, "idle close: first request");
 	for (i = 0; i < 300 && c.fd != -1; i++)
@@ -858,9 +904,9 @@ test_idle_close(void)
 	request(&c, &chain_req);
 	ok(got.kind == ERR_NONE && got.status == 200,
 	    "idle close: next request succeeds");
-	ok(!c.retried, "idle close: on a fresh connection");
+	ok(!xch(&c)->retried, "idle close: on a fresh connection");
 	is_int(srv_get(&srv_accepts) - accepts, 2, "idle close: two accepts");
-	conn_close(&c);
+	tconn_close(&c);
 
 	/*
 	 * Closed when the next request came, unanswered: the resend on a new
@@ -874,7 +920,7 @@ test_idle_close(void)
 	ok(got.bytes_sent >= chain_req.wirelen, "retry: bytes sent %llu",
 	    (unsigned long long)got.bytes_sent);
 	is_int(accepts, 2, "retry: two accepts");
-	conn_close(&c);
+	tconn_close(&c);
 	pump(NULL, 0, 20);
 
 	/*
@@ -887,7 +933,7 @@ test_idle_close(void)
 	is_str(err_kind_name(got.kind), "reset", "no POST retry: a reset");
 	ok(!chain_retried, "no POST retry: not resent");
 	is_int(accepts, 1, "no POST retry: one accept");
-	conn_close(&c);
+	tconn_close(&c);
 	pump(NULL, 0, 20);
 }
 
@@ -901,9 +947,9 @@ test_refused(void)
 	struct conn	 c;
 
 	mkreq(&get, "GET", EP_REFUSED, 0, NULL, 0);
-	conn_init(&c, &ctx);
+	tconn_init(&c, &ctx);
 	ncalls = 0;
-	conn_request(&c, &get, on_done, NULL);
+	exch_start(xch(&c), &get, on_done, NULL);
 	is_int(ncalls, 0, "refused: no callback inside conn_request");
 	pump(&ncalls, 1, 5000);
 	pump(NULL, 0, 20);
@@ -916,12 +962,12 @@ test_refused(void)
 	/* The engine may start the next request from the failure. */
 	srv_set(&s);
 	ncalls = 0;
-	conn_request(&c, &get, on_chain, NULL);
+	exch_start(xch(&c), &get, on_chain, NULL);
 	pump(&ncalls, 2, 10000);
 	is_int(ncalls, 2, "refused, then chained: two callbacks");
 	ok(got.kind == ERR_NONE && got.status == 200,
 	    "refused, then chained: the next request works");
-	conn_close(&c);
+	tconn_close(&c);
 }
 
 /* A server that never answers: ERR_TIMEOUT on time, connection closed. */
@@ -938,7 +984,7 @@ test_timeout(void)
 	srv_set(&s);
 	srv_quiesce();
 	closed = srv_get(&srv_closed);
-	conn_init(&c, &ctx);
+	tconn_init(&c, &ctx);
 	t0 = now_ns();
 	request(&c, &get);
 	ms = (now_ns() - t0) / 1000000;
@@ -952,10 +998,10 @@ test_timeout(void)
 		usleep(1000);
 	is_int(srv_get(&srv_closed) - closed, 1, "timeout: server saw close");
 	is_int(ncalls, 1, "timeout: one callback");
-	conn_close(&c);
+	tconn_close(&c);
 }
 
-/* conn_cancel mid-request: closed, and no callback ever. */
+/* exch_cancel mid-request: closed, and no callback ever. */
 static void
 test_cancel(void)
 {
@@ -969,32 +1015,32 @@ test_cancel(void)
 	srv_set(&s);
 	srv_quiesce();
 	closed = srv_get(&srv_closed);
-	conn_init(&c, &ctx);
+	tconn_init(&c, &ctx);
 	ncalls = 0;
-	conn_request(&c, &get, on_done, NULL);
+	exch_start(xch(&c), &get, on_done, NULL);
 	pump(NULL, 0, 50);
-	conn_cancel(&c);
+	exch_cancel(xch(&c));
 	ok(c.fd == -1, "cancel: fd closed");
 	pump(NULL, 0, 400);	/* past the 200 ms timeout */
 	is_int(ncalls, 0, "cancel: no callback");
 	while (srv_get(&srv_closed) == closed && now_ns() - t0 < 3000000000)
 		usleep(1000);
 	is_int(srv_get(&srv_closed) - closed, 1, "cancel: server saw close");
-	conn_cancel(&c);
-	conn_close(&c);
+	exch_cancel(xch(&c));
+	tconn_close(&c);
 	ok(c.fd == -1, "cancel: idempotent");
 
 	/* A deferred failure can be withdrawn too. */
 	mkreq(&get, "GET", EP_REFUSED, 0, NULL, 0);
 	ncalls = 0;
-	conn_request(&c, &get, on_done, NULL);
-	conn_cancel(&c);
+	exch_start(xch(&c), &get, on_done, NULL);
+	exch_cancel(xch(&c));
 	pump(NULL, 0, 50);
 	is_int(ncalls, 0, "cancel: refused connect withdrawn");
 
-	conn_init(&never, &ctx);
-	conn_cancel(&never);
-	conn_close(&never);
+	tconn_init(&never, &ctx);
+	exch_cancel(xch(&never));
+	tconn_close(&never);
 	ok(never.fd == -1, "cancel: safe on a never-used conn");
 }
 
@@ -1020,11 +1066,11 @@ test_big_body(void)
 	pthread_mutex_lock(&srv_lock);
 	before = srv_body;
 	pthread_mutex_unlock(&srv_lock);
-	conn_init(&a, &ctx);
-	conn_init(&b, &ctx);
+	tconn_init(&a, &ctx);
+	tconn_init(&b, &ctx);
 	ncalls = 0;
-	conn_request(&a, &post, on_done, NULL);
-	conn_request(&b, &post, on_done, NULL);
+	exch_start(xch(&a), &post, on_done, NULL);
+	exch_start(xch(&b), &post, on_done, NULL);
 	pump(&ncalls, 1, 5000);
 	ra = got;
 	pump(&ncalls, 2, 5000);
@@ -1036,17 +1082,17 @@ test_big_body(void)
 	pthread_mutex_lock(&srv_lock);
 	is_int(srv_body - before, 2 * n, "1 MB body: server got both bodies");
 	pthread_mutex_unlock(&srv_lock);
-	conn_close(&a);
+	tconn_close(&a);
 
 	/* The answer may come before the body is out: take it, then close. */
-	conn_close(&b);
+	tconn_close(&b);
 	srv_set(&early);
 	request(&b, &post);
 	is_str(err_kind_name(got.kind), "none", "early answer: no error");
 	is_int(got.status, 413, "early answer: status");
 	pump(NULL, 0, 20);
 	ok(b.fd == -1, "early answer: closed");
-	conn_close(&b);
+	tconn_close(&b);
 	free(body);
 }
 
@@ -1071,12 +1117,12 @@ test_tls(int have_tls)
 
 	mkreq(&plain, "GET", EP_TLS_PLAIN, 0, NULL, 0);
 	srv_set(&raw);
-	conn_init(&c, &ctx);
+	tconn_init(&c, &ctx);
 	request(&c, &plain);
 	is_str(err_kind_name(got.kind), "tls", "TLS to plain HTTP: kind");
 	diag("TLS to plain HTTP: example \"%s\"", got.example);
 	ok(c.fd == -1 && c.ssl == NULL, "TLS to plain HTTP: closed");
-	conn_close(&c);
+	tconn_close(&c);
 
 	if (!have_tls) {
 		ok(1, "# SKIP no certificate");
@@ -1085,7 +1131,7 @@ test_tls(int have_tls)
 	mkreq(&get, "GET", EP_TLS, 0, NULL, 0);
 	srv_set(&s);
 	accepts = srv_get(&srv_accepts);
-	conn_init(&c, &ctx);
+	tconn_init(&c, &ctx);
 	request(&c, &get);
 	ok(got.kind == ERR_NONE && got.status == 200, "TLS: 200 (%s)",
 	    got.example != NULL ? got.example : "");
@@ -1097,7 +1143,7 @@ test_tls(int have_tls)
 	request(&c, &chain_req);
 	ok(got.kind == ERR_NONE && got.status == 200 && c.ssl == NULL,
 	    "TLS, then plain: reconnected to the other endpoint");
-	conn_close(&c);
+	tconn_close(&c);
 
 	body = xmalloc(n);
 	memset(body, 'y', n);
@@ -1111,7 +1157,7 @@ test_tls(int have_tls)
 	pthread_mutex_lock(&srv_lock);
 	is_int(srv_body - before, n, "TLS: server got the body");
 	pthread_mutex_unlock(&srv_lock);
-	conn_close(&c);
+	tconn_close(&c);
 	free(body);
 
 	srv_set(&eof);
@@ -1119,14 +1165,14 @@ test_tls(int have_tls)
 	ok(got.kind == ERR_NONE && got.status == 200,
 	    "TLS: EOF-delimited body without close_notify (%s)",
 	    got.example != NULL ? got.example : "");
-	conn_close(&c);
+	tconn_close(&c);
 
 	mkreq(&wrong, "GET", EP_TLS_WRONG, 0, NULL, 0);
 	srv_set(&s);
 	request(&c, &wrong);
 	is_str(err_kind_name(got.kind), "tls", "TLS wrong host: kind");
 	is_str(got.example, "hostname mismatch", "TLS wrong host: example");
-	conn_close(&c);
+	tconn_close(&c);
 	pump(NULL, 0, 20);
 }
 
@@ -1136,13 +1182,13 @@ static int		bench_left, bench_bad;
 
 /* Chain the benchmark's requests from the callback. */
 static void
-on_bench(struct conn *c, const struct conn_result *r, void *arg)
+on_bench(struct exch *x, const struct conn_result *r, void *arg)
 {
 	(void)arg;
 	if (r->kind != ERR_NONE || r->status != 200)
 		bench_bad++;
 	if (--bench_left > 0)
-		conn_request(c, &bench_req, on_bench, NULL);
+		exch_start(x, &bench_req, on_bench, NULL);
 	else
 		ncalls = 1;
 }
@@ -1161,12 +1207,12 @@ test_bench(void)
 	mkreq(&bench_req, "GET", EP_PLAIN, 0, NULL, 0);
 	srv_set(&s);
 	accepts = srv_get(&srv_accepts);
-	conn_init(&c, &ctx);
+	tconn_init(&c, &ctx);
 	bench_left = BENCH_N;
 	ncalls = 0;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
 	t0 = now_ns();
-	conn_request(&c, &bench_req, on_bench, NULL);
+	exch_start(xch(&c), &bench_req, on_bench, NULL);
 	pump(&ncalls, 1, 120000);
 	ns = now_ns() - t0;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
@@ -1178,7 +1224,7 @@ test_bench(void)
 	diag("bench: %d sequential keep-alive requests in %.3f s: "
 	    "%.2f us/request wall, %.2f us/request client CPU", BENCH_N,
 	    ns / 1e9, ns / 1e3 / BENCH_N, cpu / 1e3 / BENCH_N);
-	conn_close(&c);
+	tconn_close(&c);
 }
 
 int
