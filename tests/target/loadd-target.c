@@ -4,7 +4,7 @@
  * server of loadd's tests, benchmarks and quick start. The main thread parses
  * the flags, binds one loopback listener per worker (SO_REUSEPORT), starts
  * the workers and waits for SIGINT/SIGTERM; each worker runs its own
- * event_base (conn.c answers the requests).
+ * event_base (conn.c answers the requests; h2.c under --h2).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -107,6 +107,7 @@ target_usage(FILE *f)
 "usage: loadd-target [-q] [-l ADDR:PORT] [-t THREADS] [-d DELAY] [-j JITTER]\n"
 "                    [-s STATUS] [-b BYTES] [-e ERROR_PCT] [-Q QUERY]\n"
 "                    [--stall MS/EVERY_MS] [-p PORTFILE]\n"
+"                    [--h2 [--h2-fault FAULT]]\n"
 "\n"
 "An HTTP/1.1 server with controllable behaviour, for loadd's tests and\n"
 "benchmarks. It listens on loopback only (127.0.0.0/8 or ::1).\n"
@@ -136,7 +137,28 @@ target_usage(FILE *f)
 "A small application answers under /app/: POST /app/login with a body\n"
 "{\"user\": NAME} (or user=NAME) gives a token and a session cookie;\n"
 "GET /app/me needs both (Authorization: Bearer TOKEN); /app/echo\n"
-"returns the method, path and body as JSON.\n");
+"returns the method, path and body as JSON.\n"
+"\n"
+"      --h2                serve HTTP/2 cleartext with prior knowledge (no\n"
+"                          Upgrade, no TLS) instead of HTTP/1.1. Every\n"
+"                          request gets -s/status= and a body of -b/bytes=\n"
+"                          bytes (\"ok\") after its whole body was read;\n"
+"                          the header x-body-received counts that body.\n"
+"                          Other flags and parameters, /stats and /app/\n"
+"                          are HTTP/1.1 only.\n"
+"      --h2-fault FAULT    how every --h2 connection misbehaves:\n"
+"        none              none (the default)\n"
+"        rst-every=N       RST_STREAM (INTERNAL_ERROR) instead of the\n"
+"                          response on every Nth stream (N >= 1)\n"
+"        goaway-after=N    after N responses, GOAWAY (NO_ERROR, last stream\n"
+"                          the last one answered), then close\n"
+"        max-streams=N     SETTINGS_MAX_CONCURRENT_STREAMS N\n"
+"        window=N          SETTINGS_INITIAL_WINDOW_SIZE N (N >= 1), window\n"
+"                          handed back in N-byte steps only\n"
+"        no-settings       read the client, never send a byte\n"
+"        garbage           answer the preface with an HTTP/1.1 response\n"
+"                          and junk, then keep the connection open\n"
+"        endless           200 and DATA frames that never end\n");
 }
 
 /* Exit 2 with a message about the command line. */
@@ -341,6 +363,7 @@ target_worker_init(struct target *t, struct worker *w, int id)
 	if (w->rng == 0)
 		w->rng = 1;
 	LIST_INIT(&w->conns);
+	LIST_INIT(&w->h2conns);
 
 	/*
 	 * Precise timers: otherwise libevent reads CLOCK_MONOTONIC_COARSE and
@@ -352,7 +375,8 @@ target_worker_init(struct target *t, struct worker *w, int id)
 	if ((w->base = event_base_new_with_config(cfg)) == NULL)
 		target_fatalx("event_base_new failed");
 	event_config_free(cfg);
-	w->listener = evconnlistener_new(w->base, conn_accept, w,
+	w->listener = evconnlistener_new(w->base,
+	    t->h2 ? h2_accept : conn_accept, w,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, w->fd);
 	if (w->listener == NULL)
 		target_fatalx("evconnlistener_new failed");
@@ -370,6 +394,7 @@ target_worker_main(void *arg)
 	if (event_base_dispatch(w->base) == -1)
 		target_fatalx("worker %d: event_base_dispatch failed", w->id);
 	conn_free_all(w);
+	h2_free_all(w);
 	return (NULL);
 }
 
@@ -426,6 +451,8 @@ main(int argc, char **argv)
 		{ "stall", required_argument, NULL, 'S' },
 		{ "portfile", required_argument, NULL, 'p' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "h2", no_argument, NULL, 'H' },
+		{ "h2-fault", required_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -441,7 +468,7 @@ main(int argc, char **argv)
 	size_t			 badlen;
 	char			*ep;
 	long			 n;
-	int			 ch, i, error;
+	int			 ch, i, error, faulty = 0;
 
 	behav_defaults(&t->defaults);
 	t->nworkers = 1;
@@ -479,6 +506,16 @@ main(int argc, char **argv)
 		case 'q':
 			t->quiet = target_quiet = 1;
 			break;
+		case 'H':
+			t->h2 = 1;
+			break;
+		case 'F':
+			if (h2_fault_parse(optarg, &t->h2_fault,
+			    &t->h2_n) != 0)
+				target_usage_error("bad --h2-fault: %s",
+				    optarg);
+			faulty = 1;
+			break;
 		case 'Q':
 			if (behav_query(&t->defaults, optarg, strlen(optarg),
 			    &bad, &badlen) != 0)
@@ -509,6 +546,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		target_usage_error("unexpected argument: %s", argv[optind]);
+	if (faulty && !t->h2)
+		target_usage_error("%s needs --h2", "--h2-fault");
 	target_parse_listen(t, listen_arg, &ss, &sslen);
 
 	for (i = 0; i < TARGET_BODY_STATIC; i++)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * target.h -- the map of loadd-target, the HTTP/1.1 test server with
- * controllable behaviour: shared structs and every exported function,
- * grouped by the file that defines it.
+ * target.h -- the map of loadd-target, the HTTP/1.1 (or, with --h2, h2c)
+ * test server with controllable behaviour: shared structs and every
+ * exported function, grouped by the file that defines it.
  *
  * Threads: the main thread parses flags, binds the listeners and waits for
  * SIGINT/SIGTERM; each worker thread owns one event_base, one SO_REUSEPORT
@@ -91,6 +91,20 @@ struct stats {
 
 struct conn;
 LIST_HEAD(conn_list, conn);
+struct h2conn;
+LIST_HEAD(h2conn_list, h2conn);
+
+/* --h2-fault: how the HTTP/2 mode misbehaves (h2.c). */
+enum h2_fault {
+	H2_FAULT_NONE,
+	H2_FAULT_RST_EVERY,	/* RST_STREAM instead of every Nth answer */
+	H2_FAULT_GOAWAY_AFTER,	/* GOAWAY after N responses, then close */
+	H2_FAULT_MAX_STREAMS,	/* SETTINGS_MAX_CONCURRENT_STREAMS N */
+	H2_FAULT_WINDOW,	/* SETTINGS_INITIAL_WINDOW_SIZE N */
+	H2_FAULT_NO_SETTINGS,	/* read the client, never write */
+	H2_FAULT_GARBAGE,	/* an HTTP/1.1 response to the preface */
+	H2_FAULT_ENDLESS	/* DATA frames that never end */
+};
 
 /* One worker thread: its loop, its listener, its connections. */
 struct worker {
@@ -103,6 +117,7 @@ struct worker {
 	struct event		 relisten;	/* after an accept error */
 	uint64_t		 rng;		/* xorshift64* state */
 	struct conn_list	 conns;
+	struct h2conn_list	 h2conns;	/* --h2 */
 	struct stats		 stats;
 };
 
@@ -120,6 +135,9 @@ struct target {
 	const char		*portfile;
 	int			 quiet;
 	int			 logfd;		/* --log FILE, or -1 */
+	int			 h2;		/* --h2: h2c, prior knowledge */
+	enum h2_fault		 h2_fault;
+	uint32_t		 h2_n;		/* the fault's N */
 
 	pthread_mutex_t		 base_lock;	/* guards baseline */
 	struct stats		 baseline;	/* POST /stats/reset */
@@ -169,6 +187,13 @@ void			 app_answer(const struct app_req *, struct app_resp *);
 void			 conn_accept(struct evconnlistener *, evutil_socket_t,
 			     struct sockaddr *, int, void *);
 void			 conn_free_all(struct worker *);
+
+/* h2.c -- the --h2 mode: HTTP/2 cleartext on libnghttp2 */
+int			 h2_fault_parse(const char *, enum h2_fault *,
+			     uint32_t *);
+void			 h2_accept(struct evconnlistener *, evutil_socket_t,
+			     struct sockaddr *, int, void *);
+void			 h2_free_all(struct worker *);
 
 /* stats.c */
 #define STATS_ADD(w, field, n) __atomic_store_n(&(w)->stats.field,	\
