@@ -131,6 +131,8 @@ free_port() {
 
 # start_nginx: a private nginx, one worker, "ok" on /, stub_status on /stub,
 # and what NGINX_EXTRA adds to its server block; sets NPID and NURL.
+# NGINX_LISTEN adds to its listen line ("http2", "ssl http2"), NGINX_SCHEME
+# names the scheme of NURL, NGINX_CURL the flags curl needs to reach it.
 start_nginx() {
 	local port d=$B/nginx i
 	command -v nginx >/dev/null || die "nginx is required (apt-get install -y nginx-light)"
@@ -153,7 +155,7 @@ http {
     keepalive_requests 100000000;
     keepalive_timeout 75s;
     server {
-        listen 127.0.0.1:$port;
+        listen 127.0.0.1:$port ${NGINX_LISTEN:-};
         location = /stub { stub_status; }
         location / { default_type text/plain; return 200 "ok"; }
         ${NGINX_EXTRA:-}
@@ -163,9 +165,9 @@ EOF
 	nginx -c "$d/nginx.conf" -p "$d" >"$d/logs/stdout.log" 2>&1 &
 	NPID=$!
 	BG_PIDS="$BG_PIDS $NPID"
-	NURL="http://127.0.0.1:$port"
+	NURL="${NGINX_SCHEME:-http}://127.0.0.1:$port"
 	for i in $(seq 1 100); do
-		curl -s --max-time 1 "$NURL/stub" 2>/dev/null | grep -q 'server accepts' && return 0
+		curl -sk ${NGINX_CURL:-} --max-time 1 "$NURL/stub" 2>/dev/null | grep -q 'server accepts' && return 0
 		kill -0 "$NPID" 2>/dev/null || { cat "$d/logs/"* >&2; die "nginx exited early"; }
 		sleep 0.1
 	done
@@ -175,7 +177,7 @@ EOF
 # nginx_requests: the "requests" counter of stub_status (minus this query).
 nginx_requests() {
 	local n
-	n=$(curl -s --max-time 5 "$NURL/stub" | awk 'NR == 3 { print $3 }')
+	n=$(curl -sk ${NGINX_CURL:-} --max-time 5 "$NURL/stub" | awk 'NR == 3 { print $3 }')
 	echo $((n - 1))
 }
 

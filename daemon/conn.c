@@ -16,6 +16,7 @@
 #endif
 
 #include <sys/types.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -203,6 +204,7 @@ conn_shutdown(struct conn *c)
 	c->want = 0;
 	c->goaway = 0;
 	c->h2error = 0;
+	c->h2why = NULL;
 	c->state = CONN_CLOSED;
 }
 
@@ -606,6 +608,34 @@ conn_write(struct conn *c, const struct iovec *iov, int iovcnt, int *error)
 	}
 }
 
+/*
+ * Send len bytes of file fd from off on a plain socket, the pages taken by
+ * reference: bytes sent, 0 when the socket is full (c->want says so), -1
+ * on an error with *error the errno.
+ */
+ssize_t
+conn_sendfile(struct conn *c, int fd, off_t off, size_t len, int *error)
+{
+	ssize_t	n;
+
+	for (;;) {
+		if ((n = sendfile(c->fd, fd, &off, len)) > 0)
+			return (n);
+		if (n == 0) {
+			*error = EPIPE;		/* the file is shorter */
+			return (-1);
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			c->want = EV_WRITE;
+			return (0);
+		}
+		*error = errno;
+		return (-1);
+	}
+}
+
 /* ev fired: connect and handshake here, then the codec. */
 static void
 conn_event(evutil_socket_t fd, short what, void *arg)
@@ -749,10 +779,10 @@ exch_detach(struct exch *x)
 
 	if (c == NULL)
 		return;
-	if (c->proto == PROTO_H2 && c->x != x)
-		h2_cancel(c, x);
-	else
+	if (c->x == x)
 		h1_cancel(c, x);
+	else
+		h2_cancel(c, x);
 	x->conn = NULL;
 }
 
@@ -761,6 +791,7 @@ static void
 exch_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct exch	*x = arg;
+	struct conn	*c;
 
 	(void)fd;
 	(void)what;
@@ -770,8 +801,11 @@ exch_timeout(evutil_socket_t fd, short what, void *arg)
 		return;
 	case EXCH_WAITING:
 	case EXCH_ACTIVE:
+		c = x->conn;
 		exch_detach(x);
 		(void)exch_fail(x, ERR_TIMEOUT, "request timed out");
+		if (c != NULL && c->x == NULL && c->ctx->protocol == PROTO_H2)
+			h2_stalled(c, x);
 		return;
 	default:
 		return;
@@ -871,6 +905,10 @@ exch_refuse(struct exch *x, const struct plan_req *req, enum err_kind kind,
     const char *example, exch_done_cb cb, void *arg)
 {
 	exch_reset(x, req, cb, arg);
+	/* As a failed request would: the slot goes on with a new one. */
+	if (x->ctx->protocol != PROTO_H2 && x->home != NULL &&
+	    x->home->x == NULL && x->home->state == CONN_IDLE)
+		conn_shutdown(x->home);
 	(void)exch_fail(x, kind, example);
 }
 

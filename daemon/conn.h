@@ -58,7 +58,8 @@ struct conn_ctx {
 	SSL_CTX			*ssl_ctx;	/* NULL when no https target */
 	const struct plan_endpoint *endpoints;
 	int			 keepalive;
-	int			 protocol;	/* the plan's PROTOCOL_* */
+	int			 bodyfd;	/* the plan's body, for sendfile */
+	int			 protocol;	/* the plan's PROTO_* */
 	int			 rx_stamps;	/* SO_TIMESTAMPNS on plain TCP */
 	const struct timeval	**timeouts;	/* per plan_req, common */
 	struct inspect_pool	*ipool;		/* responses that are read */
@@ -92,6 +93,8 @@ struct exch {
 	size_t			 woff;		/* request bytes written */
 	int			 retried;
 	int			 headers_done;	/* h2: the final response's */
+	int			 h2bad;		/* h2: nghttp2 reset it: protocol */
+	uint64_t		 rx_mark;	/* h2: conn's nreads at its start */
 	struct conn_result	 res;
 	exch_done_cb		 cb;
 	void			*arg;
@@ -138,7 +141,9 @@ struct conn {
 	const uint8_t		*wpend;		/* nghttp2's output not written */
 	size_t			 wpendlen;
 	int			 goaway;	/* no new streams on it */
-	int			 h2error;	/* the session broke: protocol */
+	int			 h2error;	/* we ended it with GOAWAY: protocol */
+	const char		*h2why;		/* nghttp2's last complaint */
+	uint64_t		 nreads;	/* reads that brought bytes */
 };
 
 /* conn.c: the transport and the exchanges' life cycle */
@@ -155,6 +160,7 @@ const char	*conn_ssl_error(struct conn *, const char *);
 uint64_t	 conn_received(struct conn *);
 ssize_t		 conn_read(struct conn *, unsigned char *, size_t, int *);
 ssize_t		 conn_write(struct conn *, const struct iovec *, int, int *);
+ssize_t		 conn_sendfile(struct conn *, int, off_t, size_t, int *);
 void		 exch_init(struct exch *, const struct conn_ctx *,
 		     struct conn *, unsigned);
 void		 exch_start(struct exch *, const struct plan_req *,
@@ -181,5 +187,6 @@ int		 h2_open(struct conn *);
 void		 h2_event(struct conn *, short);
 void		 h2_cancel(struct conn *, struct exch *);
 void		 h2_close(struct conn *);
+void		 h2_stalled(struct conn *, struct exch *);
 
 #endif

@@ -27,6 +27,7 @@
 #include "conn.h"
 
 #define H1_HEADER_MAX	(64 * 1024)	/* response header bytes */
+#define H1_SENDFILE_MIN	(64 * 1024)	/* a body sent by reference */
 
 static int	h1_on_headers_complete(http_parser *);
 static int	h1_on_complete(http_parser *);
@@ -213,8 +214,15 @@ h1_send(struct conn *c)
 	struct iovec		 iov[2];
 	uint64_t		 t = 0;
 	ssize_t			 n;
-	int			 error, iovcnt;
+	int			 error, iovcnt, byref;
 
+	/*
+	 * A large generated body goes by sendfile(2) from the plan's memfd:
+	 * the kernel references its pages instead of copying them into the
+	 * socket, which was most of an upload's CPU (BENCHMARKS.md, 16).
+	 */
+	byref = req->bodyfile && c->ssl == NULL && c->ctx->bodyfd != -1 &&
+	    req->bodylen >= H1_SENDFILE_MIN;
 	c->want = 0;
 	while (x->woff < total) {
 		if (x->woff < req->wirelen) {
@@ -222,7 +230,9 @@ h1_send(struct conn *c)
 			iov[0].iov_len = req->wirelen - x->woff;
 			iov[1].iov_base = (void *)req->body;
 			iov[1].iov_len = req->bodylen;
-			iovcnt = req->bodylen != 0 ? 2 : 1;
+			iovcnt = req->bodylen != 0 && !byref ? 2 : 1;
+		} else if (byref) {
+			iovcnt = 0;
 		} else {
 			iov[0].iov_base = (void *)(req->body +
 			    (x->woff - req->wirelen));
@@ -236,7 +246,12 @@ h1_send(struct conn *c)
 		 */
 		if (x->res.sent_ns == 0)
 			t = c->ctx->now();
-		n = conn_write(c, iov, iovcnt, &error);
+		if (iovcnt == 0)
+			n = conn_sendfile(c, c->ctx->bodyfd,
+			    (off_t)(x->woff - req->wirelen), total - x->woff,
+			    &error);
+		else
+			n = conn_write(c, iov, iovcnt, &error);
 		if (n == 0)
 			return (0);
 		if (n == -1) {

@@ -186,7 +186,6 @@ h2_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name,
 	if (f->hd.type != NGHTTP2_HEADERS ||
 	    (x = h2_exch(s, f->hd.stream_id)) == NULL)
 		return (0);
-	x->res.bytes_recv += namelen + valuelen;
 	if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
 		for (i = 0; i < valuelen && i < 4; i++)
 			status = status * 10 + (value[i] - '0');
@@ -218,6 +217,7 @@ h2_on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *arg)
 	if ((f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA) ||
 	    (x = h2_exch(s, f->hd.stream_id)) == NULL)
 		return (0);
+	x->res.bytes_recv += f->hd.length + 9;	/* as sent: whole frames */
 	if (f->hd.type == NGHTTP2_HEADERS && !x->headers_done &&
 	    x->res.status >= 200) {
 		x->headers_done = 1;
@@ -240,7 +240,6 @@ h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data,
 	(void)arg;
 	if ((x = h2_exch(s, id)) == NULL)
 		return (0);
-	x->res.bytes_recv += len;
 	if (x->req->ins != NULL)
 		inspect_on_body(exch_ins(x), (const char *)data, len);
 	return (0);
@@ -289,7 +288,7 @@ h2_on_stream_close(nghttp2_session *s, int32_t id, uint32_t code, void *arg)
 		return (0);
 	(void)nghttp2_session_set_stream_user_data(s, id, NULL);
 	TAILQ_REMOVE(&c->streams, x, entry);
-	if (code == NGHTTP2_REFUSED_STREAM && !c->h2error &&
+	if (code == NGHTTP2_REFUSED_STREAM && !c->h2error && !x->h2bad &&
 	    x->retried < H2_REFUSED_MAX && x->res.status == 0) {
 		/*
 		 * Refused, by RST_STREAM or as above a GOAWAY's last stream:
@@ -308,8 +307,11 @@ h2_on_stream_close(nghttp2_session *s, int32_t id, uint32_t code, void *arg)
 		TAILQ_INSERT_HEAD(&c->queue, x, entry);
 		return (0);
 	}
-	(void)exch_fail(x, c->h2error ? ERR_PROTOCOL : ERR_RESET,
-	    c->h2error ? "HTTP/2 protocol error" : h2_code_error(code));
+	if (c->h2error || x->h2bad)
+		(void)exch_fail(x, ERR_PROTOCOL, c->h2why != NULL ? c->h2why :
+		    "HTTP/2 protocol error");
+	else
+		(void)exch_fail(x, ERR_RESET, h2_code_error(code));
 	return (0);
 }
 
@@ -326,20 +328,34 @@ h2_before_send(nghttp2_session *s, const nghttp2_frame *f, void *arg)
 	return (0);
 }
 
-/* nghttp2: a frame of ours went out: count its bytes to its request. */
+/*
+ * nghttp2: a frame of ours went out: count its bytes to its request. A
+ * GOAWAY with an error, or an RST_STREAM on a stream still ours, is
+ * nghttp2 rejecting what the server sent: a protocol error (SPEC 18).
+ */
 static int
 h2_on_frame_send(nghttp2_session *s, const nghttp2_frame *f, void *arg)
 {
+	struct conn	*c = arg;
 	struct exch	*x;
 
-	(void)arg;
-	if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
-	    (x = h2_exch(s, f->hd.stream_id)) != NULL)
+	if (f->hd.type == NGHTTP2_GOAWAY &&
+	    f->goaway.error_code != NGHTTP2_NO_ERROR)
+		c->h2error = 1;
+	if ((x = h2_exch(s, f->hd.stream_id)) == NULL)
+		return (0);
+	if (f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA)
 		x->res.bytes_sent += f->hd.length + 9;
+	else if (f->hd.type == NGHTTP2_RST_STREAM)
+		x->h2bad = 1;
 	return (0);
 }
 
-/* nghttp2: the peer broke the protocol; the session ends with GOAWAY. */
+/*
+ * nghttp2: what it found wrong with the server's bytes, as a static text
+ * for the error's example. Not every complaint ends anything (an ignored
+ * header field): the frames nghttp2 sends in answer decide that.
+ */
 static int
 h2_on_error(nghttp2_session *s, int code, const char *msg, size_t len,
     void *arg)
@@ -347,10 +363,9 @@ h2_on_error(nghttp2_session *s, int code, const char *msg, size_t len,
 	struct conn	*c = arg;
 
 	(void)s;
-	(void)code;
 	(void)msg;
 	(void)len;
-	c->h2error = 1;
+	c->h2why = nghttp2_strerror(code);
 	return (0);
 }
 
@@ -507,10 +522,12 @@ h2_pump(struct conn *c)
 	if (c->goaway || c->state != CONN_OPEN)
 		return;
 	TAILQ_FOREACH_SAFE(x, &c->queue, entry, next) {
-		if (x->state != EXCH_WAITING)
-			continue;
-		if (c->nstreams >= h2_limit(c))
+		if (c->nstreams >= h2_limit(c)) {
+			/* The rest wait for a stream. */
+			TAILQ_FOREACH(x, &c->queue, entry)
+				x->res.stream_wait = 1;
 			return;
+		}
 		TAILQ_REMOVE(&c->queue, x, entry);
 		h2_submit(c, x);
 	}
@@ -525,7 +542,6 @@ h2_flush(struct conn *c)
 	ssize_t		 n;
 	int		 error;
 
-	c->want = 0;
 	for (;;) {
 		if (c->wpendlen == 0) {
 			n = nghttp2_session_mem_send(c->h2, &data);
@@ -540,10 +556,8 @@ h2_flush(struct conn *c)
 		iov.iov_base = (void *)c->wpend;
 		iov.iov_len = c->wpendlen;
 		n = conn_write(c, &iov, 1, &error);
-		if (n == 0) {
-			c->want |= EV_WRITE;
-			return (0);
-		}
+		if (n == 0)
+			return (0);	/* c->want says what it waits for */
 		if (n == -1)
 			return (conn_fail(c, error == 0 ? ERR_TLS : ERR_RESET,
 			    error == 0 ? conn_ssl_error(c, "TLS error") :
@@ -633,6 +647,7 @@ h2_event(struct conn *c, short what)
 	int			 error;
 
 	(void)what;
+	c->want = 0;
 	for (;;) {
 		n = conn_read(c, ctx->rbuf, ctx->rbufsize, &error);
 		if (n == -2)
@@ -651,13 +666,14 @@ h2_event(struct conn *c, short what)
 				    conn_reset_error(error));
 			return;
 		}
+		c->nreads++;
 		rv = nghttp2_session_mem_recv(c->h2, ctx->rbuf, (size_t)n);
-		if (rv < 0 || c->h2error) {
+		if (rv < 0) {
 			(void)h2_flush(c);	/* our GOAWAY, if it can */
 			if (c->state == CONN_OPEN)
-				(void)h2_lost(c, ERR_PROTOCOL, rv < 0 ?
-				    nghttp2_strerror((int)rv) :
-				    "HTTP/2 protocol error");
+				(void)h2_lost(c, ERR_PROTOCOL,
+				    nghttp2_strerror((int)rv));
+			h2_report(c);
 			return;
 		}
 	}
@@ -674,7 +690,11 @@ h2_event(struct conn *c, short what)
 	}
 	if (!nghttp2_session_want_read(c->h2) &&
 	    !nghttp2_session_want_write(c->h2) && c->wpendlen == 0) {
-		(void)h2_lost(c, ERR_RESET, "HTTP/2 session ended");
+		if (c->h2error)
+			(void)h2_lost(c, ERR_PROTOCOL, c->h2why != NULL ?
+			    c->h2why : "HTTP/2 protocol error");
+		else
+			(void)h2_lost(c, ERR_RESET, "HTTP/2 session ended");
 		return;
 	}
 	conn_arm(c);
@@ -689,6 +709,8 @@ h2_start(struct conn *c, struct exch *x)
 {
 	x->res.proto = PROTO_H2;
 	x->conn = c;
+	x->h2bad = 0;
+	x->rx_mark = c->nreads;
 	x->state = EXCH_WAITING;
 	TAILQ_INSERT_TAIL(&c->queue, x, entry);
 	if (c->fd == -1) {
@@ -736,6 +758,20 @@ h2_cancel(struct conn *c, struct exch *x)
 		conn_arm(c);
 	}
 	x->stream = 0;
+}
+
+/*
+ * x timed out on c (and is off it). A connection that is not open yet, or
+ * has brought nothing since x started, is taken as dead: what is on it
+ * fails (its streams as timeouts) and what waits goes on a new one.
+ */
+void
+h2_stalled(struct conn *c, struct exch *x)
+{
+	if (c->fd == -1 ||
+	    (c->state == CONN_OPEN && c->nreads != x->rx_mark))
+		return;
+	(void)h2_lost(c, ERR_TIMEOUT, "request timed out");
 }
 
 /* The session goes with the socket (conn_shutdown). */

@@ -527,6 +527,7 @@ struct plan_req {
 	size_t		 wirelen;
 	const char	*body;		/* own text, or the shared body */
 	size_t		 bodylen;
+	int		 bodyfile;	/* body is plan->bodyfd's (sendfile) */
 	uint64_t	 timeout_ns;
 	uint64_t	 expect[10];	/* bit per status 0..639: success */
 	/*
@@ -602,6 +603,7 @@ struct plan {
 	char			**stat_names;	/* requests, then groups */
 	size_t			 nstats;
 	char			*bodybuf;	/* the shared generated body */
+	int			 bodyfd;	/* it in a memfd, or -1 */
 	struct ssl_ctx_st	*ssl_ctx;	/* SSL_CTX, any https */
 	struct plan_threshold	*thresholds;
 	size_t			 nthresholds;

@@ -657,6 +657,7 @@ worker_render(struct vu *vu, int m, const struct plan_req *req)
 	*out = *req;
 	body = (char *)req->body;
 	if (req->tbody != NULL) {
+		out->bodyfile = 0;
 		body = buf + req->thead->maxlen + PLAN_CLEN_MAX +
 		    req->taillen + (p->cookies ? JAR_LINE_MAX : 0);
 		bodylen = plan_render(p, req->tbody, body, &rc);
@@ -1404,6 +1405,7 @@ worker_create(int id, int n, const struct plan *p, uint64_t t0,
 	w->ctx.ssl_ctx = p->ssl_ctx;
 	w->ctx.endpoints = p->endpoints;
 	w->ctx.keepalive = p->keepalive;
+	w->ctx.bodyfd = p->bodyfd;
 	w->ctx.protocol = p->protocol;
 	w->ctx.now = clock_ns;
 	/* A response ends when the kernel has it, not when this thread wakes. */

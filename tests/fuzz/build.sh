@@ -14,7 +14,7 @@ out=$(cd "$out" && pwd)
 CC=${CC:-clang}
 JOBS=${JOBS:-2}
 
-libs="libevent_core libevent_pthreads libevent_openssl openssl libmicrohttpd
+libs="libevent_core libevent_pthreads libevent_openssl openssl libmicrohttpd libnghttp2
     sqlite3 jansson libsystemd"
 pkgcflags=$(pkg-config --cflags $libs)
 pkglibs=$(pkg-config --libs $libs)

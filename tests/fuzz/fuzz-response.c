@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz-response.c -- the load engine's response path (conn.c and
- * http-parser) on any bytes a server could send. One end of a socketpair
- * is adopted by a struct conn as if connected; a fixed request goes out,
- * the input comes back in pieces, then EOF. The callback must fire exactly
- * once (a 200 ms request timeout bounds the wait); any result is fine.
+ * fuzz-response.c -- the load engine's response path (conn.c with h1.c and
+ * http-parser, or, built as fuzz-h2 with FUZZ_H2, h2.c and nghttp2) on any
+ * bytes a server could send. One end of a socketpair is adopted by a
+ * struct conn as if connected; a fixed request goes out (over h2, one to
+ * three streams at once), the input comes back in pieces, then EOF. Each
+ * callback must fire exactly once (a 200 ms request timeout bounds the
+ * wait); any result is fine.
  *
  * Input: a 4-byte header, then the response bytes.
- *   byte 0  flags: 0x01 keep-alive, 0x02 HEAD, 0x0c read buffer size
+ *   byte 0  flags: 0x01 keep-alive (h2: three streams, not one), 0x02 HEAD, 0x0c read buffer size
  *           (16, 256, 4096 or 65536 bytes), 0x10 a 256 KiB request body,
  *           0x20 leave the request unread (the body then blocks),
  *           0x40 the request reads its response: two captures, three
@@ -35,6 +37,9 @@
 #include "loadd.h"
 #include "conn.h"
 
+#ifndef FUZZ_H2
+#define FUZZ_H2		0	/* fuzz-h2.c sets it */
+#endif
 #define FUZZ_BODY	(256 * 1024)
 #define FUZZ_RBUF	65536
 
@@ -50,6 +55,8 @@ static struct plan_inspect	*fuzz_pi;
 static struct inspect_pool	 fuzz_pool = { NULL, 64, 0 };
 static struct conn_inspect	 fuzz_empty;
 static struct jar		 fuzz_jar;
+static struct conn		 fuzz_h2conn;	/* h2: the pool's one */
+static struct conn_pool		 fuzz_h2pool = { &fuzz_h2conn, 1 };
 static const char		 fuzz_inspect[] = "{\"capture\": {\"t\": "
     "{\"json\": \"/a/0/t\"}, \"h\": {\"header\": \"X-Id\"}, \"b\": "
     "{\"between\": [\"<\", \">\"]}}, \"checks\": [{\"body_contains\": "
@@ -65,7 +72,8 @@ static char			 fuzz_head[] =
 /* What the callback saw. */
 struct fuzz_state {
 	int			calls;
-	struct conn_result	res;
+	int			want;	/* callbacks due */
+	struct conn_result	res;	/* the first exchange's */
 };
 
 static uint64_t
@@ -117,6 +125,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fuzz_empty.body = fuzz_empty.hbuf = (char *)"";
 		fuzz_empty.pi = fuzz_pi;
 	}
+	if (FUZZ_H2) {
+		h2_ctx_init(&fuzz_ctx);
+		fuzz_ctx.protocol = PROTO_H2;
+		fuzz_ctx.pools = &fuzz_h2pool;
+	}
 	return (0);
 }
 
@@ -125,9 +138,8 @@ fuzz_done(struct exch *x, const struct conn_result *res, void *arg)
 {
 	struct fuzz_state	*st = arg;
 
-	(void)x;
-	st->calls++;
-	st->res = *res;
+	if (st->calls++ == 0 || x->affinity == 0)
+		st->res = *res;
 }
 
 /* Read and drop what the client wrote, if anything. */
@@ -157,7 +169,7 @@ fuzz_send(int fd, const uint8_t *p, size_t len, int drain,
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			/* The client must make room, or give up. */
 			event_base_loop(fuzz_base, EVLOOP_ONCE);
-			if (st->calls > 0 || ++spins > 1000)
+			if (st->calls >= st->want || ++spins > 1000)
 				return;
 			continue;
 		}
@@ -174,12 +186,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t	 rbufs[4] = { 16, 256, 4096, FUZZ_RBUF };
 	struct plan_req		 req;
-	struct conn		 c;
-	struct exch		 x;
+	struct conn		 h1conn, *c = FUZZ_H2 ? &fuzz_h2conn : &h1conn;
+	struct exch		 xs[3], *x = &xs[0];
 	struct fuzz_state	 st;
 	size_t			 cut[4], i, off;
 	uint8_t			 flags;
-	int			 sv[2], drain, spins;
+	int			 sv[2], drain, spins, k, n = 1;
 
 	if (size < 4)
 		return (-1);
@@ -203,6 +215,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	req.timeout_ns = 200 * 1000000ULL;
 	fuzz_ctx.keepalive = (flags & 0x01) != 0;
+	if (FUZZ_H2 && (flags & 0x01))
+		n = 3;
 	fuzz_ctx.rbufsize = rbufs[(flags >> 2) & 3];
 	drain = (flags & 0x20) == 0;
 
@@ -212,12 +226,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	memset(&st, 0, sizeof st);
-	conn_init(&c, &fuzz_ctx);
-	exch_init(&x, &fuzz_ctx, &c, 0);
-	conn_adopt(&c, sv[0], 0, PROTO_H1);
+	st.want = n;
+	conn_init(c, &fuzz_ctx);
+	conn_adopt(c, sv[0], 0, FUZZ_H2 ? PROTO_H2 : PROTO_H1);
 	if (flags & 0x40)
 		req.ins = fuzz_pi;
-	exch_start(&x, &req, fuzz_done, &st);
+	for (k = 0; k < n; k++) {
+		exch_init(&xs[k], &fuzz_ctx, c, (unsigned)k);
+		exch_start(&xs[k], &req, fuzz_done, &st);
+	}
 
 	/* The response in four pieces, the client running between them. */
 	off = 0;
@@ -226,7 +243,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			cut[i] = size - off;
 		fuzz_send(sv[1], data + off, cut[i], drain, &st);
 		off += cut[i];
-		if (st.calls > 0)
+		if (st.calls >= n)
 			break;
 	}
 	if (drain)
@@ -234,7 +251,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[1]);
 
 	/* EOF; the 200 ms timeout ends anything that still waits. */
-	for (spins = 0; st.calls == 0; spins++) {
+	for (spins = 0; st.calls < n; spins++) {
 		if (event_base_loop(fuzz_base, EVLOOP_ONCE) == 1 ||
 		    spins > 100000) {
 			fprintf(stderr, "no callback and nothing to wait "
@@ -245,8 +262,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Anything still pending must not call back a second time. */
 	event_base_loop(fuzz_base, EVLOOP_NONBLOCK);
 	event_base_loop(fuzz_base, EVLOOP_NONBLOCK);
-	if (st.calls != 1) {
-		fprintf(stderr, "%d callbacks for one request\n", st.calls);
+	if (st.calls != n) {
+		fprintf(stderr, "%d callbacks for %d requests\n", st.calls, n);
 		abort();
 	}
 	if ((unsigned)st.res.kind >= ERR_NKINDS ||
@@ -261,7 +278,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char		caps[3 * 16], ex[192], scratch[16];
 		uint32_t	lens[3] = { 0, 0, 0 };
 		uint64_t	set = 0;
-		struct conn_inspect *fuzz_ci = x.ins != NULL ? x.ins :
+		struct conn_inspect *fuzz_ci = x->ins != NULL ? x->ins :
 		    &fuzz_empty;
 
 		if (fuzz_ci->bodylen > fuzz_ci->bodycap ||
@@ -277,13 +294,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (fuzz_jar.used > JAR_BYTES)
 				abort();
 		}
-		inspect_give(&fuzz_pool, x.ins);
-		x.ins = NULL;
-		if (fuzz_pool.made > 1)
+		for (k = 0; k < n; k++) {
+			inspect_give(&fuzz_pool, xs[k].ins);
+			xs[k].ins = NULL;
+		}
+		if (fuzz_pool.made > (size_t)n)
 			abort();	/* one response, one buffer */
 	}
-	exch_cancel(&x);
-	conn_close(&c);
+	for (k = 0; k < n; k++)
+		exch_cancel(&xs[k]);
+	conn_close(c);
 	if (event_base_loop(fuzz_base, EVLOOP_NONBLOCK) != 1) {
 		fprintf(stderr, "events left after conn_close\n");
 		abort();

@@ -12,7 +12,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"scenario parsers config hist response router data template jsonptr cookie histsql sse push"}
+targets=${*:-"scenario parsers config hist response h2 router data template jsonptr cookie histsql sse push"}
 out=${FUZZ_OUT:-build-fuzz}
 jobs=${FUZZ_JOBS:-1}
 
