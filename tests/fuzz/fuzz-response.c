@@ -298,8 +298,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			inspect_give(&fuzz_pool, xs[k].ins);
 			xs[k].ins = NULL;
 		}
-		if (fuzz_pool.made > (size_t)n)
-			abort();	/* one response, one buffer */
+		/* One buffer a response, made once: as many as streams at most. */
+		if (fuzz_pool.made > (FUZZ_H2 ? 3 : 1))
+			abort();
 	}
 	for (k = 0; k < n; k++)
 		exch_cancel(&xs[k]);
