@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -165,9 +166,12 @@ conn_arm(struct conn *c)
 	 * data raises no further edge. A complete response after a full read,
 	 * or with the peer's FIN in the same edge (EV_CLOSED), closes the
 	 * connection: what is left would go unannounced. TLS may buffer
-	 * inside OpenSSL, so it stays level-triggered.
+	 * inside OpenSSL, so it stays level-triggered. So does h2: many
+	 * responses share its socket, and it reads once per readiness
+	 * rather than again to find it drained (h2_event).
 	 */
-	if (c->ssl == NULL && c->state != CONN_CONNECTING)
+	if (c->ssl == NULL && c->state != CONN_CONNECTING &&
+	    c->state != CONN_OPEN)
 		events |= EV_ET | EV_CLOSED;
 	if (events == c->armed)
 		return;
@@ -731,6 +735,8 @@ conn_close(struct conn *c)
 		x->conn = NULL;
 	}
 	c->nstreams = 0;
+	free(c->wbuf);
+	c->wbuf = NULL;
 }
 
 /*

@@ -140,6 +140,8 @@ struct conn {
 	size_t			 nstreams;
 	const uint8_t		*wpend;		/* nghttp2's output not written */
 	size_t			 wpendlen;
+	uint8_t			*wbuf;		/* small frames gathered: H2_WBUF */
+	size_t			 wlen, woff;	/* in it, and written of that */
 	int			 goaway;	/* no new streams on it */
 	int			 h2error;	/* we ended it with GOAWAY: protocol */
 	const char		*h2why;		/* nghttp2's last complaint */
