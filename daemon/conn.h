@@ -143,6 +143,7 @@ struct conn {
 	uint8_t			*wbuf;		/* small frames gathered: H2_WBUF */
 	size_t			 wlen, woff;	/* in it, and written of that */
 	int			 goaway;	/* no new streams on it */
+	int			 reporting;	/* h2_event reports: it will flush */
 	int			 h2error;	/* we ended it with GOAWAY: protocol */
 	const char		*h2why;		/* nghttp2's last complaint */
 	uint64_t		 nreads;	/* reads that brought bytes */

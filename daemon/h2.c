@@ -725,14 +725,24 @@ h2_event(struct conn *c, short what)
 			return;
 		}
 		/*
-		 * Level-triggered: a short read drained the socket, and
-		 * epoll says when more comes; no second read to see EAGAIN.
+		 * Level-triggered: once nothing is awaited, a short read
+		 * drained the socket and epoll says when more comes, so no
+		 * second read to see EAGAIN (one stream a connection). With
+		 * streams open, read on: the responses that are there are
+		 * reported together, and the requests they start go out in
+		 * one write.
 		 */
-		if (c->ssl == NULL ? (size_t)n < ctx->rbufsize :
-		    !SSL_has_pending(c->ssl))
+		if (c->nstreams == 0 && (c->ssl == NULL ?
+		    (size_t)n < ctx->rbufsize : !SSL_has_pending(c->ssl)))
 			break;
 	}
+	/*
+	 * The next requests the callbacks start are only submitted: one
+	 * write below sends them all (one TLS record, not one a request).
+	 */
+	c->reporting = 1;
 	h2_report(c);
+	c->reporting = 0;
 	if (c->state != CONN_OPEN)
 		return;		/* a callback closed it */
 	h2_pump(c);
@@ -784,7 +794,7 @@ h2_start(struct conn *c, struct exch *x)
 	/* Behind others, or at the limit: it waits for a stream. */
 	if (x->state == EXCH_WAITING)
 		x->res.stream_wait = 1;
-	if (h2_flush(c) == -1)
+	if (c->reporting || h2_flush(c) == -1)
 		return;
 	conn_arm(c);
 }
