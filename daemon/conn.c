@@ -196,7 +196,16 @@ conn_shutdown(struct conn *c)
 	if (c->h2 != NULL)
 		h2_close(c);
 	if (c->ssl != NULL) {
-		SSL_free(c->ssl);
+		/*
+		 * Kept for the next connection, as wrk does: SSL_new and
+		 * SSL_free cost more than a resumed handshake's crypto.
+		 */
+		ERR_clear_error();
+		if (c->spare == NULL && SSL_clear(c->ssl) == 1)
+			c->spare = c->ssl;
+		else
+			SSL_free(c->ssl);
+		ERR_clear_error();
 		c->ssl = NULL;
 	}
 	if (c->fd != -1) {
@@ -413,7 +422,9 @@ conn_tls_start(struct conn *c)
 	if (c->ctx->ssl_ctx == NULL)
 		return (conn_fail(c, ERR_TLS, "no TLS context"));
 	ERR_clear_error();
-	if ((c->ssl = SSL_new(c->ctx->ssl_ctx)) == NULL)
+	if ((c->ssl = c->spare) != NULL)
+		c->spare = NULL;	/* cleared: set up again below */
+	else if ((c->ssl = SSL_new(c->ctx->ssl_ctx)) == NULL)
 		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SSL_new")));
 	c->state = CONN_HANDSHAKE;
 	SSL_set_app_data(c->ssl, c);
@@ -429,9 +440,10 @@ conn_tls_start(struct conn *c)
 	if (c->ctx->protocol == PROTO_AUTO &&
 	    SSL_set_alpn_protos(c->ssl, alpn_auto, sizeof alpn_auto - 1) != 0)
 		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "ALPN")));
-	if (c->ctx->sessions != NULL &&
-	    (sess = c->ctx->sessions[c->endpoint]) != NULL)
-		(void)SSL_set_session(c->ssl, sess);	/* else a full one */
+	/* The endpoint's last session, or none (a reused SSL keeps its own). */
+	sess = c->ctx->sessions != NULL ? c->ctx->sessions[c->endpoint] : NULL;
+	if (SSL_set_session(c->ssl, sess) != 1)
+		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "session")));
 	literal = ep->host != NULL && (inet_pton(AF_INET, ep->host, ip) == 1 ||
 	    inet_pton(AF_INET6, ep->host, ip) == 1);
 	if (ep->host != NULL && !literal &&
@@ -737,6 +749,8 @@ conn_close(struct conn *c)
 	c->nstreams = 0;
 	free(c->wbuf);
 	c->wbuf = NULL;
+	SSL_free(c->spare);
+	c->spare = NULL;
 }
 
 /*

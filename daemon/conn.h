@@ -121,6 +121,7 @@ struct conn {
 	int			 endpoint;	/* what fd is connected to */
 	struct event		 ev;		/* read/write readiness */
 	SSL			*ssl;
+	SSL			*spare;		/* the last one, cleared, for reuse */
 	int			 reused;	/* fd served a request before */
 	int			 peer_closed;	/* its FIN seen (EV_CLOSED) */
 	uint64_t		 rx_real_ns;	/* kernel receipt of the last read */
