@@ -398,6 +398,12 @@ conn_new_session(SSL *ssl, SSL_SESSION *sess)
 void
 conn_ssl_ctx_setup(struct ssl_ctx_st *sctx, int resume)
 {
+	/*
+	 * Read ahead: one read(2) takes a record's header and body (and
+	 * what follows) instead of two; what stays buffered in OpenSSL is
+	 * looked for with SSL_has_pending (h1_done, h2_event).
+	 */
+	SSL_CTX_set_read_ahead(sctx, 1);
 	if (!resume) {
 		SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
 		SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);

@@ -72,6 +72,9 @@ h1_done(struct conn *c)
 	x->res.kind = ERR_NONE;
 	x->res.done_ns = conn_received(c);
 	c->x = NULL;
+	/* Bytes past the response inside OpenSSL: no readiness will tell. */
+	if (c->ssl != NULL && SSL_has_pending(c->ssl))
+		c->close_after = 1;
 	if (c->close_after || !c->ctx->keepalive ||
 	    x->woff < req->wirelen + req->bodylen)
 		conn_finish(c);
