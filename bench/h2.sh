@@ -15,9 +15,7 @@ ROUNDS=${1:-3}
 SECS=${2:-10}
 . "$(dirname "$0")/lib.sh"
 command -v h2load >/dev/null || die "h2load is required (apt-get install -y nghttp2-client)"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$B/key.pem" \
-    -out "$B/cert.pem" -days 1 -subj /CN=localhost >/dev/null 2>&1 ||
-    die "openssl req failed"
+make_cert
 start_loadd --threads 1
 machine
 echo "loadd $URL (--threads 1), h2load -t1; ${SECS}s runs, $ROUNDS rounds"

@@ -129,6 +129,14 @@ free_port() {
 	return 1
 }
 
+# make_cert: a self-signed key and certificate for localhost, in $B/key.pem
+# and $B/cert.pem.
+make_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$B/key.pem" \
+	    -out "$B/cert.pem" -days 1 -subj /CN=localhost >/dev/null 2>&1 ||
+	    die "openssl req failed"
+}
+
 # start_nginx: a private nginx, one worker, "ok" on /, stub_status on /stub,
 # and what NGINX_EXTRA adds to its server block; sets NPID and NURL.
 # NGINX_LISTEN adds to its listen line ("http2", "ssl http2"), NGINX_SCHEME
