@@ -34,6 +34,7 @@
 #define H2_MEM_MAX	17		/* ... to 128 KiB; malloc beyond */
 #define H2_REFUSED_MAX	3		/* resends of a refused stream */
 #define H2_WBUF		16384		/* frames gathered: one TLS record */
+#define H2_READS	16		/* reads a readiness, at most */
 
 /*
  * The worker's allocator for nghttp2: power-of-two free lists, never
@@ -692,11 +693,17 @@ h2_event(struct conn *c, short what)
 {
 	const struct conn_ctx	*ctx = c->ctx;
 	ssize_t			 n, rv;
-	int			 error;
+	int			 error, reads, more;
 
 	(void)what;
 	c->want = 0;
-	for (;;) {
+	/*
+	 * At most H2_READS reads a readiness: a server that streams faster
+	 * than loadd reads (the window is large) must not keep the worker's
+	 * other connections and timers waiting. The socket is level-
+	 * triggered: what is left wakes the loop again.
+	 */
+	for (reads = 0; reads < H2_READS; reads++) {
 		n = conn_read(c, ctx->rbuf, ctx->rbufsize, &error);
 		if (n == -2)
 			break;
@@ -736,6 +743,8 @@ h2_event(struct conn *c, short what)
 		    (size_t)n < ctx->rbufsize : !SSL_has_pending(c->ssl)))
 			break;
 	}
+	/* What OpenSSL holds raises no readiness: come back for it. */
+	more = reads == H2_READS && c->ssl != NULL && SSL_has_pending(c->ssl);
 	/*
 	 * The next requests the callbacks start are only submitted: one
 	 * write below sends them all (one TLS record, not one a request).
@@ -764,6 +773,8 @@ h2_event(struct conn *c, short what)
 		return;
 	}
 	conn_arm(c);
+	if (more)
+		event_active(&c->ev, EV_READ, 1);
 }
 
 /*
