@@ -19,10 +19,14 @@ printf 'ok\n' >"$T/htdocs/ok"
 nghttpd_start() {
 	local port=$1 i url
 	shift
-	case "$1" in
-	--no-tls)	nghttpd -a 127.0.0.1 -d "$T/htdocs" "$@" "$port" ;;
-	*)		nghttpd -a 127.0.0.1 -d "$T/htdocs" "$port" "$@" ;;
-	esac >>"$T/nghttpd.log" 2>&1 &
+	# nghttpd itself in the background, so that $! is its PID.
+	if [ "$1" = --no-tls ]; then
+		nghttpd -a 127.0.0.1 -d "$T/htdocs" "$@" "$port" \
+		    >>"$T/nghttpd.log" 2>&1 &
+	else
+		nghttpd -a 127.0.0.1 -d "$T/htdocs" "$port" "$@" \
+		    >>"$T/nghttpd.log" 2>&1 &
+	fi
 	TARGET_PIDS="$TARGET_PIDS $!"
 	case " $* " in
 	*" --no-tls "*)	url="--http2-prior-knowledge http://127.0.0.1:$port/ok" ;;
