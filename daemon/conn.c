@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -345,17 +346,105 @@ conn_opened(struct conn *c)
 	return (h1_open(c));
 }
 
+/*
+ * The TLS write side: send(2) on c->fd, with MSG_MORE while c->cork says
+ * so. The handshake's last flight is held that way until the codec's first
+ * write (a request, a preface), so that both leave in one segment.
+ */
+static int
+conn_wbio_write(BIO *b, const char *buf, int len)
+{
+	struct conn	*c = BIO_get_data(b);
+	ssize_t		 n;
+
+	BIO_clear_retry_flags(b);
+	for (;;) {
+		n = send(c->fd, buf, (size_t)len,
+		    MSG_NOSIGNAL | (c->cork ? MSG_MORE : 0));
+		if (n >= 0) {
+			c->corked = c->cork;
+			return ((int)n);
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			BIO_set_retry_write(b);
+		return (-1);
+	}
+}
+
+static long
+conn_wbio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	return (cmd == BIO_CTRL_FLUSH);
+}
+
+static int
+conn_wbio_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return (1);
+}
+
+static BIO_METHOD	*conn_wbio_method;
+static int		 conn_wbio_type;
+static pthread_once_t	 conn_wbio_done = PTHREAD_ONCE_INIT;
+
+static void
+conn_wbio_once(void)
+{
+	BIO_METHOD	*m;
+
+	conn_wbio_type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK;
+	if ((m = BIO_meth_new(conn_wbio_type, "loadd socket")) == NULL ||
+	    BIO_meth_set_write(m, conn_wbio_write) != 1 ||
+	    BIO_meth_set_ctrl(m, conn_wbio_ctrl) != 1 ||
+	    BIO_meth_set_create(m, conn_wbio_create) != 1)
+		fatalx("conn: BIO_meth_new failed");
+	conn_wbio_method = m;
+}
+
+/*
+ * A handshake message came in: once it is the server's Finished, what the
+ * client still sends of the handshake is its last flight, followed at once
+ * by the codec's first write: hold it for that (TLS 1.2 resumed, TLS 1.3).
+ */
+static void
+conn_tls_msg(int write_p, int version, int type, const void *buf,
+    size_t len, SSL *ssl, void *arg)
+{
+	struct conn	*c = SSL_get_app_data(ssl);
+
+	(void)version;
+	(void)arg;
+	if (!write_p && type == SSL3_RT_HANDSHAKE && len > 0 &&
+	    *(const unsigned char *)buf == SSL3_MT_FINISHED && c != NULL)
+		c->cork = 1;
+}
+
 /* Drive the TLS handshake; on success the codec takes over. */
 static int
 conn_handshake(struct conn *c)
 {
-	int	r;
+	int	r, one = 1;
 
 	ERR_clear_error();
 	r = SSL_connect(c->ssl);
 	if (r == 1) {
 		c->want = 0;
-		return (conn_opened(c));
+		c->cork = 0;
+		SSL_set_msg_callback(c->ssl, NULL);
+		r = conn_opened(c);
+		/* The codec wrote nothing: let the held flight go. */
+		if (c->corked && c->fd != -1) {
+			c->corked = 0;
+			(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY,
+			    &one, sizeof one);
+		}
+		return (r);
 	}
 	switch (SSL_get_error(c->ssl, r)) {
 	case SSL_ERROR_WANT_READ:
@@ -423,6 +512,7 @@ conn_tls_start(struct conn *c)
 	const struct plan_endpoint	*ep = &c->ctx->endpoints[c->endpoint];
 	unsigned char			 ip[sizeof(struct in6_addr)];
 	SSL_SESSION			*sess;
+	BIO				*wbio;
 	int				 literal;
 
 	if (c->ctx->ssl_ctx == NULL)
@@ -438,8 +528,20 @@ conn_tls_start(struct conn *c)
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* EOF without close_notify ends EOF-delimited bodies, as in HTTP. */
 	SSL_set_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
-	if (SSL_set_fd(c->ssl, c->fd) != 1)
-		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SSL_set_fd")));
+	if (SSL_set_rfd(c->ssl, c->fd) != 1)
+		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SSL_set_rfd")));
+	if ((wbio = SSL_get_wbio(c->ssl)) == NULL ||
+	    BIO_method_type(wbio) != conn_wbio_type) {
+		(void)pthread_once(&conn_wbio_done, conn_wbio_once);
+		if ((wbio = BIO_new(conn_wbio_method)) == NULL)
+			return (conn_fail(c, ERR_TLS,
+			    conn_ssl_error(c, "BIO_new")));
+		SSL_set0_wbio(c->ssl, wbio);
+	}
+	BIO_set_data(wbio, c);
+	c->cork = 0;
+	c->corked = 0;
+	SSL_set_msg_callback(c->ssl, conn_tls_msg);
 	if (c->ctx->protocol == PROTO_H2 &&
 	    SSL_set_alpn_protos(c->ssl, alpn_h2, sizeof alpn_h2 - 1) != 0)
 		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "ALPN")));

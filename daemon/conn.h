@@ -127,6 +127,8 @@ struct conn {
 	uint64_t		 rx_real_ns;	/* kernel receipt of the last read */
 	short			 armed;		/* conn.c: events ev waits for */
 	short			 want;		/* EV_WRITE/TLS needs */
+	int			 cork;		/* TLS: hold writes (MSG_MORE) */
+	int			 corked;	/* bytes held for the next write */
 
 	/* h1.c */
 	struct exch		*x;		/* the exchange it carries */

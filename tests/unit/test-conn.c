@@ -13,7 +13,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>	/* struct tcp_info with tcpi_data_segs_in */
 
 #include <errno.h>
 #include <pthread.h>
@@ -66,6 +66,7 @@ static const struct script	*srv_script;
 static int			 srv_accepts;
 static int			 srv_closed;	/* saw the client close */
 static int			 srv_answered;	/* responses written */
+static int			 srv_segs;	/* TLS: data segments of hello+request */
 static int			 srv_live;	/* connection threads */
 static size_t			 srv_body;	/* request body bytes */
 static SSL_CTX			*srv_ssl_ctx;
@@ -238,6 +239,25 @@ srv_read_head(struct srv_conn *sc, char *buf, size_t size, size_t *have)
 	return ((long)(clen - extra));
 }
 
+/*
+ * The data segments a TLS connection brought up to its first request: the
+ * ClientHello, then the client's last flight with the request (2), unless
+ * they came apart.
+ */
+static void
+srv_note_segs(int fd)
+{
+	struct tcp_info	ti;
+	socklen_t	len = sizeof ti;
+
+	memset(&ti, 0, sizeof ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return;
+	pthread_mutex_lock(&srv_lock);
+	srv_segs = (int)ti.tcpi_data_segs_in;
+	pthread_mutex_unlock(&srv_lock);
+}
+
 /* One connection: answer as the script says. */
 static void *
 srv_conn_main(void *arg)
@@ -265,6 +285,8 @@ srv_conn_main(void *arg)
 		len = strlen(r);
 		if ((left = srv_read_head(sc, buf, sizeof buf, &have)) == -1)
 			goto out;
+		if (i == 0 && sc->ssl != NULL)
+			srv_note_segs(sc->fd);
 		if (!s->early && srv_drain(sc, left) == -1)
 			goto out;
 		if (srv_write(sc, r, len) == -1)
@@ -1136,6 +1158,8 @@ test_tls(int have_tls)
 	ok(got.kind == ERR_NONE && got.status == 200, "TLS: 200 (%s)",
 	    got.example != NULL ? got.example : "");
 	is_int(got.bytes_recv, strlen(s.resp[0]), "TLS: bytes received");
+	is_int(srv_get(&srv_segs), 2,
+	    "TLS: the handshake's last flight left with the request");
 	request(&c, &get);
 	ok(got.kind == ERR_NONE && got.status == 200, "TLS: second request");
 	is_int(srv_get(&srv_accepts) - accepts, 1, "TLS: one connection");
