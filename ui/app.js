@@ -421,6 +421,12 @@ async function pageRun(id) {
       $('#reason').hidden = false;
     }
     const s = d.summary || {};
+    /* SPEC 18: the protocol the run spoke, and its waits for a stream. */
+    if (s.protocol && !$('#proto')) {
+      $('.meta').insertAdjacentHTML('beforeend', '<span id="proto">' +
+        esc(s.protocol) + (s.stream_waits != null ? ', ' +
+        num(s.stream_waits, 0) + ' stream waits' : '') + '</span>');
+    }
     const kinds = {};
     for (const e of s.errors || []) kinds[e.kind] = (kinds[e.kind] || 0) +
       e.count;

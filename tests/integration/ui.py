@@ -136,6 +136,8 @@ try:
        'the API agrees: stopped')
     ok(wait_for(lambda: d.find_element(By.ID, 'report'), 10),
        'an ended run shows its thresholds and report')
+    ok(wait_for(lambda: d.find_element(By.ID, 'proto').text == 'http/1.1', 10),
+       'an ended run names its protocol')
     shot('run-stopped')
 
     # The scenario page: five runs, five points.
