@@ -1,15 +1,15 @@
 #!/bin/bash
 # check.sh -- the Debian packages end to end. Copies the files git tracks
-# (as they are in the work tree; the whole tree when it is not a git
-# checkout) to a temporary directory, builds the binary packages there with
-# dpkg-buildpackage -us -uc -b, runs lintian (any E: or W: not overridden
-# fails), installs them into a throw-away root with dpkg --root (the
-# maintainer scripts run outside a chroot on that root, as DPKG_ROOT
-# allows, with systemctl and deb-systemd-invoke stubbed), and checks what
-# was installed: the programs run and print configure.ac's version, the
-# conffile, the enabled units, systemd-analyze verify --root on every unit,
-# then remove and purge. Prints PASS and FAIL lines and "N passed, N
-# failed"; exits 1 on any failure.
+# (as they are in the work tree; when git cannot list them, the tree but
+# its build directories) to a temporary directory, builds the binary
+# packages there with dpkg-buildpackage -us -uc -b, runs lintian (any E: or
+# W: not overridden fails), installs them into a throw-away root with dpkg
+# --root (the maintainer scripts run outside a chroot on that root, as
+# DPKG_ROOT allows, with systemctl and deb-systemd-invoke stubbed), and
+# checks what was installed: the programs run and print configure.ac's
+# version, the conffile, the enabled units, systemd-analyze verify --root
+# on every unit, then remove and purge. Prints PASS and FAIL lines and "N
+# passed, N failed"; exits 1 on any failure.
 #
 # Usage: tests/package/check.sh [-k]    (-k keeps the temporary directory)
 # DEB_BUILD_OPTIONS passes through: .ci/run sets "nocheck parallel=2", the
@@ -78,8 +78,9 @@ if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	    while IFS= read -r -d '' f; do
 		[ -e "$f" ] && printf '%s\0' "$f"	# not deleted
 	    done | tar --null -T - -cf -) | tar -C "$src" -xf -
-else
-	cp -a "$top/." "$src/"
+else	# an unpacked tarball, or a tree git will not read: all but builds
+	tar -C "$top" --exclude=./.git --exclude=./build --exclude='./build-*' \
+	    -cf - . | tar -C "$src" -xf -
 fi
 start=$(date +%s)
 if (cd "$src" && dpkg-buildpackage -us -uc -b) >"$tmp/build.log" 2>&1; then
