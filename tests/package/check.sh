@@ -15,7 +15,7 @@
 # DEB_BUILD_OPTIONS passes through: .ci/run sets "nocheck parallel=2", the
 # test suite having run already.
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd -P)
 keep=0
 [ "${1:-}" = -k ] && keep=1
 
@@ -73,7 +73,7 @@ is "$debver" "$version" "debian/changelog's top version is configure.ac's ($vers
 
 src=$tmp/loadd-$debver
 mkdir -p "$src"
-if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+if [ "$(git -C "$top" rev-parse --show-toplevel 2>/dev/null)" = "$top" ]; then
 	(cd "$top" && git ls-files -z |
 	    while IFS= read -r -d '' f; do
 		[ -e "$f" ] && printf '%s\0' "$f"	# not deleted
