@@ -104,7 +104,9 @@ log_vwrite(int pri, const char *fmt, va_list ap)
 	while (off > 0 && line[off - 1] == ' ')
 		off--;
 	line[off++] = '\n';
-	(void)write(STDERR_FILENO, line, off);
+	/* A line stderr does not take is lost: there is nowhere to say so. */
+	if (write(STDERR_FILENO, line, off) == -1)
+		return;
 }
 
 void

@@ -42,6 +42,7 @@ has /systemd/system/loadd-run@.timer
 has /etc/loadd/loadd.conf
 has /man8/loadd.8
 has /man1/loadctl.1
+has /man1/loadd-target.1
 has /man5/loadd.conf.5
 has /man5/loadd-scenario.5
 has /share/bash-completion/completions/loadctl

@@ -76,7 +76,8 @@ for u in loadd.service loadd-run@checkout.service; do
 done
 
 if command -v mandoc >/dev/null 2>&1; then
-	for m in loadd.8 loadctl.1 loadd.conf.5 loadd-scenario.5; do
+	for m in loadd.8 loadctl.1 loadd-target.1 loadd.conf.5 \
+	    loadd-scenario.5; do
 		# Cross-references to pages not installed on this machine and
 		# a stale mandoc.db are facts of the host, not of the page.
 		out=$(mandoc -T lint -W style "$top_srcdir/man/$m" 2>&1 |
