@@ -398,7 +398,9 @@ conn_wbio_once(void)
 {
 	BIO_METHOD	*m;
 
-	conn_wbio_type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK;
+	if ((conn_wbio_type = BIO_get_new_index()) == -1)
+		fatalx("conn: BIO_get_new_index failed");
+	conn_wbio_type |= BIO_TYPE_SOURCE_SINK;
 	if ((m = BIO_meth_new(conn_wbio_type, "loadd socket")) == NULL ||
 	    BIO_meth_set_write(m, conn_wbio_write) != 1 ||
 	    BIO_meth_set_ctrl(m, conn_wbio_ctrl) != 1 ||
@@ -530,9 +532,9 @@ conn_tls_start(struct conn *c)
 	SSL_set_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	if (SSL_set_rfd(c->ssl, c->fd) != 1)
 		return (conn_fail(c, ERR_TLS, conn_ssl_error(c, "SSL_set_rfd")));
+	(void)pthread_once(&conn_wbio_done, conn_wbio_once);
 	if ((wbio = SSL_get_wbio(c->ssl)) == NULL ||
 	    BIO_method_type(wbio) != conn_wbio_type) {
-		(void)pthread_once(&conn_wbio_done, conn_wbio_once);
 		if ((wbio = BIO_new(conn_wbio_method)) == NULL)
 			return (conn_fail(c, ERR_TLS,
 			    conn_ssl_error(c, "BIO_new")));

@@ -128,7 +128,7 @@ struct conn {
 	short			 armed;		/* conn.c: events ev waits for */
 	short			 want;		/* EV_WRITE/TLS needs */
 	int			 cork;		/* TLS: hold writes (MSG_MORE) */
-	int			 corked;	/* bytes held for the next write */
+	int			 corked;	/* a write went out held: push */
 
 	/* h1.c */
 	struct exch		*x;		/* the exchange it carries */

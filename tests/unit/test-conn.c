@@ -67,6 +67,8 @@ static int			 srv_accepts;
 static int			 srv_closed;	/* saw the client close */
 static int			 srv_answered;	/* responses written */
 static int			 srv_segs;	/* TLS: data segments of hello+request */
+static int			 srv_resumed;	/* TLS: the last session was resumed */
+static int			 srv_tlsver;	/* TLS: its version */
 static int			 srv_live;	/* connection threads */
 static size_t			 srv_body;	/* request body bytes */
 static SSL_CTX			*srv_ssl_ctx;
@@ -245,16 +247,18 @@ srv_read_head(struct srv_conn *sc, char *buf, size_t size, size_t *have)
  * they came apart.
  */
 static void
-srv_note_segs(int fd)
+srv_note_tls(struct srv_conn *sc)
 {
 	struct tcp_info	ti;
 	socklen_t	len = sizeof ti;
 
 	memset(&ti, 0, sizeof ti);
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+	if (getsockopt(sc->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
 		return;
 	pthread_mutex_lock(&srv_lock);
 	srv_segs = (int)ti.tcpi_data_segs_in;
+	srv_resumed = SSL_session_reused(sc->ssl);
+	srv_tlsver = SSL_version(sc->ssl);
 	pthread_mutex_unlock(&srv_lock);
 }
 
@@ -286,7 +290,7 @@ srv_conn_main(void *arg)
 		if ((left = srv_read_head(sc, buf, sizeof buf, &have)) == -1)
 			goto out;
 		if (i == 0 && sc->ssl != NULL)
-			srv_note_segs(sc->fd);
+			srv_note_tls(sc);
 		if (!s->early && srv_drain(sc, left) == -1)
 			goto out;
 		if (srv_write(sc, r, len) == -1)
@@ -1200,6 +1204,58 @@ test_tls(int have_tls)
 	pump(NULL, 0, 20);
 }
 
+/*
+ * TLS 1.2 with resumption, as against nginx's defaults: a full handshake
+ * ends with the server's Finished, so the request follows in a segment of
+ * its own (3 data segments); a resumed one ends with the client's, which
+ * leaves with the request (2).
+ */
+static void
+test_tls12_resume(int have_tls)
+{
+	/* Closed by loadd after each, with close_notify: resumable. */
+	static const struct script s = { .resp = {
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+	    "Connection: close\r\n\r\nok" }, .after = AFTER_CLOSE };
+	SSL_SESSION	*sessions[EP_TLS_WRONG + 1] = { NULL };
+	SSL_CTX		*sctx, *saved = ctx.ssl_ctx;
+	struct plan_req	 get;
+	struct conn	 c;
+	int		 i;
+
+	if (!have_tls) {
+		ok(1, "# SKIP no certificate");
+		return;
+	}
+	sctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION);
+	conn_ssl_ctx_setup(sctx, 1);
+	ctx.ssl_ctx = sctx;
+	ctx.sessions = sessions;
+	mkreq(&get, "GET", EP_TLS, 0, NULL, 0);
+	srv_set(&s);
+	tconn_init(&c, &ctx);
+	request(&c, &get);
+	ok(got.kind == ERR_NONE && got.status == 200 &&
+	    srv_get(&srv_tlsver) == TLS1_2_VERSION && !srv_get(&srv_resumed),
+	    "TLS 1.2: a full handshake");
+	is_int(srv_get(&srv_segs), 3,
+	    "TLS 1.2 full: the request after the server's Finished");
+	request(&c, &get);
+	ok(got.kind == ERR_NONE && got.status == 200 &&
+	    srv_get(&srv_tlsver) == TLS1_2_VERSION && srv_get(&srv_resumed),
+	    "TLS 1.2: the next connection resumes");
+	is_int(srv_get(&srv_segs), 2,
+	    "TLS 1.2 resumed: the last flight left with the request");
+	tconn_close(&c);
+	pump(NULL, 0, 20);
+	for (i = 0; i <= EP_TLS_WRONG; i++)
+		SSL_SESSION_free(sessions[i]);
+	ctx.sessions = NULL;
+	ctx.ssl_ctx = saved;
+	SSL_CTX_free(sctx);
+}
+
 #define BENCH_N	100000
 static struct plan_req	bench_req;
 static int		bench_left, bench_bad;
@@ -1327,6 +1383,7 @@ main(void)
 	test_cancel();
 	test_big_body();
 	test_tls(have_tls);
+	test_tls12_resume(have_tls);
 	test_bench();
 
 	shutdown(lplain, SHUT_RDWR);
