@@ -1226,6 +1226,28 @@ worker_second(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
+ * Open model, at the end: iterations that came due (before the end) while
+ * the worker was not awake to start them, as happens when the end's timer
+ * runs late on a busy host, never started either: dropped, like those left
+ * waiting for a VU. Held while paused: the schedule is not running.
+ */
+static void
+worker_drop_due(struct worker *w)
+{
+	uint64_t	limit = clock_ns();
+
+	if (!plan_is_open(w->plan) || w->paused)
+		return;
+	if (limit > w->end)
+		limit = w->end;
+	while (w->next_start < limit) {
+		w->cur->dropped++;
+		w->next_n += (double)w->stride;
+		w->next_start = worker_due(w, w->next_n);
+	}
+}
+
+/*
  * Stop: cancel what is in flight (uncounted), hand over the last block,
  * tell the main thread, and leave the loop.
  */
@@ -1252,6 +1274,7 @@ worker_finish(struct worker *w)
 	/* Open model: what still waited for a VU never started. */
 	w->cur->dropped += w->bl_len;
 	w->bl_len = 0;
+	worker_drop_due(w);
 	worker_rotate(w);
 	pthread_mutex_lock(&w->lock);
 	w->finished = 1;

@@ -131,8 +131,14 @@ is "$(jbody .status) $(jbody .passed)" "completed true" \
     "the merged run completed and passed its thresholds"
 seen=$(( $(target_stat requests) - before ))
 total=$(jbody .summary.overall.total_requests)
-is "$total" "$seen" "merged requests ($total) = what the target saw"
-is "$total" 1200 "= the single-machine schedule: 300/s for 4 s"
+dropped=$(jbody .summary.open.dropped_iterations)
+# Exact on a quiet host (nothing dropped, nothing cut off at the end); on a
+# busy one an iteration the workers woke too late to start is dropped, and
+# a request in flight at the end is cancelled uncounted (the target saw it).
+is "$((seen + dropped))" 1200 \
+    "the target saw ($seen) or the shards dropped ($dropped) the single-machine schedule: 300/s for 4 s"
+check "merged requests ($total) = what the target saw, less the ($((seen - total))) cut off in flight at the end" \
+    test "$total" -le "$seen" -a "$((seen - total))" -le 40
 parts=$(jbody '[.parts[].requests] | add')
 is "$parts" "$total" "= the sum of the parts"
 is "$(jbody '.parts | length') $(jbody '[.parts[].status] | unique | join(",")')" \
@@ -160,7 +166,7 @@ is "$(jbody .summary.overall.median_latency_ms) $(jbody \
 is "$(on col GET "/v1/runs/$MID/report?format=json")" 200 \
     "the merged run has a report"
 is "$(jq -r '.summary.overall.total_requests // .overall.total_requests' \
-    "$T/body")" 1200 "which counts its 1200 requests"
+    "$T/body")" "$total" "which counts its $total requests"
 LOADD_URL=${NODE_URL[col]} "$LOADCTL" baseline set sharded "$MID" \
     >"$T/bl.out" 2>&1
 is "$?" 0 "the merged run becomes a baseline"
